@@ -1,0 +1,52 @@
+# viatrack — the two commands a newcomer types are `make dev` and `make test` (README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export CHROMEDRIVER := /usr/bin/chromedriver
+
+.PHONY: help setup build build-tracker build-worker dev test test-core test-tracker test-worker lint bench size
+
+help:
+	@echo "make dev    - set up, build, migrate + seed the local D1, run the Worker and demo on http://127.0.0.1:8787"
+	@echo "make test   - set up, build, and run every test (core, browser tracker, Worker, end to end)"
+	@echo "make bench  - benchmark the Worker (click vs no-op route) and print figures"
+	@echo "make size   - print the tracker's gzip sizes"
+
+setup:
+	@bash scripts/setup.sh
+
+build-tracker:
+	@bash scripts/build-tracker.sh
+
+build-worker:
+	@bash scripts/build-worker.sh
+
+build: build-tracker build-worker
+
+dev: setup build
+	@bash scripts/dev.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy -p viatrack-core --all-targets -- -D warnings
+	cargo clippy -p viatrack-tracker -p viatrack-worker --target wasm32-unknown-unknown -- -D warnings
+
+test-core:
+	cargo test -p viatrack-core
+
+test-tracker:
+	cd crates/tracker && wasm-pack test --headless --chrome --mode no-install
+
+test-worker:
+	npm test
+
+test: setup
+	@$(MAKE) --no-print-directory lint test-core build test-tracker test-worker
+
+bench: setup build
+	@bash scripts/bench.sh
+
+size: setup build-tracker
+	@bash scripts/size.sh

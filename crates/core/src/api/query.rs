@@ -1,0 +1,187 @@
+//! List query strings: `page` (1-indexed, default 1), `limit` (default 10, 1–100) as the
+//! list-referrals seed documents, and each list's filters. Out-of-range values and unknown
+//! parameters are `VALIDATION_ERROR`s, never silently clamped or ignored.
+
+use super::fields::Email;
+use super::ValidationError;
+use crate::ids::{AffiliateId, CampaignId};
+use crate::lifecycle::{ReferralType, Status};
+use crate::time::Timestamp;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 100;
+
+/// Decoded `key=value` pairs, each key at most once, only from an allowed set.
+#[derive(Debug)]
+struct Params(BTreeMap<String, String>);
+
+impl Params {
+    fn new<I, K, V>(pairs: I, allowed: &[&str]) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs {
+            let k = k.as_ref();
+            if !allowed.contains(&k) {
+                return Err(ValidationError::field(
+                    k,
+                    format!("unknown query parameter; expected one of {}", allowed.join(", ")),
+                ));
+            }
+            if map.insert(k.to_string(), v.as_ref().to_string()).is_some() {
+                return Err(ValidationError::field(k, "query parameter given more than once"));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(String::as_str)
+    }
+
+    fn parse<T>(&self, k: &str, f: impl FnOnce(&str) -> Option<T>, what: &str) -> Result<Option<T>, ValidationError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) => f(v).map(Some).ok_or_else(|| ValidationError::field(k, format!("must be {what}"))),
+        }
+    }
+
+    fn paging(&self) -> Result<Paging, ValidationError> {
+        let page = self
+            .parse("page", |v| v.parse::<u32>().ok().filter(|p| *p >= 1 && *p <= 1_000_000), "an integer from 1 to 1000000")?
+            .unwrap_or(1);
+        let limit = self
+            .parse("limit", |v| v.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)), "an integer from 1 to 100")?
+            .unwrap_or(DEFAULT_LIMIT);
+        Ok(Paging { page, limit })
+    }
+}
+
+/// `page` and `limit`, validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// 1-indexed page.
+    pub page: u32,
+    /// Items per page, 1–100.
+    pub limit: u32,
+}
+
+impl Paging {
+    /// Rows to skip.
+    pub fn offset(self) -> u64 {
+        super::Pagination::offset(self.page, self.limit)
+    }
+}
+
+/// `GET /v1/referrals` filters (list-referrals and referral tools seeds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferralQuery {
+    /// Page and limit.
+    pub paging: Paging,
+    /// `affiliate_id`.
+    pub affiliate_id: Option<AffiliateId>,
+    /// `email`, exact (normalised like stored emails).
+    pub email: Option<Email>,
+    /// `customer_id`, exact.
+    pub customer_id: Option<String>,
+    /// The statuses allowed by `status` (comma list) and `type` (comma list) together;
+    /// `None` when neither is given.
+    pub statuses: Option<Vec<Status>>,
+    /// `from`: `created_at` at or after (ISO 8601).
+    pub from: Option<Timestamp>,
+    /// `to`: `created_at` at or before (ISO 8601).
+    pub to: Option<Timestamp>,
+}
+
+impl ReferralQuery {
+    /// The parameters this list accepts.
+    pub const PARAMS: &'static [&'static str] =
+        &["page", "limit", "affiliate_id", "email", "customer_id", "status", "type", "from", "to"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter: unknown or repeated, `page`/`limit` out of
+    /// range, a bad ID, email, status, type or timestamp, or `from` after `to`.
+    pub fn parse<I, K, V>(pairs: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let p = Params::new(pairs, Self::PARAMS)?;
+        let by_status = p.parse("status", |v| v.split(',').map(|s| Status::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(), "a comma-separated list of click, lead, trialing, customer, active, canceled, rejected")?;
+        let by_type = p.parse("type", |v| v.split(',').map(|s| ReferralType::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(), "a comma-separated list of CLICK, LEAD, CONVERSION, REJECTED, CANCELLED")?;
+        let statuses = match (by_status, by_type) {
+            (None, None) => None,
+            (s, t) => Some(
+                Status::ALL
+                    .into_iter()
+                    .filter(|st| s.as_ref().is_none_or(|s| s.contains(st)))
+                    .filter(|st| t.as_ref().is_none_or(|t| t.contains(&st.referral_type())))
+                    .collect(),
+            ),
+        };
+        let from = p.parse("from", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        let to = p.parse("to", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(ValidationError::field("from", "must not be after to"));
+            }
+        }
+        Ok(Self {
+            paging: p.paging()?,
+            affiliate_id: p.parse("affiliate_id", |v| AffiliateId::parse(v).ok(), "an affiliate id (aff_…)")?,
+            email: p.parse("email", |v| v.parse::<Email>().ok(), "a valid email address")?,
+            customer_id: p.parse("customer_id", |v| (!v.is_empty() && v.len() <= 255).then(|| v.to_string()), "1 to 255 characters")?,
+            statuses,
+            from,
+            to,
+        })
+    }
+}
+
+/// `GET /v1/affiliates`, `/v1/campaigns`, `/v1/links`: paging plus optional owner filters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceQuery {
+    /// Page and limit.
+    pub paging: Paging,
+    /// `affiliate_id` (links).
+    pub affiliate_id: Option<AffiliateId>,
+    /// `campaign_id` (affiliates, links).
+    pub campaign_id: Option<CampaignId>,
+}
+
+impl ResourceQuery {
+    /// Parses decoded query pairs, accepting `page`, `limit` and the filters in `filters`
+    /// (a subset of `affiliate_id`, `campaign_id`).
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter.
+    pub fn parse<I, K, V>(pairs: I, filters: &[&str]) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut allowed = alloc::vec!["page", "limit"];
+        allowed.extend_from_slice(filters);
+        let p = Params::new(pairs, &allowed)?;
+        Ok(Self {
+            paging: p.paging()?,
+            affiliate_id: p.parse("affiliate_id", |v| AffiliateId::parse(v).ok(), "an affiliate id (aff_…)")?,
+            campaign_id: p.parse("campaign_id", |v| CampaignId::parse(v).ok(), "a campaign id (cmp_…)")?,
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! Campaigns, affiliates and links: the objects and their create/update bodies.
+
+use super::fields::{Email, Hostname, HttpUrl, Name, Title};
+use super::referrals::{nullable, CampaignRef};
+use crate::attribution::{Attribution, CookieDuration};
+use crate::ids::{AffiliateId, CampaignId, LinkId};
+use crate::time::Timestamp;
+use crate::token::ViaToken;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// Most allowed hostnames one campaign may list.
+pub const MAX_HOSTNAMES: usize = 20;
+
+/// How an affiliate's commission is counted; kept as data (viatrack does not pay out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommissionType {
+    /// `commission_amount` is a percentage of each sale (0–100).
+    Percentage,
+    /// `commission_amount` is a fixed amount in cents per sale.
+    Fixed,
+}
+
+impl CommissionType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommissionType::Percentage => "percentage",
+            CommissionType::Fixed => "fixed",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "percentage" => Some(CommissionType::Percentage),
+            "fixed" => Some(CommissionType::Fixed),
+            _ => None,
+        }
+    }
+}
+
+/// A campaign: the rules its affiliates' links are tracked by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    /// `cmp_…`.
+    pub id: CampaignId,
+    /// Display name.
+    pub name: String,
+    /// Cookie duration in days (1–365).
+    pub cookie_duration: CookieDuration,
+    /// `first_click` or `last_click`.
+    pub attribution: Attribution,
+    /// Hostnames (and their subdomains) the tracker may report from; empty = any.
+    pub allowed_hostnames: Vec<String>,
+    /// Commission type, kept as data.
+    pub commission_type: Option<CommissionType>,
+    /// Commission amount: percent (0–100) or cents, per `commission_type`.
+    pub commission_amount: Option<u64>,
+    /// ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// ISO 8601 UTC.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /v1/campaigns`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaign {
+    /// Display name, 1–200 characters.
+    pub name: Title,
+    /// Days, 1–365; default 60.
+    #[serde(default)]
+    pub cookie_duration: Option<CookieDuration>,
+    /// Default `last_click`.
+    #[serde(default)]
+    pub attribution: Option<Attribution>,
+    /// At most 20 hostnames; default none (any origin).
+    #[serde(default)]
+    pub allowed_hostnames: Option<Vec<Hostname>>,
+    /// Commission type.
+    #[serde(default)]
+    pub commission_type: Option<CommissionType>,
+    /// Commission amount (percent 0–100, or cents).
+    #[serde(default)]
+    pub commission_amount: Option<u64>,
+}
+
+/// `PATCH /v1/campaigns/{id}`: every field optional.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCampaign {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<Title>,
+    /// New cookie duration in days; applies to clicks recorded after the change.
+    #[serde(default)]
+    pub cookie_duration: Option<CookieDuration>,
+    /// New attribution.
+    #[serde(default)]
+    pub attribution: Option<Attribution>,
+    /// Replaces the hostname list.
+    #[serde(default)]
+    pub allowed_hostnames: Option<Vec<Hostname>>,
+    /// New commission type, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub commission_type: Option<Option<CommissionType>>,
+    /// New commission amount, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub commission_amount: Option<Option<u64>>,
+}
+
+/// An affiliate: a partner who shares links.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affiliate {
+    /// `aff_…`.
+    pub id: AffiliateId,
+    /// Email, unique in the program.
+    pub email: String,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// The affiliate's campaign.
+    pub campaign: CampaignRef,
+    /// ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// ISO 8601 UTC.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /v1/affiliates`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAffiliate {
+    /// Email, unique in the program (`CONFLICT`).
+    pub email: Email,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<Name>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<Name>,
+    /// The campaign the affiliate joins (`NOT_FOUND` if not in the program).
+    pub campaign_id: CampaignId,
+}
+
+/// `PATCH /v1/affiliates/{id}`.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAffiliate {
+    /// New email.
+    #[serde(default)]
+    pub email: Option<Email>,
+    /// New first name, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub first_name: Option<Option<Name>>,
+    /// New last name, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub last_name: Option<Option<Name>>,
+    /// Moves the affiliate to another campaign.
+    #[serde(default)]
+    pub campaign_id: Option<CampaignId>,
+}
+
+/// An affiliate link: a token tied to an affiliate and a campaign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// `lnk_…`.
+    pub id: LinkId,
+    /// The `?via=` token, unique in the program.
+    pub token: ViaToken,
+    /// The shareable URL (`destination_url` with `via=token`), or `null`.
+    pub url: Option<String>,
+    /// Where the link sends visitors.
+    pub destination_url: Option<String>,
+    /// The affiliate credited.
+    pub affiliate_id: AffiliateId,
+    /// The campaign whose rules apply.
+    pub campaign_id: CampaignId,
+    /// Referrals (clicks) recorded through the link.
+    pub visitors: u64,
+    /// Of those, leads.
+    pub leads: u64,
+    /// Of those, conversions.
+    pub conversions: u64,
+    /// ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// ISO 8601 UTC.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /v1/links`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLink {
+    /// The token (core token rules), unique in the program (`CONFLICT`).
+    pub token: ViaToken,
+    /// The affiliate (`INVALID_AFFILIATE` if not in the program).
+    pub affiliate_id: AffiliateId,
+    /// The campaign; default the affiliate's.
+    #[serde(default)]
+    pub campaign_id: Option<CampaignId>,
+    /// Where the link sends visitors.
+    #[serde(default)]
+    pub destination_url: Option<HttpUrl>,
+}
+
+/// `PATCH /v1/links/{id}`.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLink {
+    /// New token (`CONFLICT` if taken).
+    #[serde(default)]
+    pub token: Option<ViaToken>,
+    /// New campaign.
+    #[serde(default)]
+    pub campaign_id: Option<CampaignId>,
+    /// New destination, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub destination_url: Option<Option<HttpUrl>>,
+}

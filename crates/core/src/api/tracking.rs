@@ -1,0 +1,131 @@
+//! The tracking endpoints' bodies: `POST /v1/track/click`, `/v1/track/lead`, `/v1/track/sale`.
+
+use super::fields::{AmountCents, Currency, Email, ExternalId, HttpUrl, Metadata, Name};
+use super::referrals::Referral;
+use crate::attribution::Attribution;
+use crate::ids::{AffiliateId, ClickId, ReferralId, SaleId, VisitorId};
+use crate::lifecycle::Status;
+use crate::time::Timestamp;
+use crate::token::ViaToken;
+use alloc::string::String;
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/track/click` (publishable key): a visit through an affiliate link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickReport {
+    /// The link token from `?via=` (or another configured parameter).
+    pub token: ViaToken,
+    /// The landing page URL (absolute http/https, ≤ 2048 bytes).
+    pub url: HttpUrl,
+    /// `document.referrer`, when there is one.
+    #[serde(default)]
+    pub referrer: Option<HttpUrl>,
+    /// The tracker's visitor ID, so a repeat visit is deduplicated.
+    #[serde(default)]
+    pub visitor_id: Option<VisitorId>,
+}
+
+/// The answer to a click report: what the tracker puts in the referral cookie.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClickResponse {
+    /// The click (= referral) ID.
+    pub click_id: ClickId,
+    /// The link's affiliate.
+    pub affiliate_id: AffiliateId,
+    /// The link token (normalised).
+    pub token: ViaToken,
+    /// When the click expires: `created_at` + cookie duration. ISO 8601 UTC.
+    pub expires_at: Timestamp,
+    /// Seconds from now until `expires_at` (the cookie's `Max-Age`).
+    pub expires_in: i64,
+    /// The campaign's cookie duration, in days.
+    pub cookie_duration: u16,
+    /// The campaign's attribution.
+    pub attribution: Attribution,
+    /// The registrable domain to set the cookie on, or `null` for a host-only cookie.
+    pub cookie_domain: Option<String>,
+    /// Visits recorded on this click (1 for a new click).
+    pub visits: u32,
+}
+
+/// `POST /v1/track/lead` (publishable key): what the JS `convert` call sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadRequest {
+    /// The click ID from the referral cookie.
+    pub click_id: ClickId,
+    /// The lead's email.
+    pub email: Email,
+    /// The lead's name.
+    #[serde(default)]
+    pub name: Option<Name>,
+    /// The merchant's customer ID.
+    #[serde(default)]
+    pub customer_id: Option<ExternalId>,
+    /// Custom data (≤ 4096 bytes).
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+}
+
+/// Notice code: the click ID names no click of this program.
+pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
+/// Notice code: the click's cookie duration has passed.
+pub const NOTICE_CLICK_EXPIRED: &str = "CLICK_EXPIRED";
+
+/// `POST /v1/track/sale` (secret key with `write:referrals`): a payment, from the
+/// merchant's server. The referral is found by `click_id`, else `customer_id`, else `email`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaleRequest {
+    /// The click/referral ID (e.g. Stripe's `client_reference_id`).
+    #[serde(default)]
+    pub click_id: Option<ClickId>,
+    /// The merchant's customer ID given at signup.
+    #[serde(default)]
+    pub customer_id: Option<ExternalId>,
+    /// The customer's email.
+    #[serde(default)]
+    pub email: Option<Email>,
+    /// Amount in cents, 1 to 10^10.
+    pub amount: AmountCents,
+    /// ISO 4217 code.
+    pub currency: Currency,
+    /// The merchant's invoice ID, unique per program: a repeat records nothing new.
+    pub invoice_id: ExternalId,
+}
+
+/// A recorded sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sale {
+    /// The sale's ID.
+    pub id: SaleId,
+    /// The referral credited.
+    pub referral_id: ReferralId,
+    /// Amount in cents.
+    pub amount: u64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The merchant's invoice ID.
+    pub invoice_id: String,
+    /// When it was recorded, ISO 8601 UTC.
+    pub created_at: Timestamp,
+}
+
+/// The answer to a sale: the sale and the referral after it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SaleResponse {
+    /// The sale (the first one recorded for this `invoice_id`).
+    pub sale: Sale,
+    /// The referral, now in a paying status.
+    pub referral: Referral,
+}
+
+/// The status a referral should have after a sale; see [`crate::Lifecycle::record_sale`].
+pub fn paying_status_after_sale(current: Status) -> Status {
+    match current {
+        Status::Canceled => Status::Active,
+        s if s.is_paying() => s,
+        _ => Status::Customer,
+    }
+}

@@ -1,0 +1,118 @@
+//! The referral cookie's value: IDs and an expiry, never personal data.
+//!
+//! Format (version 1), every part safe in a cookie value without escaping:
+//!
+//! ```text
+//! 1.<click id>.<affiliate id>.<token>.<expires_at, Unix seconds>.<f|l>
+//! 1.ref_0123….aff_4567….jb007.1767225600.l
+//! ```
+//!
+//! IDs are `prefix_` + hex and tokens are letters, digits, `-` and `_` (see [`crate::token`]),
+//! so `.` can never occur inside a part, and `;`, `,`, `=`, spaces and quotes never occur at
+//! all. Anything that does not parse exactly is treated as no cookie.
+
+use crate::attribution::{Attribution, Held};
+use crate::ids::{AffiliateId, ClickId};
+use crate::time::Timestamp;
+use crate::token::ViaToken;
+use alloc::string::String;
+
+/// Cookie name of the referral cookie.
+pub const REFERRAL_COOKIE: &str = "viatrack_ref";
+/// Cookie name of the visitor cookie (value: a [`crate::VisitorId`]).
+pub const VISITOR_COOKIE: &str = "viatrack_vid";
+/// Lifetime of the visitor cookie, in seconds (365 days).
+pub const VISITOR_COOKIE_MAX_AGE: i64 = 365 * 86_400;
+
+/// What the referral cookie holds.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ReferralCookie {
+    /// The click (= referral) ID the Worker returned.
+    pub click_id: ClickId,
+    /// The affiliate who gets the credit.
+    pub affiliate_id: AffiliateId,
+    /// The link token the visitor arrived through.
+    pub token: ViaToken,
+    /// When the click expires (the cookie's own expiry), Unix seconds.
+    pub expires_at: Timestamp,
+    /// The campaign's attribution, which decides whether a later link may replace this one.
+    pub attribution: Attribution,
+}
+
+impl ReferralCookie {
+    /// Encodes the cookie value (see the module docs).
+    pub fn encode(&self) -> String {
+        let mut s = String::with_capacity(128);
+        s.push_str("1.");
+        s.push_str(self.click_id.as_str());
+        s.push('.');
+        s.push_str(self.affiliate_id.as_str());
+        s.push('.');
+        s.push_str(self.token.as_str());
+        s.push('.');
+        push_decimal(&mut s, self.expires_at.unix_seconds());
+        s.push('.');
+        s.push(match self.attribution {
+            Attribution::FirstClick => 'f',
+            Attribution::LastClick => 'l',
+        });
+        s
+    }
+
+    /// Parses a cookie value; `None` for anything that is not exactly a version-1 value.
+    pub fn decode(value: &str) -> Option<Self> {
+        let mut parts = value.split('.');
+        if parts.next()? != "1" {
+            return None;
+        }
+        let click_id = ClickId::parse(parts.next()?).ok()?;
+        let affiliate_id = AffiliateId::parse(parts.next()?).ok()?;
+        let token = ViaToken::parse(parts.next()?).ok()?;
+        let secs = parts.next()?;
+        let canonical = !secs.is_empty()
+            && secs.len() <= 12
+            && secs.bytes().all(|b| b.is_ascii_digit())
+            && (secs == "0" || !secs.starts_with('0'));
+        if !canonical {
+            return None;
+        }
+        let secs: i64 = secs.parse().ok()?;
+        if secs > crate::time::MAX_UNIX_MS / 1000 {
+            return None;
+        }
+        let expires_at = Timestamp::from_unix_seconds(secs);
+        let attribution = match parts.next()? {
+            "f" => Attribution::FirstClick,
+            "l" => Attribution::LastClick,
+            _ => return None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self { click_id, affiliate_id, token, expires_at, attribution })
+    }
+
+    /// What attribution needs to know about this cookie.
+    pub fn held(&self) -> Held {
+        Held { expires_at: self.expires_at, attribution: self.attribution }
+    }
+}
+
+/// Appends a non-negative integer in decimal without `core::fmt` (keeps the browser
+/// module small). Negative values are written as 0.
+pub fn push_decimal(out: &mut String, n: i64) {
+    let mut n = u64::try_from(n).unwrap_or(0);
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}

@@ -1,0 +1,78 @@
+//! viatrack's domain, shared by the browser tracker and the edge Worker.
+//!
+//! Pure Rust: no wasm-bindgen, web-sys, worker or getrandom, so it builds for the host and
+//! for `wasm32-unknown-unknown` and its tests run natively in seconds.
+//!
+//! # Layout
+//!
+//! * [`token`] — [`ViaToken`], the `?via=` affiliate token and its syntax.
+//! * [`ids`] — prefixed, validated IDs ([`ReferralId`], [`ClickId`], [`AffiliateId`], …).
+//! * [`time`] — [`Timestamp`], UTC milliseconds; ISO 8601 on the wire (feature `api`).
+//! * [`lifecycle`] — the referral [`Status`] set, its derived `type` and
+//!   `conversion_state`, and the one [`Lifecycle::transition`] function that applies the
+//!   transition table.
+//! * [`attribution`] — [`CookieDuration`], [`Attribution`] (first-click / last-click),
+//!   `expires_at` arithmetic and who gets the credit.
+//! * [`cookie`] — the referral cookie's value (IDs and an expiry only) and its encoding.
+//! * [`api`] (feature `api`, on by default) — the JSON wire contract: request bodies,
+//!   response objects, list queries, pagination, the success envelope and the error body
+//!   with its stable codes, and request validation.
+//!
+//! What flows through: the tracker parses a [`ViaToken`] from the page URL, the Worker
+//! answers a click report with a [`ClickId`] and the campaign's cookie duration and
+//! attribution, the tracker stores a [`cookie::ReferralCookie`], and a lead or sale moves
+//! the referral through [`Lifecycle::transition`].
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "api")]
+extern crate std;
+
+pub mod attribution;
+pub mod cookie;
+pub mod ids;
+pub mod lifecycle;
+pub mod time;
+pub mod token;
+
+#[cfg(feature = "api")]
+pub mod api;
+
+pub use attribution::{Attribution, CookieDuration, Credit};
+pub use ids::{
+    AffiliateId, CampaignId, ClickId, IdError, LinkId, ProgramId, ReferralId, SaleId, VisitorId,
+};
+pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};
+pub use time::Timestamp;
+pub use token::{TokenError, ViaToken};
+
+/// Implements `Serialize` as the string and `Deserialize` through the type's own parser,
+/// so an invalid value cannot be deserialized either.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! serde_via_str {
+    ($ty:ty, $expecting:literal) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        <$ty>::parse(v).map_err(|e| E::custom(e))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}

@@ -1,0 +1,86 @@
+//! The referral cookie value: encoding, strict decoding, and that nothing can break it.
+
+use proptest::prelude::*;
+use viatrack_core::cookie::ReferralCookie;
+use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken};
+
+fn sample(token: &str, attribution: Attribution) -> ReferralCookie {
+    ReferralCookie {
+        click_id: ClickId::from_bytes([0xab; 16]),
+        affiliate_id: AffiliateId::from_bytes([0x01; 16]),
+        token: ViaToken::parse(token).unwrap(),
+        expires_at: Timestamp::from_unix_seconds(1_767_225_600),
+        attribution,
+    }
+}
+
+#[test]
+fn encodes_to_the_documented_form() {
+    let c = sample("jb007", Attribution::LastClick);
+    assert_eq!(
+        c.encode(),
+        "1.ref_abababababababababababababababab.aff_01010101010101010101010101010101.jb007.1767225600.l"
+    );
+    assert_eq!(ReferralCookie::decode(&c.encode()), Some(c));
+}
+
+#[test]
+fn mangled_values_are_no_cookie() {
+    let good = sample("jb007", Attribution::FirstClick).encode();
+    let mangled = [
+        String::new(),
+        "1".into(),
+        good.replace("1.ref_", "2.ref_"),
+        good.replace(".f", ".x"),
+        format!("{good}.extra"),
+        good.replace("1767225600", "-5"),
+        good.replace("1767225600", ""),
+        good.replace("1767225600", "99999999999999"),
+        good.replace("jb007", "jb 007"),
+        good.replace("ref_", "aff_"),
+        good[..good.len() - 3].to_string(),
+        "%3Cscript%3E".into(),
+    ];
+    for m in mangled {
+        assert_eq!(ReferralCookie::decode(&m), None, "{m:?}");
+    }
+}
+
+proptest! {
+    /// Any valid token round-trips, and the value never contains a character that would
+    /// end or split a cookie (`;`, `,`, space, `=`, quotes).
+    #[test]
+    fn round_trip_and_safe(token in "[A-Za-z0-9_-]{1,64}", secs in 0i64..253_402_300_799, first in any::<bool>(), a in any::<[u8; 16]>(), b in any::<[u8; 16]>()) {
+        let c = ReferralCookie {
+            click_id: ClickId::from_bytes(a),
+            affiliate_id: AffiliateId::from_bytes(b),
+            token: ViaToken::parse(&token).unwrap(),
+            expires_at: Timestamp::from_unix_seconds(secs),
+            attribution: if first { Attribution::FirstClick } else { Attribution::LastClick },
+        };
+        let v = c.encode();
+        prop_assert!(!v.contains([';', ',', ' ', '=', '"', '\'', '\\']));
+        prop_assert_eq!(ReferralCookie::decode(&v), Some(c));
+    }
+
+    /// Arbitrary strings never panic the decoder, and whatever decodes re-encodes to the
+    /// same value up to token case.
+    #[test]
+    fn decode_is_strict(s in "[0-9a-z._]{0,120}|1\\.ref_[0-9a-f]{32}\\.aff_[0-9a-f]{32}\\.[A-Za-z0-9_-]{1,8}\\.[0-9]{1,12}\\.[flx]") {
+        if let Some(c) = ReferralCookie::decode(&s) {
+            prop_assert_eq!(c.encode(), s.to_ascii_lowercase());
+        } else {
+            // Rejected: then it is not a canonical version-1 value.
+            let parts: Vec<&str> = s.split('.').collect();
+            let canonical = parts.len() == 6
+                && parts[0] == "1"
+                && (parts[5] == "f" || parts[5] == "l")
+                && parts[1].starts_with("ref_") && parts[1].len() == 36
+                && parts[2].starts_with("aff_") && parts[2].len() == 36
+                && !parts[3].is_empty()
+                && !parts[4].is_empty() && (parts[4] == "0" || !parts[4].starts_with('0'))
+                && parts[4].parse::<i64>().is_ok_and(|n| n <= 253_402_300_799);
+            prop_assert!(!canonical, "a canonical value was rejected: {}", s);
+        }
+    }
+}
