@@ -164,3 +164,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lead_decisions() {
+    use viatrack_core::api::tracking::{decide_lead, LeadDecision};
+    let exp = at(1_000);
+    let cases = [
+        (Click, None, at(999), LeadDecision::Convert),
+        (Click, None, at(1_000), LeadDecision::Expired),
+        (Click, None, at(5_000), LeadDecision::Expired),
+        (Lead, Some("a@b.co"), at(5_000), LeadDecision::Replay),
+        (Lead, Some("other@b.co"), at(10), LeadDecision::AlreadyConverted),
+        (Customer, Some("a@b.co"), at(10), LeadDecision::Replay),
+        (Rejected, None, at(10), LeadDecision::AlreadyConverted),
+    ];
+    for (status, stored, now, want) in cases {
+        assert_eq!(decide_lead(status, stored, exp, "a@b.co", now), want, "{status} {stored:?}");
+    }
+}

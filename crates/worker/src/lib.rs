@@ -1,10 +1,38 @@
-//! viatrack's edge Worker (placeholder until the Worker issue lands).
-use worker::*;
+//! viatrack's edge Worker: records clicks, turns them into leads and sales, and serves the
+//! REST API over referrals, affiliates, campaigns and links. D1 is the system of record; KV
+//! caches the hot look-ups (API key → program, program + token → link and campaign).
+//!
+//! # Layout
+//!
+//! * [`router`] — the one `fetch` entry: matches method and path to a named handler.
+//! * [`routes`] — thin handlers, one module per resource: parse and validate with
+//!   `viatrack-core`, authorize, call a repository, answer JSON.
+//!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale).
+//! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only;
+//!   multi-row writes in one D1 batch (a transaction).
+//! * [`cache`] — the KV read cache in front of the link and key look-ups; never read back
+//!   for a fact just written.
+//! * [`auth`] — API keys: SHA-256 hashes, constant-time comparison, kinds and scopes.
+//! * [`error`] — [`error::ApiError`], mapped to HTTP status and the core error body in
+//!   exactly one place.
+//! * [`http`] — the per-request context, body and query reading, CORS.
+//! * [`bots`] — known bot and link-preview user agents (`isbot`), which are not recorded.
+//!
+//! Domain rules (token syntax, the status transition table, attribution and expiry, wire
+//! shapes) live in `viatrack-core`; nothing here re-decides them.
+
+pub mod auth;
+pub mod bots;
+pub mod cache;
+pub mod error;
+pub mod http;
+pub mod repo;
+pub mod router;
+pub mod routes;
+
+use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-    match req.path().as_str() {
-        "/healthz" => Response::from_json(&serde_json::json!({"ok": true})),
-        _ => Response::error("not found", 404),
-    }
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    router::handle(req, env, ctx).await
 }

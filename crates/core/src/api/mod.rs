@@ -11,6 +11,7 @@
 //!   (create-referral and referral object seeds).
 //! * [`resources`] — campaigns, affiliates and links.
 //! * [`query`] — list query strings: filters, `page` and `limit`.
+//! * [`scopes`] — publishable and secret keys and the scopes a secret key carries.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
 //! `program_id`, counters or timestamps can be mass-assigned. [`parse_json`] turns any
@@ -21,6 +22,7 @@ pub mod fields;
 pub mod query;
 pub mod referrals;
 pub mod resources;
+pub mod scopes;
 pub mod tracking;
 
 pub use envelope::{ErrorBody, ErrorCode, ErrorDetail, Notice, Page, Pagination, Success, Tracked};

@@ -222,3 +222,25 @@ pub struct UpdateLink {
     #[serde(default, deserialize_with = "nullable")]
     pub destination_url: Option<Option<HttpUrl>>,
 }
+
+/// Checks a campaign's commission fields together: an amount needs a type; a percentage is
+/// 0–100; a fixed amount is at most [`super::fields::MAX_AMOUNT_CENTS`] cents.
+///
+/// # Errors
+///
+/// [`super::ValidationError`] naming `commission_amount` or `commission_type`.
+pub fn check_commission(
+    commission_type: Option<CommissionType>,
+    commission_amount: Option<u64>,
+) -> Result<(), super::ValidationError> {
+    match (commission_type, commission_amount) {
+        (None, Some(_)) => Err(super::ValidationError::field("commission_type", "is required when commission_amount is set")),
+        (Some(CommissionType::Percentage), Some(a)) if a > 100 => {
+            Err(super::ValidationError::field("commission_amount", "a percentage must be from 0 to 100"))
+        }
+        (Some(CommissionType::Fixed), Some(a)) if a > super::fields::MAX_AMOUNT_CENTS => {
+            Err(super::ValidationError::field("commission_amount", "a fixed commission must be at most 10000000000 cents"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -129,3 +129,34 @@ pub fn paying_status_after_sale(current: Status) -> Status {
         _ => Status::Customer,
     }
 }
+
+/// What a lead (`POST /v1/track/lead`, the JS `convert` call) does to the click it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadDecision {
+    /// Move the click to `lead` with the given email.
+    Convert,
+    /// The same click already converted with the same email: answer with that referral and
+    /// change nothing (the call is idempotent).
+    Replay,
+    /// The click already converted with another email: `CONFLICT`.
+    AlreadyConverted,
+    /// The click's cookie duration has passed: nothing is recorded (`CLICK_EXPIRED`).
+    Expired,
+}
+
+/// Decides a lead for a stored click: `status` and `email` as stored, `expires_at` the
+/// click's expiry, `email` the one the lead sends (normalised), at `now`.
+///
+/// A converted referral answers [`LeadDecision::Replay`] or
+/// [`LeadDecision::AlreadyConverted`] whatever its age; an unconverted click converts only
+/// before it expires ([`crate::attribution::is_expired`]).
+pub fn decide_lead(status: Status, stored_email: Option<&str>, expires_at: Timestamp, email: &str, now: Timestamp) -> LeadDecision {
+    if status != Status::Click {
+        return if stored_email == Some(email) { LeadDecision::Replay } else { LeadDecision::AlreadyConverted };
+    }
+    if crate::attribution::is_expired(expires_at, now) {
+        LeadDecision::Expired
+    } else {
+        LeadDecision::Convert
+    }
+}

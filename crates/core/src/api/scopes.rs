@@ -1,0 +1,134 @@
+//! API key kinds and scopes (the referral tools seed's `read:referrals`, `write:referrals`,
+//! `delete:referrals`, and the same for affiliates, campaigns and links).
+//!
+//! A **publishable key** (`pk_…`) is safe in a web page and may only call the tracking
+//! endpoints (click, lead). A **secret key** (`sk_…`) carries a set of scopes; the sale
+//! endpoint needs `write:referrals`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// What a scope grants access to.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Resource {
+    /// Referrals (and sales, which change referrals).
+    Referrals,
+    /// Affiliates.
+    Affiliates,
+    /// Campaigns.
+    Campaigns,
+    /// Links.
+    Links,
+}
+
+/// The kind of access.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Access {
+    /// `GET`.
+    Read,
+    /// `POST`, `PATCH`.
+    Write,
+    /// `DELETE`.
+    Delete,
+}
+
+/// One scope, `read:referrals` and the like.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Scope {
+    /// The access granted.
+    pub access: Access,
+    /// To what.
+    pub resource: Resource,
+}
+
+impl Scope {
+    /// Every scope a secret key may hold, in a stable order.
+    pub fn all() -> Vec<Scope> {
+        let mut v = Vec::new();
+        for resource in [Resource::Referrals, Resource::Affiliates, Resource::Campaigns, Resource::Links] {
+            for access in [Access::Read, Access::Write, Access::Delete] {
+                v.push(Scope { access, resource });
+            }
+        }
+        v
+    }
+
+    /// Parses `read:referrals` etc.
+    pub fn parse(s: &str) -> Option<Scope> {
+        let (a, r) = s.split_once(':')?;
+        let access = match a {
+            "read" => Access::Read,
+            "write" => Access::Write,
+            "delete" => Access::Delete,
+            _ => return None,
+        };
+        let resource = match r {
+            "referrals" => Resource::Referrals,
+            "affiliates" => Resource::Affiliates,
+            "campaigns" => Resource::Campaigns,
+            "links" => Resource::Links,
+            _ => return None,
+        };
+        Some(Scope { access, resource })
+    }
+
+    /// The wire name.
+    pub fn name(self) -> String {
+        let a = match self.access {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Delete => "delete",
+        };
+        let r = match self.resource {
+            Resource::Referrals => "referrals",
+            Resource::Affiliates => "affiliates",
+            Resource::Campaigns => "campaigns",
+            Resource::Links => "links",
+        };
+        alloc::format!("{a}:{r}")
+    }
+
+    /// Parses a space-separated scope list; unknown names are dropped.
+    pub fn parse_list(s: &str) -> Vec<Scope> {
+        s.split_ascii_whitespace().filter_map(Scope::parse).collect()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The two kinds of API key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum KeyKind {
+    /// `pk_…`: tracking endpoints only; safe to publish in a page.
+    Publishable,
+    /// `sk_…`: REST API and sales, limited by scopes; keep on the server.
+    Secret,
+}
+
+impl KeyKind {
+    /// The kind a presented key claims by its prefix, if its shape is right:
+    /// `pk_` or `sk_` followed by 24 to 64 ASCII letters and digits.
+    pub fn of(key: &str) -> Option<KeyKind> {
+        let (kind, rest) = if let Some(rest) = key.strip_prefix("pk_") {
+            (KeyKind::Publishable, rest)
+        } else if let Some(rest) = key.strip_prefix("sk_") {
+            (KeyKind::Secret, rest)
+        } else {
+            return None;
+        };
+        ((24..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(kind)
+    }
+
+    /// The stored name: `publishable` or `secret`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Publishable => "publishable",
+            KeyKind::Secret => "secret",
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! [`ApiError`]: every way a request can fail, and its one mapping to HTTP.
+
+use viatrack_core::api::{ErrorBody, ErrorCode, ValidationError};
+use viatrack_core::TransitionError;
+use worker::Response;
+
+/// A failed request. [`ApiError::into_response`] is the only place that turns a failure
+/// into a status code and the core error body; a 500 never carries internal detail.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 `VALIDATION_ERROR`, naming the field.
+    Validation(ValidationError),
+    /// 413 `VALIDATION_ERROR`: the body is over the size limit.
+    PayloadTooLarge,
+    /// 401 `UNAUTHORIZED`.
+    Unauthorized(&'static str),
+    /// 403 `PERMISSION_DENIED`.
+    PermissionDenied(String),
+    /// 403 `PERMISSION_DENIED` because the browser's origin is not one of the campaign's
+    /// allowed hostnames; answered without CORS headers, so the page cannot read it.
+    OriginNotAllowed,
+    /// 404 `NOT_FOUND`.
+    NotFound(String),
+    /// 405 `METHOD_NOT_ALLOWED`.
+    MethodNotAllowed,
+    /// 409 `CONFLICT`.
+    Conflict(String),
+    /// 422 `INVALID_AFFILIATE`.
+    InvalidAffiliate(String),
+    /// 422 `INVALID_TRANSITION`.
+    InvalidTransition(String),
+    /// 500 `INTERNAL_ERROR`; the cause is logged, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    /// A validation error about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(ValidationError::field(field, message))
+    }
+
+    /// The HTTP status and code for this error.
+    pub fn status_and_code(&self) -> (u16, ErrorCode) {
+        match self {
+            ApiError::Validation(_) => (400, ErrorCode::ValidationError),
+            ApiError::PayloadTooLarge => (413, ErrorCode::ValidationError),
+            ApiError::Unauthorized(_) => (401, ErrorCode::Unauthorized),
+            ApiError::PermissionDenied(_) | ApiError::OriginNotAllowed => (403, ErrorCode::PermissionDenied),
+            ApiError::NotFound(_) => (404, ErrorCode::NotFound),
+            ApiError::MethodNotAllowed => (405, ErrorCode::MethodNotAllowed),
+            ApiError::Conflict(_) => (409, ErrorCode::Conflict),
+            ApiError::InvalidAffiliate(_) => (422, ErrorCode::InvalidAffiliate),
+            ApiError::InvalidTransition(_) => (422, ErrorCode::InvalidTransition),
+            ApiError::Internal(_) => (500, ErrorCode::InternalError),
+        }
+    }
+
+    /// The JSON error response.
+    ///
+    /// # Errors
+    ///
+    /// Only if the runtime cannot build a response at all.
+    pub fn into_response(self) -> worker::Result<Response> {
+        let (status, code) = self.status_and_code();
+        let (message, field) = match self {
+            ApiError::Validation(v) => (v.message, v.field),
+            ApiError::PayloadTooLarge => ("request body is larger than 16384 bytes".into(), None),
+            ApiError::Unauthorized(m) => (m.into(), None),
+            ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
+            ApiError::OriginNotAllowed => ("this origin is not an allowed hostname of the campaign".into(), None),
+            ApiError::PermissionDenied(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::InvalidAffiliate(m)
+            | ApiError::InvalidTransition(m) => (m, None),
+            ApiError::Internal(cause) => {
+                worker::console_error!("internal error: {cause}");
+                ("internal error".into(), None)
+            }
+        };
+        let body = ErrorBody::new(code, message, field);
+        Ok(Response::from_json(&body)?.with_status(status))
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(v: ValidationError) -> Self {
+        ApiError::Validation(v)
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        ApiError::InvalidTransition(e.to_string())
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::repo::StoreError> for ApiError {
+    fn from(e: crate::repo::StoreError) -> Self {
+        match e {
+            crate::repo::StoreError::Unique(what) => ApiError::Conflict(format!("{what} is already taken")),
+            crate::repo::StoreError::Backend(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+/// Handler result.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,116 @@
+//! The per-request context, request body and query reading, JSON answers and CORS.
+
+use crate::error::{ApiError, ApiResult};
+use serde::Serialize;
+use viatrack_core::api::{parse_json, Success, MAX_BODY_BYTES};
+use viatrack_core::Timestamp;
+use worker::{Context, D1Database, Env, Headers, KvStore, Request, Response};
+
+/// What every handler gets: the bindings, the request time and the caller's `Origin`.
+pub struct Ctx {
+    /// D1, the system of record (binding `DB`).
+    pub db: D1Database,
+    /// KV, the read cache (binding `CACHE`).
+    pub kv: KvStore,
+    /// The Worker context, for `wait_until` (cache fills after the answer).
+    pub wctx: Context,
+    /// When the request arrived (one clock reading per request).
+    pub now: Timestamp,
+    /// The request's `Origin` header, when a browser sent one.
+    pub origin: Option<String>,
+}
+
+impl Ctx {
+    /// Builds the context from the bindings.
+    ///
+    /// # Errors
+    ///
+    /// A missing binding (a deployment error: see wrangler.toml).
+    pub fn new(req: &Request, env: &Env, wctx: Context) -> worker::Result<Self> {
+        Ok(Self {
+            db: env.d1("DB")?,
+            kv: env.kv("CACHE")?,
+            wctx,
+            now: Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64),
+            origin: req.headers().get("Origin")?.filter(|o| o != "null"),
+        })
+    }
+
+    /// The host of the caller's `Origin` (`shop.example.com`), lower case.
+    pub fn origin_host(&self) -> Option<String> {
+        let origin = self.origin.as_deref()?;
+        url::Url::parse(origin).ok()?.host_str().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+    }
+}
+
+/// Reads and parses a JSON body of at most 16 KiB.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`: 413 when too large, 400 when malformed or not the expected shape.
+pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+    if let Some(len) = req.headers().get("Content-Length")? {
+        if len.trim().parse::<usize>().map_or(true, |n| n > MAX_BODY_BYTES) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+    }
+    let bytes = req.bytes().await.map_err(|_| ApiError::field("body", "could not read the request body"))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(parse_json(&bytes)?)
+}
+
+/// The decoded query pairs of the request URL.
+///
+/// # Errors
+///
+/// Only if the runtime hands over an unparsable URL.
+pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
+    Ok(req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+}
+
+/// `{"success": true, "data": …}` with `status`.
+///
+/// # Errors
+///
+/// Serialization failure (a bug): 500.
+pub fn data<T: Serialize>(status: u16, value: T) -> ApiResult<Response> {
+    json(status, &Success::new(value))
+}
+
+/// Any serializable body with `status`.
+///
+/// # Errors
+///
+/// Serialization failure (a bug): 500.
+pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+/// Adds the CORS headers that let `origin` read a tracking answer.
+///
+/// # Errors
+///
+/// Only if the runtime refuses a header.
+pub fn allow_origin(mut resp: Response, origin: &str) -> worker::Result<Response> {
+    let headers = resp.headers_mut();
+    headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Vary", "Origin")?;
+    Ok(resp)
+}
+
+/// The answer to a CORS preflight from an allowed origin (cached by the browser for a day).
+///
+/// # Errors
+///
+/// Only if the runtime refuses a header.
+pub fn preflight(origin: &str) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Access-Control-Allow-Methods", "POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    headers.set("Vary", "Origin")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}

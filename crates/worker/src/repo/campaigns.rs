@@ -1,0 +1,159 @@
+//! `campaigns`: cookie duration, attribution, allowed hostnames, commission.
+
+use super::{all, corrupt, first, int, opt_text, parse_ts, random_id_bytes, run, text, ts, Count, StoreResult};
+use viatrack_core::api::query::Paging;
+use viatrack_core::api::resources::{Campaign, CommissionType, CreateCampaign, UpdateCampaign};
+use viatrack_core::{Attribution, CampaignId, CookieDuration, ProgramId, Timestamp};
+use worker::D1Database;
+
+/// The campaigns of programs, through one D1 binding.
+pub struct CampaignRepo<'a> {
+    db: &'a D1Database,
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    id: String,
+    name: String,
+    cookie_duration: i64,
+    attribution: String,
+    allowed_hostnames: String,
+    commission_type: Option<String>,
+    commission_amount: Option<i64>,
+    created_at: String,
+    updated_at: String,
+}
+
+const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at";
+
+impl Row {
+    fn into_campaign(self) -> StoreResult<Campaign> {
+        Ok(Campaign {
+            id: CampaignId::parse(&self.id).map_err(|_| corrupt("campaign id"))?,
+            name: self.name,
+            cookie_duration: CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))?,
+            attribution: Attribution::parse(&self.attribution).ok_or_else(|| corrupt("attribution"))?,
+            allowed_hostnames: serde_json::from_str(&self.allowed_hostnames)?,
+            commission_type: self.commission_type.as_deref().map(|t| CommissionType::parse(t).ok_or_else(|| corrupt("commission_type"))).transpose()?,
+            commission_amount: self.commission_amount.map(|a| u64::try_from(a).map_err(|_| corrupt("commission_amount"))).transpose()?,
+            created_at: parse_ts(&self.created_at)?,
+            updated_at: parse_ts(&self.updated_at)?,
+        })
+    }
+}
+
+impl<'a> CampaignRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates a campaign.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn create(&self, program: &ProgramId, input: &CreateCampaign, now: Timestamp) -> StoreResult<Campaign> {
+        let id = CampaignId::from_bytes(random_id_bytes());
+        let hostnames: Vec<&str> = input.allowed_hostnames.iter().flatten().map(|h| h.as_str()).collect();
+        run(
+            self.db,
+            "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            &[
+                text(id.as_str()),
+                text(program.as_str()),
+                text(input.name.as_str()),
+                int(i64::from(input.cookie_duration.unwrap_or(CookieDuration::DEFAULT).days())),
+                text(input.attribution.unwrap_or(Attribution::LastClick).as_str()),
+                text(&serde_json::to_string(&hostnames)?),
+                opt_text(input.commission_type.map(CommissionType::as_str)),
+                input.commission_amount.map_or(wasm_bindgen::JsValue::NULL, |a| int(a as i64)),
+                ts(now),
+            ],
+        )
+        .await?;
+        self.get(program, &id).await?.ok_or_else(|| corrupt("campaign vanished after insert"))
+    }
+
+    /// One campaign of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &CampaignId) -> StoreResult<Option<Campaign>> {
+        let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 AND id = ?2");
+        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(Row::into_campaign).transpose()
+    }
+
+    /// A page of the program's campaigns, newest first, and the total count.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn list(&self, program: &ProgramId, paging: Paging) -> StoreResult<(Vec<Campaign>, u64)> {
+        let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
+        let rows = all::<Row>(self.db, &sql, &[text(program.as_str()), int(i64::from(paging.limit)), int(paging.offset() as i64)]).await?;
+        let total = first::<Count>(self.db, "SELECT COUNT(*) AS n FROM campaigns WHERE program_id = ?1", &[text(program.as_str())]).await?.map_or(0, |c| c.n);
+        Ok((rows.into_iter().map(Row::into_campaign).collect::<StoreResult<_>>()?, total))
+    }
+
+    /// Applies a partial update; `None` when the campaign is not in the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn update(&self, program: &ProgramId, id: &CampaignId, input: &UpdateCampaign, now: Timestamp) -> StoreResult<Option<Campaign>> {
+        let Some(current) = self.get(program, id).await? else { return Ok(None) };
+        let hostnames: Vec<String> = match &input.allowed_hostnames {
+            Some(h) => h.iter().map(|h| h.as_str().to_string()).collect(),
+            None => current.allowed_hostnames.clone(),
+        };
+        let commission_type = input.commission_type.unwrap_or(current.commission_type);
+        let commission_amount = input.commission_amount.unwrap_or(current.commission_amount);
+        run(
+            self.db,
+            "UPDATE campaigns SET name = ?3, cookie_duration = ?4, attribution = ?5, allowed_hostnames = ?6, commission_type = ?7, commission_amount = ?8, updated_at = ?9 \
+             WHERE program_id = ?1 AND id = ?2",
+            &[
+                text(program.as_str()),
+                text(id.as_str()),
+                text(input.name.as_ref().map_or(current.name.as_str(), |n| n.as_str())),
+                int(i64::from(input.cookie_duration.unwrap_or(current.cookie_duration).days())),
+                text(input.attribution.unwrap_or(current.attribution).as_str()),
+                text(&serde_json::to_string(&hostnames)?),
+                opt_text(commission_type.map(CommissionType::as_str)),
+                commission_amount.map_or(wasm_bindgen::JsValue::NULL, |a| int(a as i64)),
+                ts(now),
+            ],
+        )
+        .await?;
+        self.get(program, id).await
+    }
+
+    /// Whether any campaign of any program lets `host` call the tracking endpoints (for
+    /// CORS preflights, which carry no key): its list names the host or a parent domain of
+    /// it, or is empty.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn any_allows_host(&self, host: &str) -> StoreResult<bool> {
+        let hit = first::<Count>(
+            self.db,
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM campaigns c WHERE c.allowed_hostnames = '[]' \
+               OR EXISTS (SELECT 1 FROM json_each(c.allowed_hostnames) h WHERE h.value = ?1 OR ?1 LIKE '%.' || h.value) LIMIT 1)",
+            &[text(host)],
+        )
+        .await?;
+        Ok(hit.is_some_and(|c| c.n > 0))
+    }
+}
+
+/// Whether a campaign's hostname list lets `host` call the tracking endpoints.
+pub fn allows_host(allowed_hostnames: &[String], host: &str) -> bool {
+    allowed_hostnames.is_empty()
+        || allowed_hostnames.iter().any(|h| {
+            viatrack_core::api::fields::Hostname::try_from(h.clone()).is_ok_and(|h| h.allows(host))
+        })
+}

@@ -1,0 +1,213 @@
+//! `links`: tokens tied to an affiliate and a campaign, with counters computed from
+//! referrals, and the token look-up the click endpoint makes on every visit.
+
+use super::{all, corrupt, first, int, opt_text, parse_ts, random_id_bytes, run, text, ts, Count, StoreResult};
+use serde::{Deserialize, Serialize};
+use viatrack_core::api::fields::{share_url, HttpUrl};
+use viatrack_core::api::query::ResourceQuery;
+use viatrack_core::api::resources::{CreateLink, Link, UpdateLink};
+use viatrack_core::{AffiliateId, Attribution, CampaignId, CookieDuration, LinkId, ProgramId, Timestamp, ViaToken};
+use worker::D1Database;
+
+/// The links of programs, through one D1 binding.
+pub struct LinkRepo<'a> {
+    db: &'a D1Database,
+}
+
+/// What a click needs to know about a token: the link, its affiliate and its campaign's
+/// rules. This is what the KV cache holds under `link:<program>:<token>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkTarget {
+    /// The link.
+    pub link_id: String,
+    /// Its affiliate.
+    pub affiliate_id: String,
+    /// Its campaign.
+    pub campaign_id: String,
+    /// The campaign's cookie duration, days.
+    pub cookie_duration: i64,
+    /// `first_click` / `last_click`.
+    pub attribution: String,
+    /// JSON array of hostnames.
+    pub allowed_hostnames: String,
+}
+
+impl LinkTarget {
+    /// The campaign's cookie duration.
+    ///
+    /// # Errors
+    ///
+    /// A corrupt stored value.
+    pub fn cookie_duration(&self) -> StoreResult<CookieDuration> {
+        CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))
+    }
+
+    /// The campaign's attribution.
+    ///
+    /// # Errors
+    ///
+    /// A corrupt stored value.
+    pub fn attribution(&self) -> StoreResult<Attribution> {
+        Attribution::parse(&self.attribution).ok_or_else(|| corrupt("attribution"))
+    }
+
+    /// The campaign's allowed hostnames.
+    ///
+    /// # Errors
+    ///
+    /// A corrupt stored value.
+    pub fn allowed_hostnames(&self) -> StoreResult<Vec<String>> {
+        Ok(serde_json::from_str(&self.allowed_hostnames)?)
+    }
+}
+
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    token: String,
+    destination_url: Option<String>,
+    affiliate_id: String,
+    campaign_id: String,
+    visitors: u64,
+    leads: u64,
+    conversions: u64,
+    created_at: String,
+    updated_at: String,
+}
+
+const SELECT: &str = "SELECT l.id, l.token, l.destination_url, l.affiliate_id, l.campaign_id, \
+    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id) AS visitors, \
+    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id AND r.became_lead_at IS NOT NULL) AS leads, \
+    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id AND r.became_conversion_at IS NOT NULL) AS conversions, \
+    l.created_at, l.updated_at FROM links l";
+
+impl Row {
+    fn into_link(self) -> StoreResult<Link> {
+        let token = ViaToken::parse(&self.token).map_err(|_| corrupt("token"))?;
+        let destination = self.destination_url.as_deref().map(|u| HttpUrl::try_from(u.to_string())).transpose().map_err(|_| corrupt("destination_url"))?;
+        Ok(Link {
+            id: LinkId::parse(&self.id).map_err(|_| corrupt("link id"))?,
+            url: destination.as_ref().map(|d| share_url(d, &token)),
+            token,
+            destination_url: self.destination_url,
+            affiliate_id: AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?,
+            campaign_id: CampaignId::parse(&self.campaign_id).map_err(|_| corrupt("campaign id"))?,
+            visitors: self.visitors,
+            leads: self.leads,
+            conversions: self.conversions,
+            created_at: parse_ts(&self.created_at)?,
+            updated_at: parse_ts(&self.updated_at)?,
+        })
+    }
+}
+
+impl<'a> LinkRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates a link in `campaign` (affiliate and campaign already checked to be the
+    /// program's).
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`token`) or storage failure.
+    pub async fn create(&self, program: &ProgramId, input: &CreateLink, campaign: &CampaignId, now: Timestamp) -> StoreResult<Link> {
+        let id = LinkId::from_bytes(random_id_bytes());
+        run(
+            self.db,
+            "INSERT INTO links (id, program_id, token, affiliate_id, campaign_id, destination_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            &[
+                text(id.as_str()),
+                text(program.as_str()),
+                text(input.token.as_str()),
+                text(input.affiliate_id.as_str()),
+                text(campaign.as_str()),
+                opt_text(input.destination_url.as_ref().map(|u| u.as_str())),
+                ts(now),
+            ],
+        )
+        .await?;
+        self.get(program, &id).await?.ok_or_else(|| corrupt("link vanished after insert"))
+    }
+
+    /// One link of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &LinkId) -> StoreResult<Option<Link>> {
+        let sql = format!("{SELECT} WHERE l.program_id = ?1 AND l.id = ?2");
+        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(Row::into_link).transpose()
+    }
+
+    /// A page of the program's links (optionally of one affiliate or campaign), newest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn list(&self, program: &ProgramId, q: &ResourceQuery) -> StoreResult<(Vec<Link>, u64)> {
+        let affiliate = q.affiliate_id.as_ref().map(|a| a.as_str());
+        let campaign = q.campaign_id.as_ref().map(|c| c.as_str());
+        let filter = "l.program_id = ?1 AND (?2 IS NULL OR l.affiliate_id = ?2) AND (?3 IS NULL OR l.campaign_id = ?3)";
+        let sql = format!("{SELECT} WHERE {filter} ORDER BY l.created_at DESC, l.id DESC LIMIT ?4 OFFSET ?5");
+        let args = [text(program.as_str()), opt_text(affiliate), opt_text(campaign), int(i64::from(q.paging.limit)), int(q.paging.offset() as i64)];
+        let rows = all::<Row>(self.db, &sql, &args).await?;
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM links l WHERE {filter}"), &args[..3]).await?.map_or(0, |c| c.n);
+        Ok((rows.into_iter().map(Row::into_link).collect::<StoreResult<_>>()?, total))
+    }
+
+    /// Applies a partial update; `None` when the link is not in the program.
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`token`) or storage failure.
+    pub async fn update(&self, program: &ProgramId, id: &LinkId, input: &UpdateLink, now: Timestamp) -> StoreResult<Option<Link>> {
+        let Some(current) = self.get(program, id).await? else { return Ok(None) };
+        let destination = match &input.destination_url { Some(v) => v.as_ref().map(|u| u.as_str().to_string()), None => current.destination_url };
+        run(
+            self.db,
+            "UPDATE links SET token = ?3, campaign_id = ?4, destination_url = ?5, updated_at = ?6 WHERE program_id = ?1 AND id = ?2",
+            &[
+                text(program.as_str()),
+                text(id.as_str()),
+                text(input.token.as_ref().unwrap_or(&current.token).as_str()),
+                text(input.campaign_id.as_ref().unwrap_or(&current.campaign_id).as_str()),
+                opt_text(destination.as_deref()),
+                ts(now),
+            ],
+        )
+        .await?;
+        self.get(program, id).await
+    }
+
+    /// The click look-up: token → link, affiliate and campaign rules (from D1).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn target(&self, program: &ProgramId, token: &ViaToken) -> StoreResult<Option<LinkTarget>> {
+        first::<LinkTarget>(
+            self.db,
+            "SELECT l.id AS link_id, l.affiliate_id, l.campaign_id, c.cookie_duration, c.attribution, c.allowed_hostnames \
+             FROM links l JOIN campaigns c ON c.id = l.campaign_id WHERE l.program_id = ?1 AND l.token = ?2",
+            &[text(program.as_str()), text(token.as_str())],
+        )
+        .await
+    }
+
+    /// The tokens of a campaign's links (to drop their cache entries when it changes).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn tokens_of_campaign(&self, program: &ProgramId, campaign: &CampaignId) -> StoreResult<Vec<ViaToken>> {
+        #[derive(Deserialize)]
+        struct T {
+            token: String,
+        }
+        let rows = all::<T>(self.db, "SELECT token FROM links WHERE program_id = ?1 AND campaign_id = ?2", &[text(program.as_str()), text(campaign.as_str())]).await?;
+        rows.into_iter().map(|t| ViaToken::parse(&t.token).map_err(|_| corrupt("token"))).collect()
+    }
+}

@@ -1,0 +1,479 @@
+//! `referrals`: one row per tracked click, which becomes the referral when it converts.
+
+use super::links::LinkTarget;
+use super::{all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreResult};
+use serde::Deserialize;
+use viatrack_core::api::fields::{share_url, HttpUrl};
+use viatrack_core::api::query::ReferralQuery;
+use viatrack_core::api::referrals::{CampaignRef, Referral, ReferralAffiliate, ReferralLink};
+use viatrack_core::api::tracking::ClickReport;
+use viatrack_core::{AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, Status, Timestamp, ViaToken, VisitorId};
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+/// The referrals of programs, through one D1 binding.
+pub struct ReferralRepo<'a> {
+    db: &'a D1Database,
+}
+
+/// The click a report landed on: new, or the same visitor's unexpired click on the link.
+#[derive(Debug, Deserialize)]
+pub struct ClickRow {
+    /// The click (= referral) ID.
+    pub id: String,
+    /// Visits recorded on it, this one included.
+    pub visits: u32,
+    /// When it expires (ISO 8601).
+    pub expires_at: String,
+}
+
+/// The facts a write needs about one referral: its lifecycle, identity and campaign rules.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The referral.
+    pub id: ReferralId,
+    /// Its affiliate.
+    pub affiliate_id: AffiliateId,
+    /// Status and lifecycle timestamps.
+    pub lifecycle: Lifecycle,
+    /// Its email, once a lead.
+    pub email: Option<String>,
+    /// `created_at` + cookie duration.
+    pub expires_at: Timestamp,
+    /// The campaign's allowed hostnames (JSON array text; `[]` when none).
+    pub allowed_hostnames: String,
+}
+
+#[derive(Deserialize)]
+struct StoredRow {
+    id: String,
+    affiliate_id: String,
+    status: String,
+    email: Option<String>,
+    expires_at: String,
+    became_lead_at: Option<String>,
+    became_conversion_at: Option<String>,
+    converted_at: Option<String>,
+    allowed_hostnames: Option<String>,
+}
+
+impl StoredRow {
+    fn into_stored(self) -> StoreResult<Stored> {
+        Ok(Stored {
+            id: ReferralId::parse(&self.id).map_err(|_| corrupt("referral id"))?,
+            affiliate_id: AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?,
+            lifecycle: Lifecycle {
+                status: Status::parse(&self.status).map_err(|_| corrupt("status"))?,
+                became_lead_at: parse_opt_ts(self.became_lead_at.as_deref())?,
+                became_conversion_at: parse_opt_ts(self.became_conversion_at.as_deref())?,
+                converted_at: parse_opt_ts(self.converted_at.as_deref())?,
+            },
+            email: self.email,
+            expires_at: parse_ts(&self.expires_at)?,
+            allowed_hostnames: self.allowed_hostnames.unwrap_or_else(|| "[]".into()),
+        })
+    }
+}
+
+const STORED: &str = "SELECT r.id, r.affiliate_id, r.status, r.email, r.expires_at, r.became_lead_at, r.became_conversion_at, r.converted_at, \
+    c.allowed_hostnames FROM referrals r LEFT JOIN campaigns c ON c.id = r.campaign_id";
+
+/// The customer fields a lead, a create or an update writes. `metadata` is JSON text.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFields {
+    /// Normalised email.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// The merchant's customer ID.
+    pub customer_id: Option<String>,
+    /// The merchant's subscription ID.
+    pub subscription_id: Option<String>,
+    /// Custom data, JSON object text.
+    pub metadata: Option<String>,
+}
+
+/// A referral created through the REST API without a click.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    /// The crediting affiliate.
+    pub affiliate_id: AffiliateId,
+    /// The affiliate's campaign.
+    pub campaign_id: CampaignId,
+    /// Creation time (possibly backdated).
+    pub created_at: Timestamp,
+    /// `created_at` + cookie duration.
+    pub expires_at: Timestamp,
+    /// Status and timestamps after the initial move.
+    pub lifecycle: Lifecycle,
+    /// Customer fields.
+    pub fields: CustomerFields,
+}
+
+#[derive(Deserialize)]
+struct FullRow {
+    id: String,
+    program_id: String,
+    affiliate_id: String,
+    link_id: Option<String>,
+    status: String,
+    visits: u32,
+    visitor_id: Option<String>,
+    landing_url: Option<String>,
+    referrer: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    customer_id: Option<String>,
+    subscription_id: Option<String>,
+    metadata: Option<String>,
+    created_at: String,
+    updated_at: String,
+    expires_at: String,
+    became_lead_at: Option<String>,
+    became_conversion_at: Option<String>,
+    converted_at: Option<String>,
+    link_token: Option<String>,
+    link_destination_url: Option<String>,
+    link_visitors: Option<u64>,
+    link_leads: Option<u64>,
+    link_conversions: Option<u64>,
+    affiliate_email: String,
+    affiliate_first_name: Option<String>,
+    affiliate_last_name: Option<String>,
+    affiliate_campaign_id: String,
+    affiliate_campaign_name: String,
+}
+
+const FULL: &str = "SELECT r.id, r.program_id, r.affiliate_id, r.link_id, r.status, r.visits, r.visitor_id, r.landing_url, r.referrer, \
+    r.email, r.name, r.customer_id, r.subscription_id, r.metadata, r.created_at, r.updated_at, r.expires_at, \
+    r.became_lead_at, r.became_conversion_at, r.converted_at, \
+    l.token AS link_token, l.destination_url AS link_destination_url, \
+    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id) AS link_visitors, \
+    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id AND x.became_lead_at IS NOT NULL) AS link_leads, \
+    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id AND x.became_conversion_at IS NOT NULL) AS link_conversions, \
+    a.email AS affiliate_email, a.first_name AS affiliate_first_name, a.last_name AS affiliate_last_name, \
+    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name \
+    FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id JOIN campaigns ac ON ac.id = a.campaign_id \
+    LEFT JOIN links l ON l.id = r.link_id";
+
+impl FullRow {
+    fn into_referral(self) -> StoreResult<Referral> {
+        let lifecycle = Lifecycle {
+            status: Status::parse(&self.status).map_err(|_| corrupt("status"))?,
+            became_lead_at: parse_opt_ts(self.became_lead_at.as_deref())?,
+            became_conversion_at: parse_opt_ts(self.became_conversion_at.as_deref())?,
+            converted_at: parse_opt_ts(self.converted_at.as_deref())?,
+        };
+        let link = match (self.link_id, self.link_token) {
+            (Some(id), Some(token)) => {
+                let token = ViaToken::parse(&token).map_err(|_| corrupt("token"))?;
+                let url = self.link_destination_url.and_then(|u| HttpUrl::try_from(u).ok()).map(|d| share_url(&d, &token));
+                Some(ReferralLink {
+                    id: LinkId::parse(&id).map_err(|_| corrupt("link id"))?,
+                    url,
+                    token: token.as_str().to_string(),
+                    visitors: self.link_visitors.unwrap_or(0),
+                    leads: self.link_leads.unwrap_or(0),
+                    conversions: self.link_conversions.unwrap_or(0),
+                })
+            }
+            _ => None,
+        };
+        let affiliate_id = AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?;
+        Ok(Referral {
+            id: ReferralId::parse(&self.id).map_err(|_| corrupt("referral id"))?,
+            program_id: ProgramId::parse(&self.program_id).map_err(|_| corrupt("program id"))?,
+            affiliate: Some(ReferralAffiliate {
+                id: affiliate_id.clone(),
+                email: self.affiliate_email,
+                first_name: self.affiliate_first_name,
+                last_name: self.affiliate_last_name,
+                campaign: CampaignRef {
+                    id: CampaignId::parse(&self.affiliate_campaign_id).map_err(|_| corrupt("campaign id"))?,
+                    name: self.affiliate_campaign_name,
+                },
+            }),
+            affiliate_id,
+            email: self.email,
+            name: self.name,
+            customer_id: self.customer_id,
+            subscription_id: self.subscription_id,
+            status: lifecycle.status,
+            referral_type: Some(lifecycle.referral_type()),
+            conversion_state: Some(lifecycle.conversion_state()),
+            metadata: self.metadata.as_deref().map(serde_json::from_str).transpose()?,
+            visits: self.visits,
+            visitor_id: self.visitor_id.as_deref().map(VisitorId::parse).transpose().map_err(|_| corrupt("visitor id"))?,
+            landing_url: self.landing_url,
+            referrer: self.referrer,
+            link,
+            created_at: parse_ts(&self.created_at)?,
+            updated_at: Some(parse_ts(&self.updated_at)?),
+            expires_at: Some(parse_ts(&self.expires_at)?),
+            became_lead_at: lifecycle.became_lead_at,
+            became_conversion_at: lifecycle.became_conversion_at,
+            converted_at: lifecycle.converted_at,
+        })
+    }
+}
+
+impl<'a> ReferralRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// Records a click in one transaction: a new row in status `click`, unless the same
+    /// visitor already has an unexpired click on this link, which then gets `visits + 1`.
+    /// Returns the click the report landed on.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure (nothing written).
+    pub async fn record_click(
+        &self,
+        program: &ProgramId,
+        target: &LinkTarget,
+        report: &ClickReport,
+        new_id: &ClickId,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<ClickRow> {
+        let args = [
+            text(new_id.as_str()),
+            text(program.as_str()),
+            text(&target.link_id),
+            text(&target.affiliate_id),
+            text(&target.campaign_id),
+            opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
+            text(report.url.as_str()),
+            opt_text(report.referrer.as_ref().map(|r| r.as_str())),
+            ts(now),
+            ts(expires_at),
+        ];
+        // ?1 new id, ?2 program, ?3 link, ?4 affiliate, ?5 campaign, ?6 visitor,
+        // ?7 landing url, ?8 referrer, ?9 now, ?10 expires_at.
+        let live_match = "program_id = ?2 AND link_id = ?3 AND visitor_id = ?6 AND expires_at > ?9";
+        // The dedupe statements: ?1 new id, ?2 program, ?3 link, ?4 visitor, ?5 now.
+        let dedupe_args = [
+            text(new_id.as_str()),
+            text(program.as_str()),
+            text(&target.link_id),
+            opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
+            ts(now),
+        ];
+        let statements = vec![
+            stmt(
+                self.db,
+                &format!(
+                    "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, visitor_id, landing_url, referrer, created_at, updated_at, expires_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, 'click', 1, ?6, ?7, ?8, ?9, ?9, ?10 \
+                     WHERE ?6 IS NULL OR NOT EXISTS (SELECT 1 FROM referrals WHERE {live_match})"
+                ),
+                &args,
+            )?,
+            stmt(
+                self.db,
+                "UPDATE referrals SET visits = visits + 1, updated_at = ?5 WHERE id = \
+                 (SELECT id FROM referrals WHERE program_id = ?2 AND link_id = ?3 AND visitor_id = ?4 AND expires_at > ?5 AND id != ?1 \
+                  ORDER BY created_at DESC LIMIT 1)",
+                &dedupe_args,
+            )?,
+            stmt(
+                self.db,
+                "SELECT id, visits, expires_at FROM referrals \
+                 WHERE id = ?1 OR (program_id = ?2 AND link_id = ?3 AND visitor_id = ?4 AND expires_at > ?5) \
+                 ORDER BY (id = ?1) DESC, created_at DESC LIMIT 1",
+                &dedupe_args,
+            )?,
+        ];
+        let results = batch(self.db, statements).await?;
+        results
+            .last()
+            .map(|r| r.results::<ClickRow>())
+            .transpose()?
+            .and_then(|mut rows| rows.pop())
+            .ok_or_else(|| corrupt("click vanished after insert"))
+    }
+
+    /// The write-side facts of one referral of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn stored(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Stored>> {
+        let sql = format!("{STORED} WHERE r.program_id = ?1 AND r.id = ?2");
+        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(StoredRow::into_stored).transpose()
+    }
+
+    /// The newest referral of the program with this customer ID, or else this email.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn stored_by(&self, program: &ProgramId, customer_id: Option<&str>, email: Option<&str>) -> StoreResult<Option<Stored>> {
+        let sql = format!(
+            "{STORED} WHERE r.program_id = ?1 AND ((?2 IS NOT NULL AND r.customer_id = ?2) OR (?2 IS NULL AND ?3 IS NOT NULL AND r.email = ?3)) \
+             ORDER BY r.created_at DESC LIMIT 1"
+        );
+        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), opt_text(customer_id), opt_text(email)]).await?.map(StoredRow::into_stored).transpose()
+    }
+
+    /// Whether another referral of the program already has `email`.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn email_taken(&self, program: &ProgramId, email: &str, except: Option<&ReferralId>) -> StoreResult<bool> {
+        let n = first::<Count>(
+            self.db,
+            "SELECT COUNT(*) AS n FROM referrals WHERE program_id = ?1 AND email = ?2 AND (?3 IS NULL OR id != ?3)",
+            &[text(program.as_str()), text(email), opt_text(except.map(|e| e.as_str()))],
+        )
+        .await?;
+        Ok(n.is_some_and(|c| c.n > 0))
+    }
+
+    /// The full referral object.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Referral>> {
+        let sql = format!("{FULL} WHERE r.program_id = ?1 AND r.id = ?2");
+        first::<FullRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(FullRow::into_referral).transpose()
+    }
+
+    /// Moves a referral to `next` and sets the given customer fields, only if its status is
+    /// still `expected` (so two racing writers cannot both move it). `fields` replace the
+    /// stored ones wholesale. Returns whether the row changed.
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`email`) or storage failure.
+    pub async fn write(&self, program: &ProgramId, id: &ReferralId, expected: Status, next: &Lifecycle, fields: &CustomerFields, now: Timestamp) -> StoreResult<bool> {
+        let changed = run(
+            self.db,
+            "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, \
+             email = ?8, name = ?9, customer_id = ?10, subscription_id = ?11, metadata = ?12, updated_at = ?13 \
+             WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+            &[
+                text(program.as_str()),
+                text(id.as_str()),
+                text(expected.as_str()),
+                text(next.status.as_str()),
+                opt_ts(next.became_lead_at),
+                opt_ts(next.became_conversion_at),
+                opt_ts(next.converted_at),
+                opt_text(fields.email.as_deref()),
+                opt_text(fields.name.as_deref()),
+                opt_text(fields.customer_id.as_deref()),
+                opt_text(fields.subscription_id.as_deref()),
+                opt_text(fields.metadata.as_deref()),
+                ts(now),
+            ],
+        )
+        .await?;
+        Ok(changed > 0)
+    }
+
+    /// The stored customer fields of a referral (for partial updates).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn customer_fields(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<CustomerFields>> {
+        #[derive(Deserialize)]
+        struct F {
+            email: Option<String>,
+            name: Option<String>,
+            customer_id: Option<String>,
+            subscription_id: Option<String>,
+            metadata: Option<String>,
+        }
+        let row = first::<F>(self.db, "SELECT email, name, customer_id, subscription_id, metadata FROM referrals WHERE program_id = ?1 AND id = ?2", &[text(program.as_str()), text(id.as_str())]).await?;
+        Ok(row.map(|f| CustomerFields { email: f.email, name: f.name, customer_id: f.customer_id, subscription_id: f.subscription_id, metadata: f.metadata }))
+    }
+
+    /// Inserts a referral created without a click.
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`email`) or storage failure.
+    pub async fn insert(&self, program: &ProgramId, id: &ReferralId, r: &NewReferral, now: Timestamp) -> StoreResult<()> {
+        run(
+            self.db,
+            "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, email, name, customer_id, subscription_id, metadata, \
+             created_at, updated_at, expires_at, became_lead_at, became_conversion_at, converted_at) \
+             VALUES (?1, ?2, NULL, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            &[
+                text(id.as_str()),
+                text(program.as_str()),
+                text(r.affiliate_id.as_str()),
+                text(r.campaign_id.as_str()),
+                text(r.lifecycle.status.as_str()),
+                opt_text(r.fields.email.as_deref()),
+                opt_text(r.fields.name.as_deref()),
+                opt_text(r.fields.customer_id.as_deref()),
+                opt_text(r.fields.subscription_id.as_deref()),
+                opt_text(r.fields.metadata.as_deref()),
+                ts(r.created_at),
+                ts(now),
+                ts(r.expires_at),
+                opt_ts(r.lifecycle.became_lead_at),
+                opt_ts(r.lifecycle.became_conversion_at),
+                opt_ts(r.lifecycle.converted_at),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a referral and its sales in one transaction. Returns whether it existed.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure (nothing deleted).
+    pub async fn delete(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<bool> {
+        let args = [text(program.as_str()), text(id.as_str())];
+        let results = batch(
+            self.db,
+            vec![
+                stmt(self.db, "DELETE FROM sales WHERE program_id = ?1 AND referral_id = ?2", &args)?,
+                stmt(self.db, "DELETE FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,
+            ],
+        )
+        .await?;
+        let deleted = results.last().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        Ok(deleted > 0)
+    }
+
+    /// A page of the program's referrals matching `q`, newest first, and the total count.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn list(&self, program: &ProgramId, q: &ReferralQuery) -> StoreResult<(Vec<Referral>, u64)> {
+        // Fixed SQL with optional filters: a NULL parameter disables its filter. The status
+        // set is bound as a JSON array and read with json_each.
+        let statuses = q.statuses.as_ref().map(|s| serde_json::to_string(&s.iter().map(|s| s.as_str()).collect::<Vec<_>>())).transpose()?;
+        let filter = "r.program_id = ?1 AND (?2 IS NULL OR r.affiliate_id = ?2) AND (?3 IS NULL OR r.email = ?3) \
+            AND (?4 IS NULL OR r.customer_id = ?4) AND (?5 IS NULL OR r.status IN (SELECT value FROM json_each(?5))) \
+            AND (?6 IS NULL OR r.created_at >= ?6) AND (?7 IS NULL OR r.created_at <= ?7)";
+        let args: Vec<JsValue> = vec![
+            text(program.as_str()),
+            opt_text(q.affiliate_id.as_ref().map(|a| a.as_str())),
+            opt_text(q.email.as_ref().map(|e| e.as_str())),
+            opt_text(q.customer_id.as_deref()),
+            opt_text(statuses.as_deref()),
+            opt_ts(q.from),
+            opt_ts(q.to),
+        ];
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM referrals r WHERE {filter}"), &args).await?.map_or(0, |c| c.n);
+        let mut page_args = args;
+        page_args.push(int(i64::from(q.paging.limit)));
+        page_args.push(int(q.paging.offset() as i64));
+        let rows = all::<FullRow>(self.db, &format!("{FULL} WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ?8 OFFSET ?9"), &page_args).await?;
+        Ok((rows.into_iter().map(FullRow::into_referral).collect::<StoreResult<_>>()?, total))
+    }
+}

@@ -1,0 +1,78 @@
+//! Matches method and path to a named handler. Unknown paths answer 404 `NOT_FOUND`, known
+//! paths with another method 405 `METHOD_NOT_ALLOWED`, all as JSON. Tracking routes get CORS
+//! headers for the calling origin (unless the origin itself was refused).
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, Ctx};
+use crate::routes::{affiliates, campaigns, links, referrals, track};
+use worker::{Context, Env, Method, Request, Response};
+
+/// Serves one request.
+///
+/// # Errors
+///
+/// Only when the runtime cannot build a response; every request failure is a JSON answer.
+pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
+    let ctx = Ctx::new(&req, &env, wctx)?;
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let tracking = matches!(segments.as_slice(), ["v1", "track", ..]);
+    let result = route(&mut req, &ctx, &segments).await;
+    let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
+    let resp = match result {
+        Ok(resp) => resp,
+        Err(e) => e.into_response()?,
+    };
+    match (&ctx.origin, tracking && !origin_refused) {
+        (Some(origin), true) => http::allow_origin(resp, origin),
+        _ => Ok(resp),
+    }
+}
+
+async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+    use Method::*;
+    let method = req.method();
+    match (method, segments) {
+        (Get | Head, ["healthz"]) => http::json(200, &serde_json::json!({"ok": true})),
+        (Options, ["v1", "track", "click" | "lead"]) => track::preflight(ctx).await,
+        (Head, ["v1", "track", "click"]) => track::head(),
+        (Post, ["v1", "track", "click"]) => track::click(req, ctx).await,
+        (Post, ["v1", "track", "lead"]) => track::lead(req, ctx).await,
+        (Post, ["v1", "track", "sale"]) => track::sale(req, ctx).await,
+
+        (Post, ["v1", "referrals"]) => referrals::create(req, ctx).await,
+        (Get, ["v1", "referrals"]) => referrals::list(req, ctx).await,
+        (Get, ["v1", "referrals", id]) => referrals::get(req, ctx, id).await,
+        (Patch, ["v1", "referrals", id]) => referrals::update(req, ctx, id).await,
+        (Delete, ["v1", "referrals", id]) => referrals::delete(req, ctx, id).await,
+
+        (Post, ["v1", "campaigns"]) => campaigns::create(req, ctx).await,
+        (Get, ["v1", "campaigns"]) => campaigns::list(req, ctx).await,
+        (Get, ["v1", "campaigns", id]) => campaigns::get(req, ctx, id).await,
+        (Patch, ["v1", "campaigns", id]) => campaigns::update(req, ctx, id).await,
+
+        (Post, ["v1", "affiliates"]) => affiliates::create(req, ctx).await,
+        (Get, ["v1", "affiliates"]) => affiliates::list(req, ctx).await,
+        (Get, ["v1", "affiliates", id]) => affiliates::get(req, ctx, id).await,
+        (Patch, ["v1", "affiliates", id]) => affiliates::update(req, ctx, id).await,
+
+        (Post, ["v1", "links"]) => links::create(req, ctx).await,
+        (Get, ["v1", "links"]) => links::list(req, ctx).await,
+        (Get, ["v1", "links", id]) => links::get(req, ctx, id).await,
+        (Patch, ["v1", "links", id]) => links::update(req, ctx, id).await,
+
+        (_, path) if is_known(path) => Err(ApiError::MethodNotAllowed),
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+/// Whether some method serves this path.
+fn is_known(segments: &[&str]) -> bool {
+    matches!(
+        segments,
+        ["healthz"]
+            | ["v1", "track", "click" | "lead" | "sale"]
+            | ["v1", "referrals" | "campaigns" | "affiliates" | "links"]
+            | ["v1", "referrals" | "campaigns" | "affiliates" | "links", _]
+    )
+}

@@ -1,0 +1,89 @@
+//! `/v1/affiliates`: create, list, get, update.
+
+use super::{page, path_id};
+use crate::auth::authenticate;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, query_pairs, read_json, Ctx};
+use crate::repo::affiliates::AffiliateRepo;
+use crate::repo::campaigns::CampaignRepo;
+use viatrack_core::api::query::ResourceQuery;
+use viatrack_core::api::resources::{CreateAffiliate, UpdateAffiliate};
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::{AffiliateId, CampaignId, ProgramId};
+use worker::{Request, Response};
+
+/// `POST /v1/affiliates`: 201 with the affiliate.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `NOT_FOUND` (campaign), `CONFLICT` (email).
+pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Affiliates)?;
+    let body: CreateAffiliate = read_json(req).await?;
+    require_campaign(ctx, &who.program_id, &body.campaign_id).await?;
+    let affiliate = AffiliateRepo::new(&ctx.db).create(&who.program_id, &body, ctx.now).await?;
+    http::data(201, affiliate)
+}
+
+/// `GET /v1/affiliates` (filter `campaign_id`).
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` naming the query parameter.
+pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Affiliates)?;
+    let q = ResourceQuery::parse(query_pairs(req)?, &["campaign_id"])?;
+    let (items, total) = AffiliateRepo::new(&ctx.db).list(&who.program_id, &q).await?;
+    page(items, total, q.paging)
+}
+
+/// `GET /v1/affiliates/{id}`.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Affiliates)?;
+    let id: AffiliateId = path_id(raw_id, "affiliate")?;
+    let affiliate = AffiliateRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
+    http::data(200, affiliate)
+}
+
+/// `PATCH /v1/affiliates/{id}`.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT` (email).
+pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Affiliates)?;
+    let id: AffiliateId = path_id(raw_id, "affiliate")?;
+    let body: UpdateAffiliate = read_json(req).await?;
+    if body == UpdateAffiliate::default() {
+        return Err(ApiError::field("body", "no fields to update"));
+    }
+    if let Some(campaign) = &body.campaign_id {
+        require_campaign(ctx, &who.program_id, campaign).await?;
+    }
+    let affiliate = AffiliateRepo::new(&ctx.db).update(&who.program_id, &id, &body, ctx.now).await?.ok_or_else(not_found)?;
+    http::data(200, affiliate)
+}
+
+/// The campaign must be the program's.
+///
+/// # Errors
+///
+/// `NOT_FOUND` naming `campaign_id`.
+pub async fn require_campaign(ctx: &Ctx, program: &ProgramId, id: &CampaignId) -> ApiResult<()> {
+    match CampaignRepo::new(&ctx.db).get(program, id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotFound("no campaign with this campaign_id in the program".into())),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no affiliate with this id".into())
+}

@@ -1,0 +1,189 @@
+//! `/v1/referrals`: create (create-referral seed), list (list-referrals seed), get, update,
+//! delete. Secret keys with `read:`, `write:` or `delete:referrals`.
+
+use super::track::{conflict_on_email, email_conflict};
+use super::{page, path_id};
+use crate::auth::authenticate;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, query_pairs, read_json, Ctx};
+use crate::repo::affiliates::AffiliateRepo;
+use crate::repo::campaigns::CampaignRepo;
+use crate::repo::random_id_bytes;
+use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
+use viatrack_core::api::query::ReferralQuery;
+use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::attribution::{expires_at, is_expired};
+use viatrack_core::{Lifecycle, ReferralId, Status};
+use worker::{Request, Response};
+
+/// How far in the future a backdated `created_at` may be (clock skew), in milliseconds.
+const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// `POST /v1/referrals`: 201 with the referral.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `INVALID_AFFILIATE`, `NOT_FOUND` (click), `INVALID_TRANSITION`
+/// (click no longer in status `click`, or expired), `CONFLICT` (email).
+pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Referrals)?;
+    let body: CreateReferral = read_json(req).await?;
+    let program = &who.program_id;
+    let status = body.status.unwrap_or(Status::Lead);
+    if status == Status::Click {
+        return Err(ApiError::field("status", "a referral cannot be created in status click; clicks come from the tracker"));
+    }
+    let fields = CustomerFields {
+        email: Some(body.email.as_str().to_string()),
+        name: body.name.as_ref().map(|n| n.as_str().to_string()),
+        customer_id: body.customer_id.as_ref().map(|c| c.as_str().to_string()),
+        subscription_id: body.subscription_id.as_ref().map(|s| s.as_str().to_string()),
+        metadata: body.metadata.as_ref().map(|m| m.to_json()),
+    };
+    let repo = ReferralRepo::new(&ctx.db);
+    let id = match &body.click_id {
+        Some(click_id) => {
+            let id: ReferralId = click_id.clone().into();
+            let stored = repo.stored(program, &id).await?.ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
+            if body.affiliate_id.as_ref().is_some_and(|a| *a != stored.affiliate_id) {
+                return Err(ApiError::InvalidAffiliate("affiliate_id is not the affiliate of this click".into()));
+            }
+            if stored.lifecycle.status != Status::Click {
+                return Err(ApiError::InvalidTransition(format!("the click is already a referral in status {}", stored.lifecycle.status)));
+            }
+            if is_expired(stored.expires_at, ctx.now) {
+                return Err(ApiError::InvalidTransition("the click has expired and can no longer be converted".into()));
+            }
+            if repo.email_taken(program, body.email.as_str(), Some(&id)).await? {
+                return Err(email_conflict());
+            }
+            let next = stored.lifecycle.transition(status, ctx.now)?;
+            if !repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
+                return Err(ApiError::InvalidTransition("the click converted meanwhile".into()));
+            }
+            id
+        }
+        None => {
+            let affiliate_id = body.affiliate_id.as_ref().ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
+            let affiliate = AffiliateRepo::new(&ctx.db)
+                .get(program, affiliate_id)
+                .await?
+                .ok_or_else(|| ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into()))?;
+            let campaign = CampaignRepo::new(&ctx.db)
+                .get(program, &affiliate.campaign.id)
+                .await?
+                .ok_or_else(|| ApiError::Internal("affiliate's campaign is missing".into()))?;
+            let created_at = body.created_at.unwrap_or(ctx.now);
+            if created_at > ctx.now.plus_ms(MAX_CLOCK_SKEW_MS) {
+                return Err(ApiError::field("created_at", "must not be in the future"));
+            }
+            if repo.email_taken(program, body.email.as_str(), None).await? {
+                return Err(email_conflict());
+            }
+            let id = ReferralId::from_bytes(random_id_bytes());
+            let new = NewReferral {
+                affiliate_id: affiliate.id,
+                campaign_id: campaign.id,
+                created_at,
+                expires_at: expires_at(created_at, campaign.cookie_duration),
+                lifecycle: Lifecycle::CLICK.transition(status, created_at)?,
+                fields,
+            };
+            repo.insert(program, &id, &new, ctx.now).await.map_err(conflict_on_email)?;
+            id
+        }
+    };
+    let referral = repo.get(program, &id).await?.ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
+    http::data(201, referral)
+}
+
+/// `GET /v1/referrals`: a page, newest first.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` naming the query parameter.
+pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Referrals)?;
+    let q = ReferralQuery::parse(query_pairs(req)?)?;
+    let (items, total) = ReferralRepo::new(&ctx.db).list(&who.program_id, &q).await?;
+    page(items, total, q.paging)
+}
+
+/// `GET /v1/referrals/{id}`: the full referral object.
+///
+/// # Errors
+///
+/// `NOT_FOUND` (also for another program's ID).
+pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Referrals)?;
+    let id: ReferralId = path_id(raw_id, "referral")?;
+    let referral = ReferralRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
+    http::data(200, referral)
+}
+
+/// `PATCH /v1/referrals/{id}`: status (through the transition table) and customer fields.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `NOT_FOUND`, `INVALID_TRANSITION`, `CONFLICT` (email).
+pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Referrals)?;
+    let id: ReferralId = path_id(raw_id, "referral")?;
+    let body: UpdateReferral = read_json(req).await?;
+    if body.is_empty() {
+        return Err(ApiError::field("body", "no fields to update"));
+    }
+    let program = &who.program_id;
+    let repo = ReferralRepo::new(&ctx.db);
+    let stored = repo.stored(program, &id).await?.ok_or_else(not_found)?;
+    let current = repo.customer_fields(program, &id).await?.ok_or_else(not_found)?;
+    let next = match body.status {
+        Some(to) => stored.lifecycle.transition(to, ctx.now)?,
+        None => stored.lifecycle,
+    };
+    let pick = |new: &Option<Option<String>>, old: Option<String>| match new {
+        Some(v) => v.clone(),
+        None => old,
+    };
+    let fields = CustomerFields {
+        email: body.email.as_ref().map(|e| e.as_str().to_string()).or(current.email),
+        name: pick(&body.name.as_ref().map(|v| v.as_ref().map(|n| n.as_str().to_string())), current.name),
+        customer_id: pick(&body.customer_id.as_ref().map(|v| v.as_ref().map(|c| c.as_str().to_string())), current.customer_id),
+        subscription_id: pick(&body.subscription_id.as_ref().map(|v| v.as_ref().map(|s| s.as_str().to_string())), current.subscription_id),
+        metadata: pick(&body.metadata.as_ref().map(|v| v.as_ref().map(|m| m.to_json())), current.metadata),
+    };
+    if let Some(email) = &body.email {
+        if repo.email_taken(program, email.as_str(), Some(&id)).await? {
+            return Err(email_conflict());
+        }
+    }
+    if !repo.write(program, &id, stored.lifecycle.status, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
+        return Err(ApiError::Conflict("the referral changed while updating; retry".into()));
+    }
+    let referral = repo.get(program, &id).await?.ok_or_else(not_found)?;
+    http::data(200, referral)
+}
+
+/// `DELETE /v1/referrals/{id}`: removes the referral and its sales.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Delete, Resource::Referrals)?;
+    let id: ReferralId = path_id(raw_id, "referral")?;
+    if !ReferralRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
+        return Err(not_found());
+    }
+    http::data(200, serde_json::json!({"id": id, "deleted": true}))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no referral with this id".into())
+}

@@ -1,0 +1,234 @@
+//! The tracking endpoints: `POST /v1/track/click` and `/v1/track/lead` (called by the
+//! browser tracker with the publishable key; CORS limited to the campaign's allowed
+//! hostnames) and `POST /v1/track/sale` (the merchant's server, secret key).
+
+use crate::auth::authenticate;
+use crate::bots;
+use crate::cache;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, read_json, Ctx};
+use crate::repo::campaigns::{allows_host, CampaignRepo};
+use crate::repo::links::{LinkRepo, LinkTarget};
+use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
+use crate::repo::sales::{NewSale, SaleRepo};
+use crate::repo::{parse_ts, random_id_bytes, StoreError};
+use viatrack_core::api::fields::cookie_domain;
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::api::tracking::{
+    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadRequest, SaleRequest, SaleResponse, NOTICE_CLICK_EXPIRED,
+    NOTICE_CLICK_NOT_FOUND,
+};
+use viatrack_core::api::{Notice, Tracked};
+use viatrack_core::attribution::{expires_at, is_expired};
+use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, Status, ViaToken};
+use worker::{Request, Response};
+
+/// Notice code: a known bot or link-preview fetcher; nothing recorded.
+pub const NOTICE_BOT: &str = "BOT";
+
+/// `OPTIONS` preflight: allowed when some campaign lists the origin's host.
+///
+/// # Errors
+///
+/// 403 without CORS headers for an origin no campaign allows.
+pub async fn preflight(ctx: &Ctx) -> ApiResult<Response> {
+    let (Some(origin), Some(host)) = (ctx.origin.as_deref(), ctx.origin_host()) else {
+        return Err(ApiError::OriginNotAllowed);
+    };
+    if CampaignRepo::new(&ctx.db).any_allows_host(&host).await? {
+        Ok(http::preflight(origin)?)
+    } else {
+        Err(ApiError::OriginNotAllowed)
+    }
+}
+
+/// `HEAD /v1/track/click` (link checkers): 200, nothing recorded.
+///
+/// # Errors
+///
+/// Never in practice.
+pub fn head() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(200))
+}
+
+/// `POST /v1/track/click`: records a visit through an affiliate link.
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `PERMISSION_DENIED` (key or origin), `VALIDATION_ERROR`, `NOT_FOUND`
+/// (no link with this token).
+pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    if bots::is_bot(req.headers().get("User-Agent")?.as_deref()) {
+        return nothing(NOTICE_BOT, "known bot or link preview; nothing recorded");
+    }
+    let who = authenticate(req, ctx).await?;
+    who.require_tracking()?;
+    let report: ClickReport = read_json(req).await?;
+    let target = link_target(ctx, &who.program_id, &report.token).await?.ok_or_else(|| ApiError::NotFound("no link with this token".into()))?;
+    check_origin(ctx, &target.allowed_hostnames()?)?;
+    let duration = target.cookie_duration()?;
+    let new_id = ClickId::from_bytes(random_id_bytes());
+    let row = ReferralRepo::new(&ctx.db)
+        .record_click(&who.program_id, &target, &report, &new_id, ctx.now, expires_at(ctx.now, duration))
+        .await?;
+    let expires = parse_ts(&row.expires_at)?;
+    let answer = ClickResponse {
+        click_id: ClickId::parse(&row.id).map_err(|_| StoreError::Backend("stored click id".into()))?,
+        affiliate_id: AffiliateId::parse(&target.affiliate_id).map_err(|_| StoreError::Backend("stored affiliate id".into()))?,
+        token: report.token.clone(),
+        expires_at: expires,
+        expires_in: (expires.unix_ms() - ctx.now.unix_ms()).max(0) / 1000,
+        cookie_duration: duration.days(),
+        attribution: target.attribution()?,
+        cookie_domain: cookie_domain(&report.url.host()),
+        visits: row.visits,
+    };
+    http::data(200, answer)
+}
+
+/// `POST /v1/track/lead`: converts the visitor's click into a referral in status `lead`.
+/// Repeating it returns the same referral; an unknown or expired click records nothing and
+/// answers 200 with `data: null` and a notice, so the page logs no failure.
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `PERMISSION_DENIED`, `VALIDATION_ERROR`, `CONFLICT` (the email already has
+/// a referral in the program, or the click converted with another email).
+pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require_tracking()?;
+    let lead: LeadRequest = read_json(req).await?;
+    let program = &who.program_id;
+    let repo = ReferralRepo::new(&ctx.db);
+    let id: ReferralId = lead.click_id.clone().into();
+    // Two rounds at most: if another request converts the click between our read and our
+    // write, the second round sees it and replays or conflicts.
+    for _ in 0..2 {
+        let Some(stored) = repo.stored(program, &id).await? else {
+            return nothing(NOTICE_CLICK_NOT_FOUND, "no click with this id; nothing recorded");
+        };
+        check_origin(ctx, &serde_json::from_str::<Vec<String>>(&stored.allowed_hostnames).map_err(StoreError::from)?)?;
+        match decide_lead(stored.lifecycle.status, stored.email.as_deref(), stored.expires_at, lead.email.as_str(), ctx.now) {
+            LeadDecision::Replay => return referral_answer(ctx, program, &id, 200).await,
+            LeadDecision::AlreadyConverted => return Err(ApiError::Conflict("this click already converted to a referral with another email".into())),
+            LeadDecision::Expired => return nothing(NOTICE_CLICK_EXPIRED, "the click's cookie duration has passed; nothing recorded"),
+            LeadDecision::Convert => {}
+        }
+        if repo.email_taken(program, lead.email.as_str(), Some(&id)).await? {
+            return Err(email_conflict());
+        }
+        let next = stored.lifecycle.transition(Status::Lead, ctx.now)?;
+        let fields = CustomerFields {
+            email: Some(lead.email.as_str().to_string()),
+            name: lead.name.as_ref().map(|n| n.as_str().to_string()),
+            customer_id: lead.customer_id.as_ref().map(|c| c.as_str().to_string()),
+            subscription_id: None,
+            metadata: lead.metadata.as_ref().map(|m| m.to_json()),
+        };
+        if repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
+            return referral_answer(ctx, program, &id, 200).await;
+        }
+    }
+    Err(ApiError::Conflict("the click changed while converting; retry".into()))
+}
+
+/// `POST /v1/track/sale`: records a payment and moves the referral to a paying status.
+/// The same `invoice_id` again records nothing and answers with the first result.
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `PERMISSION_DENIED` (needs `write:referrals`), `VALIDATION_ERROR`,
+/// `NOT_FOUND` (no referral matches, or its click expired unconverted),
+/// `INVALID_TRANSITION` (a rejected referral).
+pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Referrals)?;
+    let sale: SaleRequest = read_json(req).await?;
+    if sale.click_id.is_none() && sale.customer_id.is_none() && sale.email.is_none() {
+        return Err(ApiError::field("click_id", "one of click_id, customer_id or email is required"));
+    }
+    let program = &who.program_id;
+    let sales = SaleRepo::new(&ctx.db);
+    let repo = ReferralRepo::new(&ctx.db);
+    for _ in 0..2 {
+        if let Some(first) = sales.by_invoice(program, sale.invoice_id.as_str()).await? {
+            return sale_answer(ctx, program, first).await;
+        }
+        let stored: Stored = match &sale.click_id {
+            Some(click) => repo.stored(program, &click.clone().into()).await?,
+            None => repo.stored_by(program, sale.customer_id.as_ref().map(|c| c.as_str()), sale.email.as_ref().map(|e| e.as_str())).await?,
+        }
+        .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
+        if stored.lifecycle.status == Status::Click && is_expired(stored.expires_at, ctx.now) {
+            return Err(ApiError::NotFound("the click expired before converting; no referral to credit".into()));
+        }
+        let next = stored.lifecycle.record_sale(ctx.now)?;
+        let new_sale = NewSale { referral_id: &stored.id, amount: sale.amount.cents(), currency: sale.currency.as_str(), invoice_id: sale.invoice_id.as_str() };
+        match sales.record(program, &new_sale, stored.lifecycle.status, &next, ctx.now).await {
+            Ok(true) => {
+                let first = sales.by_invoice(program, sale.invoice_id.as_str()).await?.ok_or_else(|| StoreError::Backend("sale vanished".into()))?;
+                return sale_answer(ctx, program, first).await;
+            }
+            // The referral moved meanwhile, or a racing request recorded this invoice:
+            // the next round replays or re-decides.
+            Ok(false) | Err(StoreError::Unique(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict("the referral changed while recording the sale; retry".into()))
+}
+
+/// The token look-up, through the KV cache (filled after the answer on a miss).
+async fn link_target(ctx: &Ctx, program: &ProgramId, token: &ViaToken) -> ApiResult<Option<LinkTarget>> {
+    let key = cache::link_entry(program, token);
+    if let Some(hit) = cache::get::<LinkTarget>(ctx, &key).await {
+        return Ok(Some(hit));
+    }
+    let found = LinkRepo::new(&ctx.db).target(program, token).await?;
+    if let Some(t) = &found {
+        cache::put(ctx, key, t);
+    }
+    Ok(found)
+}
+
+/// A browser call must come from one of the campaign's hostnames (any, when it lists none).
+/// Calls without an `Origin` (servers) are not browsers and are not limited.
+fn check_origin(ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
+    match ctx.origin_host() {
+        Some(host) if !allows_host(allowed, &host) => Err(ApiError::OriginNotAllowed),
+        _ => Ok(()),
+    }
+}
+
+fn nothing(code: &str, message: &str) -> ApiResult<Response> {
+    http::json(
+        200,
+        &Tracked::<()> { success: true, data: None, notice: Some(Notice { code: code.into(), message: message.into() }) },
+    )
+}
+
+async fn referral_answer(ctx: &Ctx, program: &ProgramId, id: &ReferralId, status: u16) -> ApiResult<Response> {
+    let referral = ReferralRepo::new(&ctx.db).get(program, id).await?.ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
+    http::data(status, referral)
+}
+
+async fn sale_answer(ctx: &Ctx, program: &ProgramId, sale: viatrack_core::api::tracking::Sale) -> ApiResult<Response> {
+    let referral = ReferralRepo::new(&ctx.db)
+        .get(program, &sale.referral_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the sale's referral was deleted".into()))?;
+    http::data(200, SaleResponse { sale, referral })
+}
+
+/// The create-referral seed's conflict.
+pub fn email_conflict() -> ApiError {
+    ApiError::Conflict("a referral with this email already exists in the program".into())
+}
+
+/// A unique-email failure at write time (a race past the pre-check) is the same conflict.
+pub fn conflict_on_email(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unique("email") => email_conflict(),
+        other => other.into(),
+    }
+}
