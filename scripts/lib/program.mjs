@@ -23,14 +23,18 @@ export const lit = (v) => (v === null || v === undefined ? 'NULL' : `'${String(v
  * Keys are given or generated; only their hashes go into the SQL.
  * Returns { sql, programId, publishableKey, secretKey }.
  */
+/** SQL that adds one key of `kind` with `scopes` to an existing program. */
+export function keySql({ programId, kind, key, scopes = [], ignoreExisting = false, now = new Date().toISOString() }) {
+  const insert = ignoreExisting ? 'INSERT OR IGNORE' : 'INSERT';
+  return `${insert} INTO api_keys (id, program_id, kind, key_hash, key_prefix, scopes, created_at) VALUES (${lit(`key_${hashKey(key).slice(0, 32)}`)}, ${lit(programId)}, ${lit(kind)}, ${lit(hashKey(key))}, ${lit(key.slice(0, 7))}, ${lit(scopes.join(' '))}, ${lit(now)});`;
+}
+
 export function programSql({ name, programId = newId('prg'), publishableKey = newKey('publishable'), secretKey = newKey('secret'), scopes = ALL_SCOPES, ignoreExisting = false, now = new Date().toISOString() }) {
   const insert = ignoreExisting ? 'INSERT OR IGNORE' : 'INSERT';
-  const key = (id, kind, k, s) =>
-    `${insert} INTO api_keys (id, program_id, kind, key_hash, key_prefix, scopes, created_at) VALUES (${lit(id)}, ${lit(programId)}, ${lit(kind)}, ${lit(hashKey(k))}, ${lit(k.slice(0, 7))}, ${lit(s.join(' '))}, ${lit(now)});`;
   const sql = [
     `${insert} INTO programs (id, name, created_at) VALUES (${lit(programId)}, ${lit(name)}, ${lit(now)});`,
-    key(`key_${hashKey(publishableKey).slice(0, 32)}`, 'publishable', publishableKey, []),
-    key(`key_${hashKey(secretKey).slice(0, 32)}`, 'secret', secretKey, scopes),
+    keySql({ programId, kind: 'publishable', key: publishableKey, ignoreExisting, now }),
+    keySql({ programId, kind: 'secret', key: secretKey, scopes, ignoreExisting, now }),
   ].join('\n');
   return { sql, programId, publishableKey, secretKey };
 }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { programSql, newId } from '../../scripts/lib/program.mjs';
+import { programSql, keySql, newKey, newId } from '../../scripts/lib/program.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
@@ -90,6 +90,12 @@ export async function startWorker() {
       const p = programSql({ name: opts.name ?? 'test program', ...opts });
       await w.sql(p.sql);
       return p;
+    },
+    /** Adds a secret key with only `scopes` to a program; returns the key. */
+    async addSecretKey(programId, scopes) {
+      const key = newKey('secret');
+      await w.sql(keySql({ programId, kind: 'secret', key, scopes }));
+      return key;
     },
     async stop() {
       kill(child);
