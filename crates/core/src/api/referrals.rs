@@ -153,10 +153,10 @@ pub struct CreateReferral {
 #[serde(deny_unknown_fields)]
 pub struct UpdateReferral {
     /// New status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub status: Option<Status>,
     /// New email (cannot be cleared).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Email>,
     /// New name, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
@@ -182,6 +182,16 @@ impl UpdateReferral {
             && self.subscription_id.is_none()
             && self.metadata.is_none()
     }
+}
+
+/// Absent → `None` (via `default`); a value → `Some(v)`; `null` is an error (the field
+/// cannot be cleared).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// Absent → `None` (via `default`); `null` → `Some(None)`; a value → `Some(Some(v))`.

@@ -1,7 +1,7 @@
 //! Campaigns, affiliates and links: the objects and their create/update bodies.
 
 use super::fields::{Email, Hostname, HttpUrl, Name, Title};
-use super::referrals::{nullable, CampaignRef};
+use super::referrals::{nullable, present, CampaignRef};
 use crate::attribution::{Attribution, CookieDuration};
 use crate::ids::{AffiliateId, CampaignId, LinkId};
 use crate::time::Timestamp;
@@ -93,16 +93,16 @@ pub struct CreateCampaign {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCampaign {
     /// New name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<Title>,
     /// New cookie duration in days; applies to clicks recorded after the change.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub cookie_duration: Option<CookieDuration>,
     /// New attribution.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub attribution: Option<Attribution>,
     /// Replaces the hostname list.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub allowed_hostnames: Option<Vec<Hostname>>,
     /// New commission type, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
@@ -152,7 +152,7 @@ pub struct CreateAffiliate {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAffiliate {
     /// New email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Email>,
     /// New first name, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
@@ -161,7 +161,7 @@ pub struct UpdateAffiliate {
     #[serde(default, deserialize_with = "nullable")]
     pub last_name: Option<Option<Name>>,
     /// Moves the affiliate to another campaign.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub campaign_id: Option<CampaignId>,
 }
 
@@ -213,10 +213,10 @@ pub struct CreateLink {
 #[serde(deny_unknown_fields)]
 pub struct UpdateLink {
     /// New token (`CONFLICT` if taken).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub token: Option<ViaToken>,
     /// New campaign.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub campaign_id: Option<CampaignId>,
     /// New destination, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
