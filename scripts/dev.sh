@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job, locally: migrate and seed the local D1, then run the Worker (API + demo
+# site) under `wrangler dev` on 127.0.0.1. `make dev` builds before calling this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH" CI=true WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+PORT="${PORT:-8787}"
+ORIGIN="http://127.0.0.1:$PORT"
+node node_modules/wrangler/bin/wrangler.js d1 migrations apply viatrack --local >/dev/null
+DEMO_ORIGIN="$ORIGIN" node scripts/seed-demo.mjs
+cat <<MSG
+
+viatrack is starting on $ORIGIN
+  demo page (as a visitor sent by James Bond):   $ORIGIN/?via=jb007
+  another affiliate (last-click campaign):       $ORIGIN/?via=other
+  first-click campaign links:                    $ORIGIN/?via=q-branch   $ORIGIN/?via=m-office
+  list the referrals:
+    curl -s -H 'Authorization: Bearer sk_demo1234567890abcdef1234567890abcdef12' '$ORIGIN/v1/referrals?limit=5'
+
+MSG
+VIATRACK_SKIP_BUILD=1 exec node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false
