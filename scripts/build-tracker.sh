@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
-# Build the browser tracker (wasm-pack, --target web, wasm-opt -Oz from npm binaryen) and
-# assemble the static site the Worker serves: www/ plus the tracker's JS glue and wasm.
+# Build the browser tracker and assemble the static site the Worker serves.
+#
+#   build/tracker  wasm-pack output (--target web): tracker.js glue, tracker_bg.wasm, .d.ts
+#   build/site     www/ + tracker_bg.wasm + tracker.d.ts, with tracker.js and viatrack.js
+#                  minified by esbuild (installed with wrangler; copied as-is without it)
+#
+# The wasm is built with the crate's `bare` feature (no std: its own panic handler and
+# allocator) and wasm-opt -Oz from npm binaryen (Cargo.toml's wasm-pack metadata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Keep rustc's target_features section so wasm-bindgen sees which wasm features the module
+# uses; wasm-opt strips names and producers afterwards (--strip-debug --strip-producers).
+export CARGO_PROFILE_RELEASE_STRIP=false
 wasm-pack --quiet build crates/tracker --release --target web --mode no-install \
-  --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack
+  --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack -- --features bare
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
-cp build/tracker/tracker.js build/tracker/tracker_bg.wasm build/tracker/tracker.d.ts build/site.tmp/
+cp build/tracker/tracker_bg.wasm build/tracker/tracker.d.ts build/site.tmp/
+if command -v esbuild >/dev/null; then
+  esbuild build/tracker/tracker.js --minify --format=esm --log-level=warning \
+    --outfile=build/site.tmp/tracker.js
+  esbuild www/viatrack.js --minify --log-level=warning --outfile=build/site.tmp/viatrack.js
+else
+  echo "build-tracker: esbuild not found (npm ci installs it with wrangler); JS not minified" >&2
+  cp build/tracker/tracker.js build/site.tmp/
+fi
 rm -rf build/site && mv build/site.tmp build/site

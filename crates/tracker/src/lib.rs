@@ -1,8 +1,146 @@
-//! viatrack's browser tracker (placeholder until the tracker issue lands).
+//! viatrack's browser tracker: captures `?via=TOKEN`, reports the click to the Worker,
+//! keeps the referral in a first-party cookie and reports leads (`convert`).
+//!
+//! The merchant's page loads `www/viatrack.js` (the loader), which builds an options object
+//! from the script tag (see [`config`]), instantiates this module and calls its exports,
+//! always passing that object: [`start`] once, then [`consent`], [`convert`], [`referral`]
+//! and [`affiliate`] on demand. Every export is synchronous: the ones that report start
+//! `fetch` and return the promises; the loader awaits them and hands the outcome back to
+//! [`clicked`] / [`converted`] (see [`net`]).
+//!
+//! # Layout
+//!
+//! * [`config`] — the loader's options object (`key`, `api`, `params`, `cookieDomain`,
+//!   `consentRequired`) and the page state kept on it (consent, capture done).
+//! * [`capture`] — the first valid token of the configured query parameters.
+//! * [`cookies`] — `document.cookie`: the visitor cookie and the referral cookie (value
+//!   encoded by the core crate), attributes, domain fallback, deletion.
+//! * [`net`] — `POST` to the Worker with the publishable key and `keepalive`; outcomes
+//!   classified as answered or worth retrying.
+//! * [`queue`] — the `localStorage` retry queue for click reports that failed.
+//! * [`track`] — the flows: start (capture → report → cookie, with the queue), consent,
+//!   convert, the held referral.
+//! * [`page`] — the page globals and JS built-ins used, none of which may throw.
+//! * `panic` — logs a panic once (`console.error`); with the `bare` feature (the release
+//!   build) also the `#[panic_handler]` and a small global allocator, so the module is
+//!   `no_std` throughout and carries neither std's panic machinery nor `core::fmt`.
+//!
+//! What flows through: `location.search` → [`viatrack_core::ViaToken`] → click report
+//! `{token, url, referrer, visitor_id}` → the Worker's answer (click ID, affiliate, expiry in
+//! seconds, attribution, cookie domain) → [`viatrack_core::attribution::credit`] against the
+//! held cookie → `viatrack_ref` cookie ([`viatrack_core::cookie::ReferralCookie`]) → lead
+//! report `{click_id, email, …}`.
+//!
+//! The module never throws into the page on purpose: every browser call that can throw is
+//! caught and bad input or bad answers become "no referral"; the loader also wraps every
+//! call in `try`. Size matters (it ships to every page view), so there is no serde or `format!`
+//! here: JS objects are read and built with `Reflect`, JSON text with `JSON.stringify`.
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+// Without `bare`, std provides the allocator and the panic handler.
+#[cfg(not(feature = "bare"))]
+extern crate std;
+
+pub mod capture;
+pub mod config;
+pub mod cookies;
+pub mod net;
+pub mod page;
+mod panic;
+pub mod queue;
+pub mod track;
+
+use config::Config;
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-/// Whether `s` is a valid affiliate token (core's token rules).
-#[wasm_bindgen(js_name = isValidToken)]
-pub fn is_valid_token(s: &str) -> bool {
-    viatrack_core::ViaToken::validate(s).is_ok()
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OPTIONS: &str = r#"
+/** The loader's options object (built from the script tag's data- attributes). */
+export interface TrackerOptions {
+  /** Publishable key (data-key), sent as `Authorization: Bearer <key>`. */
+  key?: string | null;
+  /** API origin (data-api; default the loader script's origin). */
+  api?: string | null;
+  /** Comma-separated query parameters to read, in precedence order (data-params; default "via"). */
+  params?: string | null;
+  /** Cookie domain override (data-cookie-domain). */
+  cookieDomain?: string | null;
+  /** Nothing is stored or sent before consent(options, true) (data-consent-required). */
+  consentRequired?: boolean;
+  /** Written by the tracker: the visitor's consent choice, once made. */
+  consent?: boolean;
+  /** Written by the tracker: the page's capture has run. */
+  started?: boolean;
+}
+/** A click report in flight: the fetch promise and the report's retry-queue line. */
+export type Flight = [Promise<Response> | undefined, string];
+"#;
+
+/// Runs the page's capture once (visitor cookie, `?via=` token, retry queue) and starts the
+/// click reports. Returns the flights, older first: await each promise, then call
+/// [`clicked`] with its line. Empty when consent is required and not given, or when the
+/// capture has already run.
+#[wasm_bindgen(unchecked_return_type = "Flight[]")]
+pub fn start(#[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue) -> Array {
+    panic::install();
+    track::start(&Config::from_js(options))
+}
+
+/// Applies the outcome of a click report: `status` is the HTTP status (0 when the request
+/// failed or timed out), `body` the parsed JSON body (anything else when there was none).
+/// Sets the referral cookie, or queues the report for retry, or drops it.
+#[wasm_bindgen]
+pub fn clicked(
+    #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
+    line: &str,
+    status: u16,
+    body: &JsValue,
+) {
+    track::clicked(&Config::from_js(options), line, status, body);
+}
+
+/// Records the visitor's consent choice: `true` runs the capture if it has not run (and
+/// returns its flights, as [`start`]); `false` deletes the tracker's cookies and retry queue.
+#[wasm_bindgen(unchecked_return_type = "Flight[]")]
+pub fn consent(
+    #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
+    granted: bool,
+) -> Array {
+    track::consent(&Config::from_js(options), granted)
+}
+
+/// Starts the lead report `{email, name?, customer_id?, metadata?}` for the held referral
+/// and returns the `fetch` promise (then call [`converted`]), or `undefined` when there is
+/// nothing to report (no referral, no consent, no email): the answer is then `null`.
+#[wasm_bindgen(unchecked_return_type = "Promise<Response> | undefined")]
+pub fn convert(
+    #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ email: string; name?: string; customer_id?: string; metadata?: Record<string, unknown> }"
+    )]
+    data: &JsValue,
+) -> JsValue {
+    track::convert(&Config::from_js(options), data)
+}
+
+/// The answer of a lead report: the Worker's referral object, or `null` (notice, error,
+/// failure). `status` and `body` as for [`clicked`].
+#[wasm_bindgen(unchecked_return_type = "Record<string, unknown> | null")]
+pub fn converted(status: u16, body: &JsValue) -> JsValue {
+    track::converted(status, body)
+}
+
+/// The held referral's click ID (`ref_…`), or `null` when the visitor has none.
+#[wasm_bindgen(unchecked_return_type = "string | null")]
+pub fn referral() -> JsValue {
+    track::referral()
+}
+
+/// The held referral's affiliate, `{id: "aff_…", token: "jb007"}`, or `null`.
+#[wasm_bindgen(unchecked_return_type = "{ id: string; token: string } | null")]
+pub fn affiliate() -> JsValue {
+    track::affiliate()
 }

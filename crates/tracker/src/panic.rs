@@ -1,0 +1,45 @@
+//! A panic is a bug: it is logged once with `console.error` and the call ends (the loader
+//! catches what reaches it and stops using the module).
+//!
+//! With the `bare` feature (the release build, see `scripts/build-tracker.sh`) this module
+//! also provides what std would: the `#[panic_handler]` (log, then trap) and the global
+//! allocator (lol_alloc's free-list allocator, about 1 KB instead of dlmalloc's 7 KB).
+//! Without it (tests, `cargo clippy` with the rest of the workspace) std provides both and
+//! [`report`] is installed as std's panic hook.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+static LOGGED: AtomicBool = AtomicBool::new(false);
+
+/// Logs the first panic (a fixed message: formatting the panic would pull `core::fmt` into
+/// the module).
+pub fn report() {
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        crate::page::error("viatrack: internal error, tracking stopped on this page");
+    }
+}
+
+/// Installs [`report`] as std's panic hook (once).
+#[cfg(not(feature = "bare"))]
+pub fn install() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if !INSTALLED.swap(true, Ordering::Relaxed) {
+        std::panic::set_hook(alloc::boxed::Box::new(|_| report()));
+    }
+}
+
+/// Nothing to install: the panic handler below calls [`report`].
+#[cfg(feature = "bare")]
+pub fn install() {}
+
+#[cfg(all(feature = "bare", target_arch = "wasm32"))]
+#[panic_handler]
+fn on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    report();
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(all(feature = "bare", target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

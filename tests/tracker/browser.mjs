@@ -1,0 +1,87 @@
+// Headless Debian Chromium driven by playwright-core, and helpers shared by the tracker's
+// browser tests: test pages with the loader tag, waiting for the tracker, and collecting
+// anything the page throws or logs as an error.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { KEY } from './server.mjs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  // Cookie-domain tests browse www.shop.test / app.shop.test, served by the local server.
+  '--host-resolver-rules=MAP *.shop.test 127.0.0.1',
+];
+
+/** Launches Chromium (fails clearly when it is not installed). */
+export async function launch() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+/**
+ * A fresh context (own cookies and storage) and page. `problems` collects uncaught page
+ * errors and console errors, except the browser's own network log lines ("Failed to load
+ * resource: …", printed for every 4xx/5xx answer, which the tests provoke on purpose).
+ */
+export async function open(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console.error: ${m.text()}`);
+    }
+  });
+  return { context, page, problems };
+}
+
+/**
+ * HTML of a test page: the queue snippet (the promise-returning variant), optional inline
+ * script run before the loader, and the loader tag with the given data- attributes.
+ */
+export function testPage({ attrs = {}, before = '', body = '', snippet = 'promise' } = {}) {
+  const all = { key: KEY, ...attrs };
+  const data = Object.entries(all)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => (v === true ? ` data-${k}` : ` data-${k}="${v}"`))
+    .join('');
+  const stub =
+    snippet === 'promise'
+      ? 'window.viatrack=window.viatrack||function(){var a=arguments;return new Promise(function(r){a.r=r;(viatrack.q=viatrack.q||[]).push(a)})};'
+      : snippet === 'plain'
+        ? 'window.viatrack=window.viatrack||function(){(viatrack.q=viatrack.q||[]).push(arguments)};'
+        : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>test</title>
+<script>${stub}${before}</script>
+<script async src="/viatrack.js"${data}></script></head><body>${body}</body></html>`;
+}
+
+/** Resolves when the tracker has started and applied the page's click answers. */
+export async function ready(page) {
+  await page.waitForFunction(() => typeof window.viatrack === 'function');
+  await page.evaluate(() => new Promise((r) => window.viatrack('ready', r)));
+}
+
+/** The page's cookies by name. */
+export async function cookies(context) {
+  return Object.fromEntries((await context.cookies()).map((c) => [c.name, c]));
+}
+
+/** Polls `f` until it returns a truthy value (or throws after `ms`). */
+export async function until(f, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
