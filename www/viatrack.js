@@ -1,32 +1,28 @@
-/*! viatrack loader · MIT OR Apache-2.0 */
+// viatrack loader (MIT OR Apache-2.0)
 // <script async src="https://…/viatrack.js" data-key="pk_…"></script>
 // Options (data- attributes): key, api (API origin; default this script's origin), params
 // (query parameters to read, e.g. "via,ref,aff"; default "via"), cookie-domain,
 // consent-required, wasm (URL of tracker_bg.wasm; default next to this script).
-// Types: viatrack.d.ts. Never throws into the page: without the module, convert resolves
-// null, ready callbacks still run, referral and affiliate read null.
-(function (w, d) {
-  var script = d.currentScript;
-  var attr = function (name) {
-    return script ? script.getAttribute('data-' + name) : null;
-  };
-  var here = (script && script.src) || location.href;
-  var url = function (path) {
-    return new URL(path, here).href;
-  };
-  var consentRequired = attr('consent-required');
-  var options = {
+// API and types: viatrack.d.ts. Never throws into the page: without the module, convert
+// resolves null, ready callbacks still run, referral and affiliate read null.
+((w) => {
+  const script = document.currentScript;
+  const attr = (name) => script && script.getAttribute('data-' + name);
+  const here = (script && script.src) || location.href;
+  const url = (path) => new URL(path, here).href;
+  const consentRequired = attr('consent-required');
+  const options = {
     key: attr('key'),
     api: attr('api') || new URL(here).origin,
     params: attr('params'),
     cookieDomain: attr('cookie-domain'),
-    consentRequired: consentRequired != null && consentRequired != 'false'
+    consentRequired: consentRequired != null && consentRequired != 'false',
   };
-  var m; // the module's exports once it runs; 0 after it failed
-  var live; // the dispatcher, once the queue is replayed
+  let m; // the module's exports while it runs
+  let live; // the dispatcher, once the queue is replayed
 
-  // Calls into the module; anything it throws disables it for the page.
-  var call = function (f, fallback) {
+  // Calls into the module; whatever it throws stops it for this page.
+  const call = (f, fallback) => {
     if (m) {
       try {
         return f(m);
@@ -38,54 +34,31 @@
     return fallback;
   };
 
-  // A started fetch → [status, parsed JSON body], status 0 for no answer (network failure,
-  // abort, 15 s without an answer). Never rejects.
-  var settle = function (request) {
-    return Promise.race([request, new Promise(function (r) { setTimeout(r, 15e3); })])
-      .then(function (res) {
-        return res.json().then(function (json) {
-          return [res.status, json];
-        }, function () {
-          return [res.status, null];
-        });
-      })
-      .then(null, function () {
-        return [0, null];
-      });
+  // A started fetch → [status, parsed JSON body]; status 0 when there was no answer
+  // (network failure, abort, nothing within 15 s). Never rejects.
+  const settle = (request) =>
+    Promise.race([request, new Promise((r) => setTimeout(r, 15e3))])
+      .then((res) => res.json().then((json) => [res.status, json], () => [res.status, null]))
+      .catch(() => [0, null]);
+
+  // Click reports in flight, flat [fetch, queue line, …]: answers are applied in order.
+  const flights = async (list = []) => {
+    const answers = [];
+    for (let i = 0; i < list.length; i += 2) answers.push([settle(list[i]), list[i + 1]]);
+    for (const [answer, line] of answers) {
+      const [status, json] = await answer;
+      call((t) => t.clicked(options, line, status, json));
+    }
   };
 
-  // Click reports in flight ([[fetch, queue line], …]): answers applied in order.
-  var flights = function (list) {
-    var done = Promise.resolve();
-    (list || []).forEach(function (flight) {
-      var answer = settle(flight[0]);
-      done = done.then(function () {
-        return answer;
-      }).then(function (a) {
-        call(function (t) {
-          t.clicked(options, flight[1], a[0], a[1]);
-        });
-      });
-    });
-    return done;
-  };
-
-  var run = function (command, arg) {
+  const run = async (command, arg) => {
     if (command == 'convert') {
-      var request = call(function (t) {
-        return t.convert(options, arg);
-      });
-      return request ? settle(request).then(function (a) {
-        return call(function (t) {
-          return t.converted(a[0], a[1]);
-        }, null);
-      }) : null;
+      const request = call((t) => t.convert(options, arg));
+      if (!request) return null;
+      const [status, json] = await settle(request);
+      return call((t) => t.converted(status, json), null);
     }
-    if (command == 'consent') {
-      return flights(call(function (t) {
-        return t.consent(options, !!arg);
-      }));
-    }
+    if (command == 'consent') return flights(call((t) => t.consent(options, !!arg)));
     if (command == 'ready' && typeof arg == 'function') {
       try {
         arg();
@@ -95,28 +68,20 @@
     }
   };
 
-  var props = function (f) {
-    ['referral', 'affiliate'].forEach(function (name) {
+  const props = (f) => {
+    for (const name of ['referral', 'affiliate']) {
       try {
-        Object.defineProperty(f, name, {
-          configurable: true,
-          get: function () {
-            return call(function (t) {
-              return t[name]();
-            }, null);
-          }
-        });
+        Object.defineProperty(f, name, { configurable: true, get: () => call((t) => t[name](), null) });
       } catch (e) {}
-    });
+    }
   };
 
-  // Until the module runs, calls are queued (the page's own snippet may have queued some
-  // already: window.viatrack = window.viatrack || function(){(viatrack.q = viatrack.q || []).push(arguments)}).
+  // Until the module runs, calls are queued (the page's snippet may have queued some:
+  // window.viatrack = window.viatrack || function(){(viatrack.q = viatrack.q || []).push(arguments)}).
   if (typeof w.viatrack != 'function') {
-    w.viatrack = function () {
-      var a = arguments;
-      if (live) return live.apply(null, a);
-      return new Promise(function (resolve) {
+    w.viatrack = function (...a) {
+      if (live) return live(...a);
+      return new Promise((resolve) => {
         a.r = resolve;
         (w.viatrack.q = w.viatrack.q || []).push(a);
       });
@@ -124,36 +89,25 @@
   }
   props(w.viatrack);
 
-  // Every call runs after the previous one has finished; the result never rejects.
-  var chain = import(url('tracker.js'))
-    .then(function (t) {
-      return t.default({ module_or_path: attr('wasm') || url('tracker_bg.wasm') }).then(function () {
-        m = t;
-        return flights(call(function (t) {
-          return t.start(options);
-        }));
-      });
+  // Every call runs after the previous one has finished; none rejects.
+  let chain = import(url('tracker.js'))
+    .then(async (t) => {
+      await t.default({ module_or_path: attr('wasm') || url('tracker_bg.wasm') });
+      m = t;
+      await flights(call((t) => t.start(options)));
     })
-    .then(null, function (e) {
+    .catch((e) => {
       m = 0;
       console.debug('viatrack: tracker not loaded', e);
     })
-    .then(function () {
-      var queued = w.viatrack.q || [];
-      live = function (command, arg) {
-        var result = chain.then(function () {
-          return run(command, arg);
-        }).then(null, function () {
-          return null;
-        });
-        chain = result;
-        return result;
-      };
+    .then(() => {
+      const queued = w.viatrack.q || [];
+      live = (command, arg) => (chain = chain.then(() => run(command, arg)).catch(() => null));
       props(live);
       w.viatrack = live;
-      queued.forEach(function (a) {
-        var result = live(a[0], a[1]);
+      for (const a of queued) {
+        const result = live(a[0], a[1]);
         if (a.r) a.r(result);
-      });
+      }
     });
-})(window, document);
+})(window);

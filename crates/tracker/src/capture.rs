@@ -1,24 +1,26 @@
 //! The affiliate token in the page URL: `?via=jb007` (or any configured parameter).
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use viatrack_core::ViaToken;
 
 /// The first valid token in `search` (`location.search`, with or without the leading
-/// `?`), trying each name of `params` in order and, for each name, its occurrences in URL
-/// order. Keys and values are percent-decoded (`+` is a space) as `URLSearchParams` does;
+/// `?`), trying each name of `params` (comma-separated, e.g. `"via,ref,aff"`; spaces
+/// around names ignored) in order and, for each name, its occurrences in URL order. Keys and values are percent-decoded (`+` is a space) as `URLSearchParams` does;
 /// tokens follow the core crate's syntax ([`ViaToken`]) and are lower-cased. Invalid values
 /// are skipped quietly (one `console.debug` line each).
-pub fn token_from_query<S: AsRef<str>>(search: &str, params: &[S]) -> Option<ViaToken> {
+pub fn token_from_query(search: &str, params: &str) -> Option<ViaToken> {
     let query = search.strip_prefix('?').unwrap_or(search);
-    params.iter().find_map(|name| {
+    params.split(',').find_map(|name| {
+        let name = name.trim_matches(' ');
         query.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if decode(key) != name.as_ref().as_bytes() {
+            if name.is_empty() || decode(key) != name.as_bytes() {
                 return None;
             }
-            let token = core::str::from_utf8(&decode(value))
-                .ok()
-                .and_then(|v| ViaToken::parse(v).ok());
+            // Tokens are ASCII; anything else is invalid anyway.
+            let value: String = decode(value).into_iter().map(char::from).collect();
+            let token = ViaToken::parse(&value).ok();
             if token.is_none() {
                 crate::page::debug("viatrack: ignored an invalid token");
             }
@@ -28,7 +30,7 @@ pub fn token_from_query<S: AsRef<str>>(search: &str, params: &[S]) -> Option<Via
 }
 
 /// The token of the current page (`location.search`) for the configured parameters.
-pub fn page_token<S: AsRef<str>>(params: &[S]) -> Option<ViaToken> {
+pub fn page_token(params: &str) -> Option<ViaToken> {
     token_from_query(&crate::page::location("search"), params)
 }
 

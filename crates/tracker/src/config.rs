@@ -18,13 +18,10 @@
 use crate::cookies;
 use crate::page;
 use alloc::string::String;
-use alloc::vec::Vec;
 use wasm_bindgen::JsValue;
 
-/// Query parameters read when `params` is not given.
-pub const DEFAULT_PARAM: &str = "via";
-/// Most query parameter names honoured from `params`.
-pub const MAX_PARAMS: usize = 8;
+/// Query parameters read when `params` is not given (or names none).
+pub const DEFAULT_PARAMS: &str = "via";
 
 /// The tracker's options, read from the loader's options object.
 #[derive(Debug)]
@@ -33,8 +30,9 @@ pub struct Config {
     pub key: String,
     /// The API origin without a trailing `/`; empty when missing or not http(s).
     pub api: String,
-    /// Query parameter names to read a token from, in precedence order (non-empty).
-    pub params: Vec<String>,
+    /// Query parameter names to read a token from, comma-separated in precedence order
+    /// (spaces around names and empty names are ignored; see [`crate::capture`]).
+    pub params: String,
     /// Cookie domain override (`data-cookie-domain`), validated.
     pub cookie_domain: Option<String>,
     /// Whether nothing may be stored or sent before consent is given.
@@ -48,30 +46,22 @@ impl Config {
     pub fn from_js(object: &JsValue) -> Config {
         let key = page::get_string(object, "key").unwrap_or_default();
         let mut api = page::get_string(object, "api").unwrap_or_default();
-        while api.ends_with('/') {
-            api.pop();
+        while api.as_bytes().last() == Some(&b'/') {
+            api.truncate(api.len() - 1);
         }
         if !page::is_http_url(&api) {
             api.clear();
         }
-        let mut params: Vec<String> = page::get_string(object, "params")
-            .unwrap_or_default()
-            .split(',')
-            .map(|p| p.trim_matches(' '))
-            .filter(|p| !p.is_empty())
-            .take(MAX_PARAMS)
-            .map(String::from)
-            .collect();
-        if params.is_empty() {
-            params.push(String::from(DEFAULT_PARAM));
-        }
+        let params = page::get_string(object, "params")
+            .filter(|p| p.split(',').any(|name| !name.trim_matches(' ').is_empty()))
+            .unwrap_or_else(|| String::from(DEFAULT_PARAMS));
         Config {
             key,
             api,
             params,
             cookie_domain: page::get_string(object, "cookieDomain")
                 .and_then(|d| cookies::valid_domain(&d)),
-            consent_required: page::get(object, "consentRequired").is_truthy(),
+            consent_required: page::get(object, "consentRequired").as_bool() == Some(true),
             object: object.clone(),
         }
     }
@@ -92,7 +82,7 @@ impl Config {
 
     /// Marks the page's capture as done; returns whether it had already run.
     pub fn mark_started(&self) -> bool {
-        let before = page::get(&self.object, "started").is_truthy();
+        let before = page::get(&self.object, "started").as_bool() == Some(true);
         page::set(&self.object, "started", &JsValue::TRUE);
         before
     }

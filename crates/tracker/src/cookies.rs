@@ -21,22 +21,23 @@ pub const MAX_AGE_CAP: i64 = 400 * 86_400;
 /// Longest accepted cookie domain, in bytes (a DNS name).
 pub const MAX_DOMAIN_LEN: usize = 253;
 
-/// Calls `pick` on the value of each cookie named `name`, in `document.cookie` order, and
-/// returns its first `Some`.
-pub fn find<T>(name: &str, mut pick: impl FnMut(&str) -> Option<T>) -> Option<T> {
-    page::cookie()?.split(';').find_map(|pair| {
+/// `document.cookie` (`a=1; b=2`), or `""` when cookies are unavailable.
+pub fn all() -> String {
+    page::cookie().unwrap_or_default()
+}
+
+/// The values of the cookies named `name` in `cookies` (a `document.cookie` string), in
+/// order (a host-only and a domain cookie may share a name).
+pub fn values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    cookies.split(';').filter_map(move |pair| {
         let (key, value) = pair.trim_start_matches(' ').split_once('=')?;
-        if key == name {
-            pick(value)
-        } else {
-            None
-        }
+        (key == name).then_some(value)
     })
 }
 
 /// Whether a cookie `name` with exactly `value` is visible to the page.
 pub fn has(name: &str, value: &str) -> bool {
-    find(name, |v| (v == value).then_some(())).is_some()
+    values(&all(), name).any(|v| v == value)
 }
 
 /// Writes one `Set-Cookie`-style line through `document.cookie`; `max_age` in seconds (0
@@ -101,16 +102,15 @@ pub fn valid_domain(domain: &str) -> Option<String> {
 /// The referral the visitor holds: the first `viatrack_ref` cookie that decodes and has not
 /// expired at `now`. A mangled or expired cookie counts as no cookie.
 pub fn held(now: Timestamp) -> Option<ReferralCookie> {
-    find(REFERRAL_COOKIE, |v| {
-        ReferralCookie::decode(v).filter(|c| !is_expired(c.expires_at, now))
-    })
+    values(&all(), REFERRAL_COOKIE)
+        .find_map(|v| ReferralCookie::decode(v).filter(|c| !is_expired(c.expires_at, now)))
 }
 
 /// The visitor ID from `viatrack_vid`, or a new random one (`getrandom`, 128 bits) stored
 /// for [`VISITOR_COOKIE_MAX_AGE`] seconds (365 days). `None` only when the browser has no
 /// random source.
 pub fn visitor(cfg: &Config) -> Option<VisitorId> {
-    if let Some(id) = find(VISITOR_COOKIE, |v| VisitorId::parse(v).ok()) {
+    if let Some(id) = values(&all(), VISITOR_COOKIE).find_map(|v| VisitorId::parse(v).ok()) {
         return Some(id);
     }
     let mut bytes = [0u8; 16];

@@ -75,15 +75,15 @@ export interface TrackerOptions {
   /** Written by the tracker: the page's capture has run. */
   started?: boolean;
 }
-/** A click report in flight: the fetch promise and the report's retry-queue line. */
-export type Flight = [Promise<Response> | undefined, string];
+/** Click reports in flight, flat: each fetch promise followed by the report's retry-queue line. */
+export type Flights = Array<Promise<Response> | string | undefined>;
 "#;
 
 /// Runs the page's capture once (visitor cookie, `?via=` token, retry queue) and starts the
-/// click reports. Returns the flights, older first: await each promise, then call
-/// [`clicked`] with its line. Empty when consent is required and not given, or when the
+/// click reports. Returns the flights, older first, flat: `[promise, line, …]`; await each
+/// promise, then call [`clicked`] with its line. Empty when consent is required and not given, or when the
 /// capture has already run.
-#[wasm_bindgen(unchecked_return_type = "Flight[]")]
+#[wasm_bindgen(unchecked_return_type = "Flights")]
 pub fn start(#[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue) -> Array {
     panic::install();
     track::start(&Config::from_js(options))
@@ -104,7 +104,7 @@ pub fn clicked(
 
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (and
 /// returns its flights, as [`start`]); `false` deletes the tracker's cookies and retry queue.
-#[wasm_bindgen(unchecked_return_type = "Flight[]")]
+#[wasm_bindgen(unchecked_return_type = "Flights")]
 pub fn consent(
     #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
     granted: bool,

@@ -27,14 +27,14 @@ pub const KEEPALIVE_MAX_BODY: usize = 60_000;
 /// on network failure), or `undefined` when `fetch` could not be called.
 pub fn send(cfg: &Config, path: &str, body: &str) -> JsValue {
     let init = Object::new();
-    page::set(&init, "method", &JsValue::from_str("POST"));
+    page::set_str(&init, "method", "POST");
     let headers = Object::new();
-    page::set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+    page::set_str(&headers, "Content-Type", "application/json");
     let mut auth = String::from("Bearer ");
     auth.push_str(&cfg.key);
-    page::set(&headers, "Authorization", &JsValue::from(auth));
+    page::set_str(&headers, "Authorization", &auth);
     page::set(&init, "headers", &headers);
-    page::set(&init, "body", &JsValue::from_str(body));
+    page::set_str(&init, "body", body);
     // A RequestInit dictionary; web-sys 0.3.107 has no keepalive setter, Reflect sets it.
     page::set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX_BODY));
     let signal = page::call1(

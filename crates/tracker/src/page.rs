@@ -15,18 +15,20 @@ use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL: JsValue;
-}
-
-/// `globalThis` (the window).
-pub fn global() -> JsValue {
-    GLOBAL.with(JsValue::clone)
+    /// `globalThis` (the window), as `globalThis.valueOf()`: an import function is smaller
+    /// than a `thread_local_v2` static (no lazy cell in the module).
+    #[wasm_bindgen(js_namespace = globalThis, js_name = valueOf)]
+    pub fn global() -> JsValue;
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object or the getter throws.
 pub fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key] = value` for a string value.
+pub fn set_str(target: &JsValue, key: &str, value: &str) {
+    set(target, key, &JsValue::from_str(value));
 }
 
 /// `target[key]` if it is a string.

@@ -102,22 +102,22 @@ pub fn click_body(token: &ViaToken, visitor: &VisitorId) -> Option<String> {
         }
     }
     let body = Object::new();
-    page::set(&body, "token", &JsValue::from_str(token.as_str()));
-    page::set(&body, "url", &JsValue::from(url));
+    page::set_str(&body, "token", token.as_str());
+    page::set_str(&body, "url", &url);
     let referrer = page::referrer();
     if page::is_http_url(&referrer) && referrer.len() <= MAX_URL_LEN {
-        page::set(&body, "referrer", &JsValue::from(referrer));
+        page::set_str(&body, "referrer", &referrer);
     }
-    page::set(&body, "visitor_id", &JsValue::from_str(visitor.as_str()));
+    page::set_str(&body, "visitor_id", visitor.as_str());
     page::stringify(&body)
 }
 
 /// Runs the page's capture once, when allowed: ensures the visitor cookie, takes the retry
 /// queue, adds a report for the page's token, and starts all the reports at once.
 ///
-/// Returns `[[fetch promise, queue line], …]`, older reports first, so that answers applied
-/// in order leave the page's own click last. For each, the loader awaits the promise and
-/// calls [`clicked`] with the line and the outcome.
+/// Returns the flights as a flat array `[fetch promise, queue line, …]`, older reports
+/// first, so that answers applied in order leave the page's own click last. For each pair,
+/// the loader awaits the promise and calls [`clicked`] with the line and the outcome.
 pub fn start(cfg: &Config) -> Array {
     let flights = Array::new();
     if !cfg.allowed() || cfg.mark_started() {
@@ -137,7 +137,8 @@ pub fn start(cfg: &Config) -> Array {
     }
     for p in pending {
         let request = net::send(cfg, CLICK_PATH, p.body());
-        flights.push(&Array::of2(&request, &JsValue::from_str(p.line())));
+        flights.push(&request);
+        flights.push(&JsValue::from_str(p.line()));
     }
     flights
 }
@@ -191,7 +192,7 @@ fn lead_body(cfg: &Config, data: &JsValue) -> Option<String> {
     let email = page::get(data, "email");
     email.as_string().filter(|e| !e.is_empty())?;
     let body = Object::new();
-    page::set(&body, "click_id", &JsValue::from_str(held.click_id.as_str()));
+    page::set_str(&body, "click_id", held.click_id.as_str());
     page::set(&body, "email", &email);
     for key in ["name", "customer_id", "metadata"] {
         let value = page::get(data, key);
@@ -222,7 +223,7 @@ pub fn affiliate() -> JsValue {
         return JsValue::NULL;
     };
     let out = Object::new();
-    page::set(&out, "id", &JsValue::from_str(held.affiliate_id.as_str()));
-    page::set(&out, "token", &JsValue::from_str(held.token.as_str()));
+    page::set_str(&out, "id", held.affiliate_id.as_str());
+    page::set_str(&out, "token", held.token.as_str());
     out.into()
 }
