@@ -4,10 +4,45 @@
 //! written is never read back from KV: writers read D1.
 //!
 //! Keys: `key:<sha-256 hex of the API key>`, `link:<program id>:<token>`.
+//!
+//! In front of KV sits a small per-isolate memory (at most [`MEMO_ENTRIES`] entries, each
+//! for [`MEMO_TTL_MS`]): a hot token is then served without any storage round trip. A change
+//! drops the entry from this isolate's memory and from KV at once; other isolates see it
+//! within [`MEMO_TTL_MS`], which is inside the staleness KV itself has across locations.
 
 use crate::http::Ctx;
 use serde::{de::DeserializeOwned, Serialize};
-use viatrack_core::{ProgramId, ViaToken};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use viatrack_core::{ProgramId, Timestamp, ViaToken};
+
+/// How long an entry stays in the isolate's memory, in milliseconds.
+pub const MEMO_TTL_MS: i64 = 30_000;
+/// Most entries kept in the isolate's memory; past that it is emptied and refilled.
+pub const MEMO_ENTRIES: usize = 10_000;
+
+thread_local! {
+    /// key → (expires at, Unix ms; JSON text). Workers run one thread per isolate.
+    static MEMO: RefCell<HashMap<String, (i64, String)>> = RefCell::new(HashMap::new());
+}
+
+fn memo_get(key: &str, now: Timestamp) -> Option<String> {
+    MEMO.with(|m| m.borrow().get(key).filter(|(exp, _)| *exp > now.unix_ms()).map(|(_, v)| v.clone()))
+}
+
+fn memo_put(key: &str, text: &str, now: Timestamp) {
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(key.to_string(), (now.unix_ms() + MEMO_TTL_MS, text.to_string()));
+    });
+}
+
+fn memo_forget(key: &str) {
+    MEMO.with(|m| m.borrow_mut().remove(key));
+}
 
 /// How long a cached look-up lives, in seconds.
 pub const TTL_SECONDS: u64 = 300;
@@ -25,13 +60,20 @@ pub fn link_entry(program_id: &ProgramId, token: &ViaToken) -> String {
 /// Reads a cached JSON value; a miss, a KV failure or a stale shape all read as `None`
 /// (the caller falls back to D1).
 pub async fn get<T: DeserializeOwned>(ctx: &Ctx, key: &str) -> Option<T> {
-    ctx.kv.get(key).json::<T>().await.ok().flatten()
+    if let Some(hit) = memo_get(key, ctx.now).and_then(|t| serde_json::from_str(&t).ok()) {
+        return Some(hit);
+    }
+    let text = ctx.kv.get(key).text().await.ok().flatten()?;
+    let value = serde_json::from_str(&text).ok()?;
+    memo_put(key, &text, ctx.now);
+    Some(value)
 }
 
 /// Stores a value after the response is sent (`wait_until`), so a cache fill never delays
 /// the answer. Failures are logged and ignored: the cache is only an optimisation.
 pub fn put<T: Serialize>(ctx: &Ctx, key: String, value: &T) {
     let Ok(text) = serde_json::to_string(value) else { return };
+    memo_put(&key, &text, ctx.now);
     let kv = ctx.kv.clone();
     ctx.wctx.wait_until(async move {
         let result = match kv.put(&key, text) {
@@ -48,6 +90,7 @@ pub fn put<T: Serialize>(ctx: &Ctx, key: String, value: &T) {
 /// this location.
 pub async fn forget(ctx: &Ctx, keys: &[String]) {
     for key in keys {
+        memo_forget(key);
         if let Err(e) = ctx.kv.delete(key).await {
             worker::console_warn!("cache delete failed: {e:?}");
         }

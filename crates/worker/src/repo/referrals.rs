@@ -1,7 +1,7 @@
 //! `referrals`: one row per tracked click, which becomes the referral when it converts.
 
 use super::links::LinkTarget;
-use super::{all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreResult};
+use super::{all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreError, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ReferralQuery;
@@ -223,9 +223,10 @@ impl<'a> ReferralRepo<'a> {
         Self { db }
     }
 
-    /// Records a click in one transaction: a new row in status `click`, unless the same
-    /// visitor already has an unexpired click on this link, which then gets `visits + 1`.
-    /// Returns the click the report landed on.
+    /// Records a click: a new row in status `click`, unless the same visitor already has an
+    /// unexpired click on this link, which then gets `visits + 1`. Returns the click the
+    /// report landed on. A first visit is one statement (insert-if-absent, atomic); a repeat
+    /// visit adds one batch (increment and read back, one transaction).
     ///
     /// # Errors
     ///
@@ -239,61 +240,53 @@ impl<'a> ReferralRepo<'a> {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> StoreResult<ClickRow> {
-        let args = [
-            text(new_id.as_str()),
-            text(program.as_str()),
-            text(&target.link_id),
-            text(&target.affiliate_id),
-            text(&target.campaign_id),
-            opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
-            text(report.url.as_str()),
-            opt_text(report.referrer.as_ref().map(|r| r.as_str())),
-            ts(now),
-            ts(expires_at),
-        ];
         // ?1 new id, ?2 program, ?3 link, ?4 affiliate, ?5 campaign, ?6 visitor,
         // ?7 landing url, ?8 referrer, ?9 now, ?10 expires_at.
-        let live_match = "program_id = ?2 AND link_id = ?3 AND visitor_id = ?6 AND expires_at > ?9";
-        // The dedupe statements: ?1 new id, ?2 program, ?3 link, ?4 visitor, ?5 now.
-        let dedupe_args = [
-            text(new_id.as_str()),
+        let inserted = run(
+            self.db,
+            "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, visitor_id, landing_url, referrer, created_at, updated_at, expires_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, 'click', 1, ?6, ?7, ?8, ?9, ?9, ?10 \
+             WHERE ?6 IS NULL OR NOT EXISTS \
+               (SELECT 1 FROM referrals WHERE program_id = ?2 AND link_id = ?3 AND visitor_id = ?6 AND expires_at > ?9)",
+            &[
+                text(new_id.as_str()),
+                text(program.as_str()),
+                text(&target.link_id),
+                text(&target.affiliate_id),
+                text(&target.campaign_id),
+                opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
+                text(report.url.as_str()),
+                opt_text(report.referrer.as_ref().map(|r| r.as_str())),
+                ts(now),
+                ts(expires_at),
+            ],
+        )
+        .await?;
+        if inserted > 0 {
+            return Ok(ClickRow { id: new_id.as_str().to_string(), visits: 1, expires_at: expires_at.to_iso8601() });
+        }
+        // A repeat visit: ?1 program, ?2 link, ?3 visitor, ?4 now.
+        let args = [
             text(program.as_str()),
             text(&target.link_id),
             opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
             ts(now),
         ];
-        let statements = vec![
-            stmt(
-                self.db,
-                &format!(
-                    "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, visitor_id, landing_url, referrer, created_at, updated_at, expires_at) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, 'click', 1, ?6, ?7, ?8, ?9, ?9, ?10 \
-                     WHERE ?6 IS NULL OR NOT EXISTS (SELECT 1 FROM referrals WHERE {live_match})"
-                ),
-                &args,
-            )?,
-            stmt(
-                self.db,
-                "UPDATE referrals SET visits = visits + 1, updated_at = ?5 WHERE id = \
-                 (SELECT id FROM referrals WHERE program_id = ?2 AND link_id = ?3 AND visitor_id = ?4 AND expires_at > ?5 AND id != ?1 \
-                  ORDER BY created_at DESC LIMIT 1)",
-                &dedupe_args,
-            )?,
-            stmt(
-                self.db,
-                "SELECT id, visits, expires_at FROM referrals \
-                 WHERE id = ?1 OR (program_id = ?2 AND link_id = ?3 AND visitor_id = ?4 AND expires_at > ?5) \
-                 ORDER BY (id = ?1) DESC, created_at DESC LIMIT 1",
-                &dedupe_args,
-            )?,
-        ];
-        let results = batch(self.db, statements).await?;
+        let live = "SELECT id FROM referrals WHERE program_id = ?1 AND link_id = ?2 AND visitor_id = ?3 AND expires_at > ?4 ORDER BY created_at DESC LIMIT 1";
+        let results = batch(
+            self.db,
+            vec![
+                stmt(self.db, &format!("UPDATE referrals SET visits = visits + 1, updated_at = ?4 WHERE id = ({live})"), &args)?,
+                stmt(self.db, &format!("SELECT id, visits, expires_at FROM referrals WHERE id = ({live})"), &args)?,
+            ],
+        )
+        .await?;
         results
             .last()
             .map(|r| r.results::<ClickRow>())
             .transpose()?
             .and_then(|mut rows| rows.pop())
-            .ok_or_else(|| corrupt("click vanished after insert"))
+            .ok_or_else(|| StoreError::Backend("the visitor's click expired while recording a repeat visit".into()))
     }
 
     /// The write-side facts of one referral of the program.
