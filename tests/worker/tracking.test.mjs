@@ -168,11 +168,18 @@ test('lead: converts, is idempotent, and conflicts on a reused email', async () 
   assert.equal(d.status, 'lead');
   assert.equal(d.email, 'fred@example.com');
   assert.equal(d.name, 'Fred Durst');
-  assert.equal(d.customer_id, 'cus_1');
-  assert.deepEqual(d.metadata, { plan: 'pro' });
+  assert.equal(d.token, 'jb007');
+  assert.equal(d.affiliate_id, seeded.affiliate.id);
   assert.ok(d.became_lead_at);
-  assert.equal(d.converted_at, null);
   assert.equal(d.conversion_state, 'lead');
+  // The page's answer says nothing about the affiliate or the program (the key is public).
+  for (const key of ['affiliate', 'link', 'program_id', 'metadata', 'customer_id', 'visitor_id']) assert.ok(!(key in d), `lead answer exposes ${key}`);
+  assert.doesNotMatch(JSON.stringify(r1.body), new RegExp(seeded.affiliate.email));
+  const full = await referral(d.id);
+  assert.equal(full.customer_id, 'cus_1');
+  assert.deepEqual(full.metadata, { plan: 'pro' });
+  assert.equal(full.converted_at, null);
+  assert.equal(full.status, 'lead');
   const r2 = await pk.post('/v1/track/lead', lead);
   assert.equal(r2.status, 200);
   assert.equal(r2.body.data.id, d.id);

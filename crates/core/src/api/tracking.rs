@@ -68,6 +68,54 @@ pub struct LeadRequest {
     pub metadata: Option<Metadata>,
 }
 
+/// What `POST /v1/track/lead` answers to the page: the visitor's own referral, without
+/// anything about the affiliate beyond its ID or about other referrals (the publishable key
+/// is public, so this answer is too). The secret-key API returns the full [`Referral`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeadReferral {
+    /// The referral (= click) ID, e.g. for Stripe's `client_reference_id`.
+    pub id: ReferralId,
+    /// Stored status (`lead` after a first convert).
+    pub status: Status,
+    /// Derived `type`.
+    #[serde(rename = "type")]
+    pub referral_type: Option<crate::ReferralType>,
+    /// Derived `conversion_state`.
+    pub conversion_state: Option<crate::ConversionState>,
+    /// The crediting affiliate.
+    pub affiliate_id: AffiliateId,
+    /// The link token the visitor came through.
+    pub token: Option<String>,
+    /// The email the visitor gave.
+    pub email: Option<String>,
+    /// The name the visitor gave.
+    pub name: Option<String>,
+    /// When the click was made, ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// When it became a lead.
+    pub became_lead_at: Option<Timestamp>,
+    /// When the click's cookie duration ends.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl From<Referral> for LeadReferral {
+    fn from(r: Referral) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            referral_type: r.referral_type,
+            conversion_state: r.conversion_state,
+            affiliate_id: r.affiliate_id,
+            token: r.link.map(|l| l.token),
+            email: r.email,
+            name: r.name,
+            created_at: r.created_at,
+            became_lead_at: r.became_lead_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
 /// Notice code: the click ID names no click of this program.
 pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
 /// Notice code: the click's cookie duration has passed.

@@ -15,7 +15,7 @@ use crate::repo::{parse_ts, random_id_bytes, StoreError};
 use viatrack_core::api::fields::cookie_domain;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
-    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadRequest, SaleRequest, SaleResponse, NOTICE_CLICK_EXPIRED,
+    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse, NOTICE_CLICK_EXPIRED,
     NOTICE_CLICK_NOT_FOUND,
 };
 use viatrack_core::api::{Notice, Tracked};
@@ -109,7 +109,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         };
         check_origin(ctx, &serde_json::from_str::<Vec<String>>(&stored.allowed_hostnames).map_err(StoreError::from)?)?;
         match decide_lead(stored.lifecycle.status, stored.email.as_deref(), stored.expires_at, lead.email.as_str(), ctx.now) {
-            LeadDecision::Replay => return referral_answer(ctx, program, &id, 200).await,
+            LeadDecision::Replay => return lead_answer(ctx, program, &id).await,
             LeadDecision::AlreadyConverted => return Err(ApiError::Conflict("this click already converted to a referral with another email".into())),
             LeadDecision::Expired => return nothing(NOTICE_CLICK_EXPIRED, "the click's cookie duration has passed; nothing recorded"),
             LeadDecision::Convert => {}
@@ -126,7 +126,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             metadata: lead.metadata.as_ref().map(|m| m.to_json()),
         };
         if repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
-            return referral_answer(ctx, program, &id, 200).await;
+            return lead_answer(ctx, program, &id).await;
         }
     }
     Err(ApiError::Conflict("the click changed while converting; retry".into()))
@@ -207,9 +207,11 @@ fn nothing(code: &str, message: &str) -> ApiResult<Response> {
     )
 }
 
-async fn referral_answer(ctx: &Ctx, program: &ProgramId, id: &ReferralId, status: u16) -> ApiResult<Response> {
+/// The page's view of its referral ([`LeadReferral`]: nothing about the affiliate or
+/// other referrals, since the publishable key is public).
+async fn lead_answer(ctx: &Ctx, program: &ProgramId, id: &ReferralId) -> ApiResult<Response> {
     let referral = ReferralRepo::new(&ctx.db).get(program, id).await?.ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
-    http::data(status, referral)
+    http::data(200, LeadReferral::from(referral))
 }
 
 async fn sale_answer(ctx: &Ctx, program: &ProgramId, sale: viatrack_core::api::tracking::Sale) -> ApiResult<Response> {
