@@ -10,6 +10,7 @@
 // throwaway self-signed certificate made by the local openssl.
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
+import { createServer as createTcp } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,18 @@ const CLICK_FIELDS = new Set(['token', 'url', 'referrer', 'visitor_id']);
 const LEAD_FIELDS = new Set(['click_id', 'email', 'name', 'customer_id', 'metadata']);
 const hex = () => randomBytes(16).toString('hex');
 const isHttpUrl = (s) => typeof s === 'string' && s.length <= 2048 && /^https?:\/\/[^\s]+$/.test(s);
+
+/** A TCP port on 127.0.0.1 that nothing listens on (free when this returns). */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createTcp();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
 
 /** Fails with a clear message when the site has not been built. */
 export function requireSite() {
@@ -63,7 +76,13 @@ export async function startServer({ links = {}, https = false } = {}) {
   let failures = []; // modes for the next tracking requests
 
   const send = (res, status, body, type = 'application/json') => {
-    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+    const headers = { 'Content-Type': type, 'Cache-Control': 'no-store' };
+    // CORS as the Worker does it, so pages on another origin (data-api) can report.
+    if (res.req.headers.origin) {
+      headers['Access-Control-Allow-Origin'] = res.req.headers.origin;
+      headers.Vary = 'Origin';
+    }
+    res.writeHead(status, headers);
     res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
   };
   const error = (res, status, code, message) =>
@@ -183,6 +202,16 @@ export async function startServer({ links = {}, https = false } = {}) {
     const wait = delays.get(u.pathname);
     if (wait) await new Promise((r) => setTimeout(r, wait));
 
+    if (u.pathname.startsWith('/v1/') && req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': req.headers.origin ?? '*',
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'authorization, content-type',
+        'Access-Control-Max-Age': '600',
+        Vary: 'Origin',
+      });
+      return res.end();
+    }
     if (u.pathname.startsWith('/v1/')) {
       const mode = failures.shift();
       record.answered = mode ?? 'ok';
@@ -231,8 +260,9 @@ export async function startServer({ links = {}, https = false } = {}) {
     requests,
     clicks,
     leads,
-    /** Tracking requests only (`/v1/…`). */
-    tracking: (path) => requests.filter((r) => (path ? r.path === path : r.path.startsWith('/v1/'))),
+    /** Tracking reports (`POST /v1/…`, optionally one path), in arrival order. */
+    tracking: (path) =>
+      requests.filter((r) => r.method === 'POST' && (path ? r.path === path : r.path.startsWith('/v1/'))),
     /** The next tracking answers: 503/500/429 (error status), 'garbage', 'garbage-json', 'hang'. */
     fail: (mode, n = 1) => {
       failures = Array(n).fill(mode);
