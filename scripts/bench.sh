@@ -9,4 +9,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk
 fi
 node bench/worker-bench.mjs
+echo
+node bench/capture-bench.mjs
+echo
 if [ -x scripts/size.sh ]; then bash scripts/size.sh; fi
