@@ -132,9 +132,7 @@ pub enum Credit {
 /// `TakeNew` then keeps the same referral.
 pub fn credit(held: Option<Held>, now: Timestamp) -> Credit {
     match held {
-        Some(h) if !is_expired(h.expires_at, now) && h.attribution == Attribution::FirstClick => {
-            Credit::KeepHeld
-        }
+        Some(h) if !is_expired(h.expires_at, now) && h.attribution == Attribution::FirstClick => Credit::KeepHeld,
         _ => Credit::TakeNew,
     }
 }

@@ -106,10 +106,7 @@ impl Status {
     ///
     /// [`StatusError::UnknownStatus`].
     pub fn parse(s: &str) -> Result<Self, StatusError> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or(StatusError::UnknownStatus)
+        Status::ALL.into_iter().find(|st| st.as_str() == s).ok_or(StatusError::UnknownStatus)
     }
 
     /// A paying status: `customer` or `active`.
@@ -205,10 +202,7 @@ impl ReferralType {
     ///
     /// [`StatusError::UnknownType`].
     pub fn parse(s: &str) -> Result<Self, StatusError> {
-        ReferralType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or(StatusError::UnknownType)
+        ReferralType::ALL.into_iter().find(|t| t.as_str() == s).ok_or(StatusError::UnknownType)
     }
 
     /// The stored statuses that have this type (for list filters).
@@ -288,12 +282,8 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     /// A new click: status `click`, no timestamps.
-    pub const CLICK: Lifecycle = Lifecycle {
-        status: Status::Click,
-        became_lead_at: None,
-        became_conversion_at: None,
-        converted_at: None,
-    };
+    pub const CLICK: Lifecycle =
+        Lifecycle { status: Status::Click, became_lead_at: None, became_conversion_at: None, converted_at: None };
 
     /// Applies a move to `to` at instant `at`, following the table in the module docs.
     /// Returns the new lifecycle; `self` is unchanged.

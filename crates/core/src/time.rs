@@ -79,8 +79,7 @@ mod text {
         /// [`TimestampError::Syntax`] or [`TimestampError::Range`].
         pub fn parse_iso8601(s: &str) -> Result<Self, TimestampError> {
             let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| TimestampError::Syntax)?;
-            let ms = i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
-                .map_err(|_| TimestampError::Range)?;
+            let ms = i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| TimestampError::Range)?;
             if !(super::MIN_UNIX_MS..=super::MAX_UNIX_MS).contains(&ms) {
                 return Err(TimestampError::Range);
             }
@@ -89,9 +88,7 @@ mod text {
 
         /// ISO 8601 UTC with milliseconds: `2020-04-27T00:34:28.448Z`.
         pub fn to_iso8601(self) -> String {
-            let fmt = format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            );
+            let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
             // The value is always in range (constructors clamp), so formatting cannot fail.
             OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
                 .ok()

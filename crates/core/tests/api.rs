@@ -1,6 +1,8 @@
 //! The wire contract: request parsing and its field-naming errors, the seeds' example
 //! payloads, list queries and pagination, and the validated field types.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use serde_json::{json, Value};
 use viatrack_core::api::fields::{cookie_domain, share_url, AmountCents, Email, Hostname, HttpUrl, Metadata};
 use viatrack_core::api::query::{ReferralQuery, ResourceQuery};
@@ -54,12 +56,25 @@ fn referral_object_covers_the_seed() {
     r.affiliate = Some(serde_json::from_value(json!({"id": AFF, "email": "james.bond@mi6.co.uk", "first_name": "James", "last_name": "Bond", "campaign": {"id": "cmp_ae37c8cef82b4e1b9653b802ae459a62", "name": "Friends of MI6"}})).unwrap());
     let ours = serde_json::to_value(&r).unwrap();
     let not_followed = [
-        "customer", "deactivated_at", "stripe_account_id", "stripe_customer_id",
-        "affiliate.leads", "affiliate.visitors", "affiliate.conversions", "affiliate.created_at",
-        "affiliate.updated_at", "affiliate.confirmed_at", "affiliate.paypal_email", "affiliate.sign_in_count",
-        "affiliate.stripe_account_id", "affiliate.unconfirmed_email", "affiliate.stripe_customer_id",
-        "affiliate.paypal_email_confirmed_at", "affiliate.receive_new_commission_notifications",
-        "affiliate.campaign.created_at", "affiliate.campaign.updated_at",
+        "customer",
+        "deactivated_at",
+        "stripe_account_id",
+        "stripe_customer_id",
+        "affiliate.leads",
+        "affiliate.visitors",
+        "affiliate.conversions",
+        "affiliate.created_at",
+        "affiliate.updated_at",
+        "affiliate.confirmed_at",
+        "affiliate.paypal_email",
+        "affiliate.sign_in_count",
+        "affiliate.stripe_account_id",
+        "affiliate.unconfirmed_email",
+        "affiliate.stripe_customer_id",
+        "affiliate.paypal_email_confirmed_at",
+        "affiliate.receive_new_commission_notifications",
+        "affiliate.campaign.created_at",
+        "affiliate.campaign.updated_at",
     ];
     fn walk(seed: &Value, ours: &Value, path: String, skip: &[&str], missing: &mut Vec<String>) {
         if let Value::Object(m) = seed {
@@ -89,10 +104,18 @@ fn errors_name_the_field() {
         (json!({"token": "a b", "url": "https://x.example/"}), Some("token"), "token may contain only"),
         (json!({"token": "jb007", "url": "nope"}), Some("url"), "not a valid absolute URL"),
         (json!({"token": "jb007", "url": "ftp://x.example/"}), Some("url"), "http or https"),
-        (json!({"token": "jb007", "url": "https://x.example/", "program_id": "prg_x"}), Some("program_id"), "unknown field"),
+        (
+            json!({"token": "jb007", "url": "https://x.example/", "program_id": "prg_x"}),
+            Some("program_id"),
+            "unknown field",
+        ),
         (json!({"url": "https://x.example/"}), Some("token"), "missing field"),
         (json!({"token": 7, "url": "https://x.example/"}), Some("token"), "invalid type"),
-        (json!({"token": "jb007", "url": "https://x.example/", "visitor_id": "vis_1"}), Some("visitor_id"), "32 lower-case hex"),
+        (
+            json!({"token": "jb007", "url": "https://x.example/", "visitor_id": "vis_1"}),
+            Some("visitor_id"),
+            "32 lower-case hex",
+        ),
     ];
     for (body, field, msg) in cases {
         let e = err::<ClickReport>(&body.to_string());
@@ -103,9 +126,22 @@ fn errors_name_the_field() {
 
 #[test]
 fn malformed_and_oversize_bodies() {
-    for body in ["", "   ", "{", "{\"token\": }", "[1,2]", "null", "{\"token\":\"jb007\",\"url\":\"https://x.example/\"} {}", "\u{0}"] {
+    for body in [
+        "",
+        "   ",
+        "{",
+        "{\"token\": }",
+        "[1,2]",
+        "null",
+        "{\"token\":\"jb007\",\"url\":\"https://x.example/\"} {}",
+        "\u{0}",
+    ] {
         let e = parse_json::<ClickReport>(body.as_bytes()).expect_err(body);
-        assert!(e.message.contains("malformed JSON") || e.message.contains("empty") || e.message.contains("invalid type"), "{body:?}: {}", e.message);
+        assert!(
+            e.message.contains("malformed JSON") || e.message.contains("empty") || e.message.contains("invalid type"),
+            "{body:?}: {}",
+            e.message
+        );
     }
     let huge = format!("{{\"token\": \"jb007\", \"url\": \"https://x.example/?{}\"}}", "a".repeat(17_000));
     assert!(parse_json::<ClickReport>(huge.as_bytes()).unwrap_err().message.contains("16384"));
@@ -113,21 +149,37 @@ fn malformed_and_oversize_bodies() {
 
 #[test]
 fn lead_and_sale_rules() {
-    let ok: LeadRequest = parse_json(json!({"click_id": REF, "email": " Ann@Example.COM "}).to_string().as_bytes()).unwrap();
+    let ok: LeadRequest =
+        parse_json(json!({"click_id": REF, "email": " Ann@Example.COM "}).to_string().as_bytes()).unwrap();
     assert_eq!(ok.email.as_str(), "ann@example.com");
-    assert_eq!(err::<LeadRequest>(&json!({"click_id": REF, "email": "ann"}).to_string()).field.as_deref(), Some("email"));
-    assert_eq!(err::<LeadRequest>(&json!({"click_id": "ref_1", "email": "a@b.co"}).to_string()).field.as_deref(), Some("click_id"));
+    assert_eq!(
+        err::<LeadRequest>(&json!({"click_id": REF, "email": "ann"}).to_string()).field.as_deref(),
+        Some("email")
+    );
+    assert_eq!(
+        err::<LeadRequest>(&json!({"click_id": "ref_1", "email": "a@b.co"}).to_string()).field.as_deref(),
+        Some("click_id")
+    );
     let big = json!({"click_id": REF, "email": "a@b.co", "metadata": {"x": "y".repeat(5000)}});
     assert_eq!(err::<LeadRequest>(&big.to_string()).field.as_deref(), Some("metadata"));
-    assert_eq!(err::<LeadRequest>(&json!({"click_id": REF, "email": "a@b.co", "metadata": [1]}).to_string()).field.as_deref(), Some("metadata"));
+    assert_eq!(
+        err::<LeadRequest>(&json!({"click_id": REF, "email": "a@b.co", "metadata": [1]}).to_string()).field.as_deref(),
+        Some("metadata")
+    );
 
-    let sale = |amount: Value| json!({"click_id": REF, "amount": amount, "currency": "usd", "invoice_id": "in_1"}).to_string();
+    let sale =
+        |amount: Value| json!({"click_id": REF, "amount": amount, "currency": "usd", "invoice_id": "in_1"}).to_string();
     let s: SaleRequest = parse_json(sale(json!(4999)).as_bytes()).unwrap();
     assert_eq!((s.amount.cents(), s.currency.as_str()), (4999, "USD"));
     for bad in [json!(-1), json!(0), json!(1.5), json!("10"), json!(10_000_000_001u64)] {
         assert_eq!(err::<SaleRequest>(&sale(bad.clone())).field.as_deref(), Some("amount"), "{bad}");
     }
-    assert_eq!(err::<SaleRequest>(&json!({"amount": 1, "currency": "dollars", "invoice_id": "x"}).to_string()).field.as_deref(), Some("currency"));
+    assert_eq!(
+        err::<SaleRequest>(&json!({"amount": 1, "currency": "dollars", "invoice_id": "x"}).to_string())
+            .field
+            .as_deref(),
+        Some("currency")
+    );
 }
 
 #[test]
@@ -145,9 +197,18 @@ fn update_referral_distinguishes_absent_and_null() {
 fn campaign_body() {
     let c: CreateCampaign = parse_json(br#"{"name": "Friends", "cookie_duration": 30, "attribution": "first_click", "allowed_hostnames": ["Shop.Example.com"]}"#).unwrap();
     assert_eq!(c.allowed_hostnames.unwrap()[0].as_str(), "shop.example.com");
-    assert_eq!(err::<CreateCampaign>(r#"{"name": "x", "cookie_duration": 400}"#).field.as_deref(), Some("cookie_duration"));
-    assert_eq!(err::<CreateCampaign>(r#"{"name": "x", "attribution": "linear"}"#).field.as_deref(), Some("attribution"));
-    assert_eq!(err::<CreateCampaign>(r#"{"name": "x", "allowed_hostnames": ["a b"]}"#).field.as_deref(), Some("allowed_hostnames[0]"));
+    assert_eq!(
+        err::<CreateCampaign>(r#"{"name": "x", "cookie_duration": 400}"#).field.as_deref(),
+        Some("cookie_duration")
+    );
+    assert_eq!(
+        err::<CreateCampaign>(r#"{"name": "x", "attribution": "linear"}"#).field.as_deref(),
+        Some("attribution")
+    );
+    assert_eq!(
+        err::<CreateCampaign>(r#"{"name": "x", "allowed_hostnames": ["a b"]}"#).field.as_deref(),
+        Some("allowed_hostnames[0]")
+    );
     assert_eq!(err::<CreateCampaign>(r#"{"name": ""}"#).field.as_deref(), Some("name"));
 }
 
@@ -159,10 +220,19 @@ fn referral_query_table() {
     assert_eq!(q("limit=100").unwrap().paging.limit, 100);
     assert_eq!(q("page=3&limit=1").unwrap().paging.offset(), 2);
     for (bad, field) in [
-        ("limit=101", "limit"), ("limit=0", "limit"), ("page=0", "page"), ("page=-1", "page"),
-        ("page=x", "page"), ("limit=", "limit"), ("status=lead,bogus", "status"), ("type=lead", "type"),
-        ("from=yesterday", "from"), ("email=nope", "email"), ("affiliate_id=aff_1", "affiliate_id"),
-        ("sort=asc", "sort"), ("page=1&page=2", "page"),
+        ("limit=101", "limit"),
+        ("limit=0", "limit"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=x", "page"),
+        ("limit=", "limit"),
+        ("status=lead,bogus", "status"),
+        ("type=lead", "type"),
+        ("from=yesterday", "from"),
+        ("email=nope", "email"),
+        ("affiliate_id=aff_1", "affiliate_id"),
+        ("sort=asc", "sort"),
+        ("page=1&page=2", "page"),
         ("from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z", "from"),
     ] {
         assert_eq!(q(bad).unwrap_err().field.as_deref(), Some(field), "{bad}");
@@ -171,15 +241,23 @@ fn referral_query_table() {
     assert_eq!(q("type=CONVERSION").unwrap().statuses, Some(vec![Status::Customer, Status::Active]));
     assert_eq!(q("type=LEAD&status=trialing,active").unwrap().statuses, Some(vec![Status::Trialing]));
     assert_eq!(q("email=Ann@Example.com").unwrap().email.unwrap().as_str(), "ann@example.com");
-    assert!(ResourceQuery::parse(url_pairs("campaign_id=cmp_0123456789abcdef0123456789abcdef"), &["campaign_id"]).is_ok());
-    assert_eq!(ResourceQuery::parse(url_pairs("affiliate_id=x"), &["campaign_id"]).unwrap_err().field.as_deref(), Some("affiliate_id"));
+    assert!(
+        ResourceQuery::parse(url_pairs("campaign_id=cmp_0123456789abcdef0123456789abcdef"), &["campaign_id"]).is_ok()
+    );
+    assert_eq!(
+        ResourceQuery::parse(url_pairs("affiliate_id=x"), &["campaign_id"]).unwrap_err().field.as_deref(),
+        Some("affiliate_id")
+    );
 }
 
 fn url_pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&').filter(|p| !p.is_empty()).map(|p| {
-        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        (k.to_string(), v.to_string())
-    }).collect()
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
 }
 
 #[test]
@@ -203,8 +281,20 @@ fn pagination_table() {
 #[test]
 fn error_body_shape() {
     let b = ErrorBody::new(ErrorCode::InvalidTransition, "no", Some("status".into()));
-    assert_eq!(serde_json::to_value(&b).unwrap(), json!({"success": false, "error": {"code": "INVALID_TRANSITION", "message": "no", "field": "status"}}));
-    let codes = ["NOT_FOUND", "INVALID_AFFILIATE", "INVALID_TRANSITION", "PERMISSION_DENIED", "CONFLICT", "VALIDATION_ERROR", "UNAUTHORIZED", "RATE_LIMITED"];
+    assert_eq!(
+        serde_json::to_value(&b).unwrap(),
+        json!({"success": false, "error": {"code": "INVALID_TRANSITION", "message": "no", "field": "status"}})
+    );
+    let codes = [
+        "NOT_FOUND",
+        "INVALID_AFFILIATE",
+        "INVALID_TRANSITION",
+        "PERMISSION_DENIED",
+        "CONFLICT",
+        "VALIDATION_ERROR",
+        "UNAUTHORIZED",
+        "RATE_LIMITED",
+    ];
     for c in codes {
         let code: ErrorCode = serde_json::from_value(json!(c)).unwrap();
         assert_eq!(code.as_str(), c);
@@ -213,11 +303,26 @@ fn error_body_shape() {
 
 #[test]
 fn field_types() {
-    for (e, ok) in [("a@b.co", true), ("A.B+tag@Sub.Example.org", true), ("a@b", false), ("a b@c.co", false), ("Ann <a@b.co>", false), ("@b.co", false), ("", false)] {
+    for (e, ok) in [
+        ("a@b.co", true),
+        ("A.B+tag@Sub.Example.org", true),
+        ("a@b", false),
+        ("a b@c.co", false),
+        ("Ann <a@b.co>", false),
+        ("@b.co", false),
+        ("", false),
+    ] {
         assert_eq!(e.parse::<Email>().is_ok(), ok, "{e}");
     }
     let h = Hostname::try_from("example.com".to_string()).unwrap();
-    for (host, ok) in [("example.com", true), ("www.example.com", true), ("a.b.example.com", true), ("badexample.com", false), ("example.com.evil.io", false), ("com", false)] {
+    for (host, ok) in [
+        ("example.com", true),
+        ("www.example.com", true),
+        ("a.b.example.com", true),
+        ("badexample.com", false),
+        ("example.com.evil.io", false),
+        ("com", false),
+    ] {
         assert_eq!(h.allows(host), ok, "{host}");
     }
     for (host, want) in [
@@ -234,7 +339,10 @@ fn field_types() {
         assert_eq!(cookie_domain(host).as_deref(), want, "{host}");
     }
     let dest = HttpUrl::try_from("https://shop.example/pricing?plan=pro&via=old#top".to_string()).unwrap();
-    assert_eq!(share_url(&dest, &ViaToken::parse("JB007").unwrap()), "https://shop.example/pricing?plan=pro&via=jb007#top");
+    assert_eq!(
+        share_url(&dest, &ViaToken::parse("JB007").unwrap()),
+        "https://shop.example/pricing?plan=pro&via=jb007#top"
+    );
     assert!(serde_json::from_value::<AmountCents>(json!(0)).is_err());
     assert!(serde_json::from_value::<Metadata>(json!({"k": "v"})).is_ok());
 }

@@ -1,5 +1,7 @@
 //! Attribution arithmetic: expiry, the conversion window and who gets the credit.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use viatrack_core::attribution::{credit, expires_at, is_expired, Held};
 use viatrack_core::time::MS_PER_DAY;
@@ -11,7 +13,9 @@ fn t(ms: i64) -> Timestamp {
 
 #[test]
 fn cookie_duration_bounds() {
-    for (days, ok) in [(0, false), (1, true), (30, true), (60, true), (365, true), (366, false), (-1, false), (i64::MAX, false)] {
+    for (days, ok) in
+        [(0, false), (1, true), (30, true), (60, true), (365, true), (366, false), (-1, false), (i64::MAX, false)]
+    {
         assert_eq!(CookieDuration::from_days(days).is_ok(), ok, "{days}");
     }
     assert_eq!(CookieDuration::from_days(60).unwrap().seconds(), 60 * 86_400);

@@ -1,5 +1,7 @@
 //! The referral cookie value: encoding, strict decoding, and that nothing can break it.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use viatrack_core::cookie::ReferralCookie;
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken};

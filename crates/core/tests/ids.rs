@@ -1,5 +1,7 @@
 //! Prefixed IDs: table-driven parse cases and a round trip through `from_bytes`.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use viatrack_core::{AffiliateId, CampaignId, ClickId, IdError, ReferralId, VisitorId};
 

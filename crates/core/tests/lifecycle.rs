@@ -1,6 +1,8 @@
 //! The referral lifecycle: the transition table written out independently of the
 //! implementation, the derived views, and properties over random move sequences.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use viatrack_core::{ConversionState, Lifecycle, ReferralType, Status, Timestamp};
 
@@ -119,7 +121,14 @@ fn timestamps_on_the_documented_moves() {
 
 #[test]
 fn sales_move_to_paying() {
-    let cases = [(Click, Customer), (Lead, Customer), (Trialing, Customer), (Customer, Customer), (Active, Active), (Canceled, Active)];
+    let cases = [
+        (Click, Customer),
+        (Lead, Customer),
+        (Trialing, Customer),
+        (Customer, Customer),
+        (Active, Active),
+        (Canceled, Active),
+    ];
     for (from, to) in cases {
         let after = state(from).record_sale(at(9)).unwrap();
         assert_eq!(after.status, to, "sale on {from}");

@@ -1,6 +1,8 @@
 //! The `?via=` token syntax: table-driven cases and a property that every string is either
 //! accepted and round-trips, or rejected.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use viatrack_core::{TokenError, ViaToken};
 

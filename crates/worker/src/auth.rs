@@ -80,7 +80,8 @@ pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     if kind != claimed {
         return Err(ApiError::Unauthorized(MISSING));
     }
-    let program_id = ProgramId::parse(&record.program_id).map_err(|_| ApiError::Internal("stored program id is malformed".into()))?;
+    let program_id = ProgramId::parse(&record.program_id)
+        .map_err(|_| ApiError::Internal("stored program id is malformed".into()))?;
     let scopes = if kind == KeyKind::Secret { Scope::parse_list(&record.scopes) } else { Vec::new() };
     Ok(Principal { program_id, kind, scopes })
 }

@@ -298,9 +298,7 @@ impl<'de> Deserialize<'de> for AmountCents {
         if (1..=MAX_AMOUNT_CENTS).contains(&n) {
             Ok(AmountCents(n))
         } else {
-            Err(serde::de::Error::custom(
-                "amount must be a whole number of cents from 1 to 10000000000",
-            ))
+            Err(serde::de::Error::custom("amount must be a whole number of cents from 1 to 10000000000"))
         }
     }
 }
@@ -333,11 +331,8 @@ pub fn cookie_domain(host: &str) -> Option<String> {
 pub fn share_url(destination: &HttpUrl, token: &crate::ViaToken) -> String {
     match url::Url::parse(destination.as_str()) {
         Ok(mut u) => {
-            let kept: alloc::vec::Vec<(String, String)> = u
-                .query_pairs()
-                .filter(|(k, _)| k != "via")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
+            let kept: alloc::vec::Vec<(String, String)> =
+                u.query_pairs().filter(|(k, _)| k != "via").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
             {
                 let mut q = u.query_pairs_mut();
                 q.clear();

@@ -92,9 +92,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Vali
         ValidationError { field, message }
     })?;
     // Trailing content after the value (`{} {}`) is malformed too.
-    de.end().map_err(|e| {
-        ValidationError::body(alloc::format!("malformed JSON: {}", strip_position(&e.to_string())))
-    })?;
+    de.end()
+        .map_err(|e| ValidationError::body(alloc::format!("malformed JSON: {}", strip_position(&e.to_string()))))?;
     Ok(value)
 }
 

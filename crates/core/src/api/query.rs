@@ -57,10 +57,18 @@ impl Params {
 
     fn paging(&self) -> Result<Paging, ValidationError> {
         let page = self
-            .parse("page", |v| v.parse::<u32>().ok().filter(|p| *p >= 1 && *p <= 1_000_000), "an integer from 1 to 1000000")?
+            .parse(
+                "page",
+                |v| v.parse::<u32>().ok().filter(|p| *p >= 1 && *p <= 1_000_000),
+                "an integer from 1 to 1000000",
+            )?
             .unwrap_or(1);
         let limit = self
-            .parse("limit", |v| v.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)), "an integer from 1 to 100")?
+            .parse(
+                "limit",
+                |v| v.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)),
+                "an integer from 1 to 100",
+            )?
             .unwrap_or(DEFAULT_LIMIT);
         Ok(Paging { page, limit })
     }
@@ -120,8 +128,16 @@ impl ReferralQuery {
         V: AsRef<str>,
     {
         let p = Params::new(pairs, Self::PARAMS)?;
-        let by_status = p.parse("status", |v| v.split(',').map(|s| Status::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(), "a comma-separated list of click, lead, trialing, customer, active, canceled, rejected")?;
-        let by_type = p.parse("type", |v| v.split(',').map(|s| ReferralType::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(), "a comma-separated list of CLICK, LEAD, CONVERSION, REJECTED, CANCELLED")?;
+        let by_status = p.parse(
+            "status",
+            |v| v.split(',').map(|s| Status::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(),
+            "a comma-separated list of click, lead, trialing, customer, active, canceled, rejected",
+        )?;
+        let by_type = p.parse(
+            "type",
+            |v| v.split(',').map(|s| ReferralType::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(),
+            "a comma-separated list of CLICK, LEAD, CONVERSION, REJECTED, CANCELLED",
+        )?;
         let statuses = match (by_status, by_type) {
             (None, None) => None,
             (s, t) => Some(
@@ -143,7 +159,11 @@ impl ReferralQuery {
             paging: p.paging()?,
             affiliate_id: p.parse("affiliate_id", |v| AffiliateId::parse(v).ok(), "an affiliate id (aff_…)")?,
             email: p.parse("email", |v| v.parse::<Email>().ok(), "a valid email address")?,
-            customer_id: p.parse("customer_id", |v| (!v.is_empty() && v.len() <= 255).then(|| v.to_string()), "1 to 255 characters")?,
+            customer_id: p.parse(
+                "customer_id",
+                |v| (!v.is_empty() && v.len() <= 255).then(|| v.to_string()),
+                "1 to 255 characters",
+            )?,
             statuses,
             from,
             to,

@@ -234,13 +234,15 @@ pub fn check_commission(
     commission_amount: Option<u64>,
 ) -> Result<(), super::ValidationError> {
     match (commission_type, commission_amount) {
-        (None, Some(_)) => Err(super::ValidationError::field("commission_type", "is required when commission_amount is set")),
+        (None, Some(_)) => {
+            Err(super::ValidationError::field("commission_type", "is required when commission_amount is set"))
+        }
         (Some(CommissionType::Percentage), Some(a)) if a > 100 => {
             Err(super::ValidationError::field("commission_amount", "a percentage must be from 0 to 100"))
         }
-        (Some(CommissionType::Fixed), Some(a)) if a > super::fields::MAX_AMOUNT_CENTS => {
-            Err(super::ValidationError::field("commission_amount", "a fixed commission must be at most 10000000000 cents"))
-        }
+        (Some(CommissionType::Fixed), Some(a)) if a > super::fields::MAX_AMOUNT_CENTS => Err(
+            super::ValidationError::field("commission_amount", "a fixed commission must be at most 10000000000 cents"),
+        ),
         _ => Ok(()),
     }
 }

@@ -198,7 +198,13 @@ pub enum LeadDecision {
 /// A converted referral answers [`LeadDecision::Replay`] or
 /// [`LeadDecision::AlreadyConverted`] whatever its age; an unconverted click converts only
 /// before it expires ([`crate::attribution::is_expired`]).
-pub fn decide_lead(status: Status, stored_email: Option<&str>, expires_at: Timestamp, email: &str, now: Timestamp) -> LeadDecision {
+pub fn decide_lead(
+    status: Status,
+    stored_email: Option<&str>,
+    expires_at: Timestamp,
+    email: &str,
+    now: Timestamp,
+) -> LeadDecision {
     if status != Status::Click {
         return if stored_email == Some(email) { LeadDecision::Replay } else { LeadDecision::AlreadyConverted };
     }

@@ -34,7 +34,10 @@ impl Row {
             email: self.email,
             first_name: self.first_name,
             last_name: self.last_name,
-            campaign: CampaignRef { id: CampaignId::parse(&self.campaign_id).map_err(|_| corrupt("campaign id"))?, name: self.campaign_name },
+            campaign: CampaignRef {
+                id: CampaignId::parse(&self.campaign_id).map_err(|_| corrupt("campaign id"))?,
+                name: self.campaign_name,
+            },
             created_at: parse_ts(&self.created_at)?,
             updated_at: parse_ts(&self.updated_at)?,
         })
@@ -78,7 +81,10 @@ impl<'a> AffiliateRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &AffiliateId) -> StoreResult<Option<Affiliate>> {
         let sql = format!("{SELECT} WHERE a.program_id = ?1 AND a.id = ?2");
-        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(Row::into_affiliate).transpose()
+        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+            .await?
+            .map(Row::into_affiliate)
+            .transpose()
     }
 
     /// A page of the program's affiliates (optionally of one campaign), newest first.
@@ -90,8 +96,24 @@ impl<'a> AffiliateRepo<'a> {
         let campaign = q.campaign_id.as_ref().map(|c| c.as_str());
         let filter = "a.program_id = ?1 AND (?2 IS NULL OR a.campaign_id = ?2)";
         let sql = format!("{SELECT} WHERE {filter} ORDER BY a.created_at DESC, a.id DESC LIMIT ?3 OFFSET ?4");
-        let rows = all::<Row>(self.db, &sql, &[text(program.as_str()), opt_text(campaign), int(i64::from(q.paging.limit)), int(q.paging.offset() as i64)]).await?;
-        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM affiliates a WHERE {filter}"), &[text(program.as_str()), opt_text(campaign)]).await?.map_or(0, |c| c.n);
+        let rows = all::<Row>(
+            self.db,
+            &sql,
+            &[
+                text(program.as_str()),
+                opt_text(campaign),
+                int(i64::from(q.paging.limit)),
+                int(q.paging.offset() as i64),
+            ],
+        )
+        .await?;
+        let total = first::<Count>(
+            self.db,
+            &format!("SELECT COUNT(*) AS n FROM affiliates a WHERE {filter}"),
+            &[text(program.as_str()), opt_text(campaign)],
+        )
+        .await?
+        .map_or(0, |c| c.n);
         Ok((rows.into_iter().map(Row::into_affiliate).collect::<StoreResult<_>>()?, total))
     }
 
@@ -100,10 +122,22 @@ impl<'a> AffiliateRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`email`) or storage failure.
-    pub async fn update(&self, program: &ProgramId, id: &AffiliateId, input: &UpdateAffiliate, now: Timestamp) -> StoreResult<Option<Affiliate>> {
+    pub async fn update(
+        &self,
+        program: &ProgramId,
+        id: &AffiliateId,
+        input: &UpdateAffiliate,
+        now: Timestamp,
+    ) -> StoreResult<Option<Affiliate>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
-        let first_name = match &input.first_name { Some(v) => v.as_ref().map(|n| n.as_str().to_string()), None => current.first_name };
-        let last_name = match &input.last_name { Some(v) => v.as_ref().map(|n| n.as_str().to_string()), None => current.last_name };
+        let first_name = match &input.first_name {
+            Some(v) => v.as_ref().map(|n| n.as_str().to_string()),
+            None => current.first_name,
+        };
+        let last_name = match &input.last_name {
+            Some(v) => v.as_ref().map(|n| n.as_str().to_string()),
+            None => current.last_name,
+        };
         run(
             self.db,
             "UPDATE affiliates SET email = ?3, first_name = ?4, last_name = ?5, campaign_id = ?6, updated_at = ?7 WHERE program_id = ?1 AND id = ?2",

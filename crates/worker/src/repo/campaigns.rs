@@ -34,8 +34,15 @@ impl Row {
             cookie_duration: CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))?,
             attribution: Attribution::parse(&self.attribution).ok_or_else(|| corrupt("attribution"))?,
             allowed_hostnames: serde_json::from_str(&self.allowed_hostnames)?,
-            commission_type: self.commission_type.as_deref().map(|t| CommissionType::parse(t).ok_or_else(|| corrupt("commission_type"))).transpose()?,
-            commission_amount: self.commission_amount.map(|a| u64::try_from(a).map_err(|_| corrupt("commission_amount"))).transpose()?,
+            commission_type: self
+                .commission_type
+                .as_deref()
+                .map(|t| CommissionType::parse(t).ok_or_else(|| corrupt("commission_type")))
+                .transpose()?,
+            commission_amount: self
+                .commission_amount
+                .map(|a| u64::try_from(a).map_err(|_| corrupt("commission_amount")))
+                .transpose()?,
             created_at: parse_ts(&self.created_at)?,
             updated_at: parse_ts(&self.updated_at)?,
         })
@@ -83,7 +90,10 @@ impl<'a> CampaignRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &CampaignId) -> StoreResult<Option<Campaign>> {
         let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 AND id = ?2");
-        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(Row::into_campaign).transpose()
+        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+            .await?
+            .map(Row::into_campaign)
+            .transpose()
     }
 
     /// A page of the program's campaigns, newest first, and the total count.
@@ -93,8 +103,19 @@ impl<'a> CampaignRepo<'a> {
     /// Storage failure.
     pub async fn list(&self, program: &ProgramId, paging: Paging) -> StoreResult<(Vec<Campaign>, u64)> {
         let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
-        let rows = all::<Row>(self.db, &sql, &[text(program.as_str()), int(i64::from(paging.limit)), int(paging.offset() as i64)]).await?;
-        let total = first::<Count>(self.db, "SELECT COUNT(*) AS n FROM campaigns WHERE program_id = ?1", &[text(program.as_str())]).await?.map_or(0, |c| c.n);
+        let rows = all::<Row>(
+            self.db,
+            &sql,
+            &[text(program.as_str()), int(i64::from(paging.limit)), int(paging.offset() as i64)],
+        )
+        .await?;
+        let total = first::<Count>(
+            self.db,
+            "SELECT COUNT(*) AS n FROM campaigns WHERE program_id = ?1",
+            &[text(program.as_str())],
+        )
+        .await?
+        .map_or(0, |c| c.n);
         Ok((rows.into_iter().map(Row::into_campaign).collect::<StoreResult<_>>()?, total))
     }
 
@@ -103,7 +124,13 @@ impl<'a> CampaignRepo<'a> {
     /// # Errors
     ///
     /// Storage failure.
-    pub async fn update(&self, program: &ProgramId, id: &CampaignId, input: &UpdateCampaign, now: Timestamp) -> StoreResult<Option<Campaign>> {
+    pub async fn update(
+        &self,
+        program: &ProgramId,
+        id: &CampaignId,
+        input: &UpdateCampaign,
+        now: Timestamp,
+    ) -> StoreResult<Option<Campaign>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
         let hostnames: Vec<String> = match &input.allowed_hostnames {
             Some(h) => h.iter().map(|h| h.as_str().to_string()).collect(),
@@ -153,7 +180,7 @@ impl<'a> CampaignRepo<'a> {
 /// Whether a campaign's hostname list lets `host` call the tracking endpoints.
 pub fn allows_host(allowed_hostnames: &[String], host: &str) -> bool {
     allowed_hostnames.is_empty()
-        || allowed_hostnames.iter().any(|h| {
-            viatrack_core::api::fields::Hostname::try_from(h.clone()).is_ok_and(|h| h.allows(host))
-        })
+        || allowed_hostnames
+            .iter()
+            .any(|h| viatrack_core::api::fields::Hostname::try_from(h.clone()).is_ok_and(|h| h.allows(host)))
 }

@@ -84,7 +84,12 @@ const SELECT: &str = "SELECT l.id, l.token, l.destination_url, l.affiliate_id, l
 impl Row {
     fn into_link(self) -> StoreResult<Link> {
         let token = ViaToken::parse(&self.token).map_err(|_| corrupt("token"))?;
-        let destination = self.destination_url.as_deref().map(|u| HttpUrl::try_from(u.to_string())).transpose().map_err(|_| corrupt("destination_url"))?;
+        let destination = self
+            .destination_url
+            .as_deref()
+            .map(|u| HttpUrl::try_from(u.to_string()))
+            .transpose()
+            .map_err(|_| corrupt("destination_url"))?;
         Ok(Link {
             id: LinkId::parse(&self.id).map_err(|_| corrupt("link id"))?,
             url: destination.as_ref().map(|d| share_url(d, &token)),
@@ -113,7 +118,13 @@ impl<'a> LinkRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`token`) or storage failure.
-    pub async fn create(&self, program: &ProgramId, input: &CreateLink, campaign: &CampaignId, now: Timestamp) -> StoreResult<Link> {
+    pub async fn create(
+        &self,
+        program: &ProgramId,
+        input: &CreateLink,
+        campaign: &CampaignId,
+        now: Timestamp,
+    ) -> StoreResult<Link> {
         let id = LinkId::from_bytes(random_id_bytes());
         run(
             self.db,
@@ -152,9 +163,17 @@ impl<'a> LinkRepo<'a> {
         let campaign = q.campaign_id.as_ref().map(|c| c.as_str());
         let filter = "l.program_id = ?1 AND (?2 IS NULL OR l.affiliate_id = ?2) AND (?3 IS NULL OR l.campaign_id = ?3)";
         let sql = format!("{SELECT} WHERE {filter} ORDER BY l.created_at DESC, l.id DESC LIMIT ?4 OFFSET ?5");
-        let args = [text(program.as_str()), opt_text(affiliate), opt_text(campaign), int(i64::from(q.paging.limit)), int(q.paging.offset() as i64)];
+        let args = [
+            text(program.as_str()),
+            opt_text(affiliate),
+            opt_text(campaign),
+            int(i64::from(q.paging.limit)),
+            int(q.paging.offset() as i64),
+        ];
         let rows = all::<Row>(self.db, &sql, &args).await?;
-        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM links l WHERE {filter}"), &args[..3]).await?.map_or(0, |c| c.n);
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM links l WHERE {filter}"), &args[..3])
+            .await?
+            .map_or(0, |c| c.n);
         Ok((rows.into_iter().map(Row::into_link).collect::<StoreResult<_>>()?, total))
     }
 
@@ -163,9 +182,18 @@ impl<'a> LinkRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`token`) or storage failure.
-    pub async fn update(&self, program: &ProgramId, id: &LinkId, input: &UpdateLink, now: Timestamp) -> StoreResult<Option<Link>> {
+    pub async fn update(
+        &self,
+        program: &ProgramId,
+        id: &LinkId,
+        input: &UpdateLink,
+        now: Timestamp,
+    ) -> StoreResult<Option<Link>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
-        let destination = match &input.destination_url { Some(v) => v.as_ref().map(|u| u.as_str().to_string()), None => current.destination_url };
+        let destination = match &input.destination_url {
+            Some(v) => v.as_ref().map(|u| u.as_str().to_string()),
+            None => current.destination_url,
+        };
         run(
             self.db,
             "UPDATE links SET token = ?3, campaign_id = ?4, destination_url = ?5, updated_at = ?6 WHERE program_id = ?1 AND id = ?2",
@@ -207,7 +235,12 @@ impl<'a> LinkRepo<'a> {
         struct T {
             token: String,
         }
-        let rows = all::<T>(self.db, "SELECT token FROM links WHERE program_id = ?1 AND campaign_id = ?2", &[text(program.as_str()), text(campaign.as_str())]).await?;
+        let rows = all::<T>(
+            self.db,
+            "SELECT token FROM links WHERE program_id = ?1 AND campaign_id = ?2",
+            &[text(program.as_str()), text(campaign.as_str())],
+        )
+        .await?;
         rows.into_iter().map(|t| ViaToken::parse(&t.token).map_err(|_| corrupt("token"))).collect()
     }
 }

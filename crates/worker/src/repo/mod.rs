@@ -3,8 +3,8 @@
 //! SQL text. Writes that touch several rows go through one `batch`, which D1 runs as a
 //! transaction, so a failure leaves nothing half-written.
 
-pub mod campaigns;
 pub mod affiliates;
+pub mod campaigns;
 pub mod links;
 pub mod referrals;
 pub mod sales;

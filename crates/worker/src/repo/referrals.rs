@@ -1,13 +1,18 @@
 //! `referrals`: one row per tracked click, which becomes the referral when it converts.
 
 use super::links::LinkTarget;
-use super::{all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreError, StoreResult};
+use super::{
+    all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreError,
+    StoreResult,
+};
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CampaignRef, Referral, ReferralAffiliate, ReferralLink};
 use viatrack_core::api::tracking::ClickReport;
-use viatrack_core::{AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, Status, Timestamp, ViaToken, VisitorId};
+use viatrack_core::{
+    AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, Status, Timestamp, ViaToken, VisitorId,
+};
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
@@ -167,7 +172,8 @@ impl FullRow {
         let link = match (self.link_id, self.link_token) {
             (Some(id), Some(token)) => {
                 let token = ViaToken::parse(&token).map_err(|_| corrupt("token"))?;
-                let url = self.link_destination_url.and_then(|u| HttpUrl::try_from(u).ok()).map(|d| share_url(&d, &token));
+                let url =
+                    self.link_destination_url.and_then(|u| HttpUrl::try_from(u).ok()).map(|d| share_url(&d, &token));
                 Some(ReferralLink {
                     id: LinkId::parse(&id).map_err(|_| corrupt("link id"))?,
                     url,
@@ -203,7 +209,12 @@ impl FullRow {
             conversion_state: Some(lifecycle.conversion_state()),
             metadata: self.metadata.as_deref().map(serde_json::from_str).transpose()?,
             visits: self.visits,
-            visitor_id: self.visitor_id.as_deref().map(VisitorId::parse).transpose().map_err(|_| corrupt("visitor id"))?,
+            visitor_id: self
+                .visitor_id
+                .as_deref()
+                .map(VisitorId::parse)
+                .transpose()
+                .map_err(|_| corrupt("visitor id"))?,
             landing_url: self.landing_url,
             referrer: self.referrer,
             link,
@@ -276,7 +287,11 @@ impl<'a> ReferralRepo<'a> {
         let results = batch(
             self.db,
             vec![
-                stmt(self.db, &format!("UPDATE referrals SET visits = visits + 1, updated_at = ?4 WHERE id = ({live})"), &args)?,
+                stmt(
+                    self.db,
+                    &format!("UPDATE referrals SET visits = visits + 1, updated_at = ?4 WHERE id = ({live})"),
+                    &args,
+                )?,
                 stmt(self.db, &format!("SELECT id, visits, expires_at FROM referrals WHERE id = ({live})"), &args)?,
             ],
         )
@@ -296,7 +311,10 @@ impl<'a> ReferralRepo<'a> {
     /// Storage failure.
     pub async fn stored(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Stored>> {
         let sql = format!("{STORED} WHERE r.program_id = ?1 AND r.id = ?2");
-        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(StoredRow::into_stored).transpose()
+        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+            .await?
+            .map(StoredRow::into_stored)
+            .transpose()
     }
 
     /// The newest referral of the program with this customer ID, or else this email.
@@ -304,12 +322,20 @@ impl<'a> ReferralRepo<'a> {
     /// # Errors
     ///
     /// Storage failure.
-    pub async fn stored_by(&self, program: &ProgramId, customer_id: Option<&str>, email: Option<&str>) -> StoreResult<Option<Stored>> {
+    pub async fn stored_by(
+        &self,
+        program: &ProgramId,
+        customer_id: Option<&str>,
+        email: Option<&str>,
+    ) -> StoreResult<Option<Stored>> {
         let sql = format!(
             "{STORED} WHERE r.program_id = ?1 AND ((?2 IS NOT NULL AND r.customer_id = ?2) OR (?2 IS NULL AND ?3 IS NOT NULL AND r.email = ?3)) \
              ORDER BY r.created_at DESC LIMIT 1"
         );
-        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), opt_text(customer_id), opt_text(email)]).await?.map(StoredRow::into_stored).transpose()
+        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), opt_text(customer_id), opt_text(email)])
+            .await?
+            .map(StoredRow::into_stored)
+            .transpose()
     }
 
     /// Whether another referral of the program already has `email`.
@@ -317,7 +343,12 @@ impl<'a> ReferralRepo<'a> {
     /// # Errors
     ///
     /// Storage failure.
-    pub async fn email_taken(&self, program: &ProgramId, email: &str, except: Option<&ReferralId>) -> StoreResult<bool> {
+    pub async fn email_taken(
+        &self,
+        program: &ProgramId,
+        email: &str,
+        except: Option<&ReferralId>,
+    ) -> StoreResult<bool> {
         let n = first::<Count>(
             self.db,
             "SELECT COUNT(*) AS n FROM referrals WHERE program_id = ?1 AND email = ?2 AND (?3 IS NULL OR id != ?3)",
@@ -334,7 +365,10 @@ impl<'a> ReferralRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Referral>> {
         let sql = format!("{FULL} WHERE r.program_id = ?1 AND r.id = ?2");
-        first::<FullRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(FullRow::into_referral).transpose()
+        first::<FullRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+            .await?
+            .map(FullRow::into_referral)
+            .transpose()
     }
 
     /// Moves a referral to `next` and sets the given customer fields, only if its status is
@@ -344,7 +378,15 @@ impl<'a> ReferralRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`email`) or storage failure.
-    pub async fn write(&self, program: &ProgramId, id: &ReferralId, expected: Status, next: &Lifecycle, fields: &CustomerFields, now: Timestamp) -> StoreResult<bool> {
+    pub async fn write(
+        &self,
+        program: &ProgramId,
+        id: &ReferralId,
+        expected: Status,
+        next: &Lifecycle,
+        fields: &CustomerFields,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
         let changed = run(
             self.db,
             "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, \
@@ -385,7 +427,13 @@ impl<'a> ReferralRepo<'a> {
             metadata: Option<String>,
         }
         let row = first::<F>(self.db, "SELECT email, name, customer_id, subscription_id, metadata FROM referrals WHERE program_id = ?1 AND id = ?2", &[text(program.as_str()), text(id.as_str())]).await?;
-        Ok(row.map(|f| CustomerFields { email: f.email, name: f.name, customer_id: f.customer_id, subscription_id: f.subscription_id, metadata: f.metadata }))
+        Ok(row.map(|f| CustomerFields {
+            email: f.email,
+            name: f.name,
+            customer_id: f.customer_id,
+            subscription_id: f.subscription_id,
+            metadata: f.metadata,
+        }))
     }
 
     /// Inserts a referral created without a click.
@@ -393,7 +441,13 @@ impl<'a> ReferralRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`email`) or storage failure.
-    pub async fn insert(&self, program: &ProgramId, id: &ReferralId, r: &NewReferral, now: Timestamp) -> StoreResult<()> {
+    pub async fn insert(
+        &self,
+        program: &ProgramId,
+        id: &ReferralId,
+        r: &NewReferral,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         run(
             self.db,
             "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, email, name, customer_id, subscription_id, metadata, \
@@ -449,7 +503,11 @@ impl<'a> ReferralRepo<'a> {
     pub async fn list(&self, program: &ProgramId, q: &ReferralQuery) -> StoreResult<(Vec<Referral>, u64)> {
         // Fixed SQL with optional filters: a NULL parameter disables its filter. The status
         // set is bound as a JSON array and read with json_each.
-        let statuses = q.statuses.as_ref().map(|s| serde_json::to_string(&s.iter().map(|s| s.as_str()).collect::<Vec<_>>())).transpose()?;
+        let statuses = q
+            .statuses
+            .as_ref()
+            .map(|s| serde_json::to_string(&s.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
+            .transpose()?;
         let filter = "r.program_id = ?1 AND (?2 IS NULL OR r.affiliate_id = ?2) AND (?3 IS NULL OR r.email = ?3) \
             AND (?4 IS NULL OR r.customer_id = ?4) AND (?5 IS NULL OR r.status IN (SELECT value FROM json_each(?5))) \
             AND (?6 IS NULL OR r.created_at >= ?6) AND (?7 IS NULL OR r.created_at <= ?7)";
@@ -462,11 +520,18 @@ impl<'a> ReferralRepo<'a> {
             opt_ts(q.from),
             opt_ts(q.to),
         ];
-        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM referrals r WHERE {filter}"), &args).await?.map_or(0, |c| c.n);
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM referrals r WHERE {filter}"), &args)
+            .await?
+            .map_or(0, |c| c.n);
         let mut page_args = args;
         page_args.push(int(i64::from(q.paging.limit)));
         page_args.push(int(q.paging.offset() as i64));
-        let rows = all::<FullRow>(self.db, &format!("{FULL} WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ?8 OFFSET ?9"), &page_args).await?;
+        let rows = all::<FullRow>(
+            self.db,
+            &format!("{FULL} WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ?8 OFFSET ?9"),
+            &page_args,
+        )
+        .await?;
         Ok((rows.into_iter().map(FullRow::into_referral).collect::<StoreResult<_>>()?, total))
     }
 }

@@ -1,6 +1,6 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
-use super::{batch, corrupt, first, opt_ts, parse_ts, stmt, text, ts, int, StoreResult};
+use super::{batch, corrupt, first, int, opt_ts, parse_ts, stmt, text, ts, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
@@ -76,7 +76,14 @@ impl<'a> SaleRepo<'a> {
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`invoice_id`, a racing duplicate) or storage failure.
-    pub async fn record(&self, program: &ProgramId, sale: &NewSale<'_>, expected: Status, next: &Lifecycle, now: Timestamp) -> StoreResult<bool> {
+    pub async fn record(
+        &self,
+        program: &ProgramId,
+        sale: &NewSale<'_>,
+        expected: Status,
+        next: &Lifecycle,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
         let id = SaleId::from_bytes(super::random_id_bytes());
         let results = batch(
             self.db,

@@ -68,7 +68,8 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     if let Some(campaign) = &body.campaign_id {
         require_campaign(ctx, &who.program_id, campaign).await?;
     }
-    let affiliate = AffiliateRepo::new(&ctx.db).update(&who.program_id, &id, &body, ctx.now).await?.ok_or_else(not_found)?;
+    let affiliate =
+        AffiliateRepo::new(&ctx.db).update(&who.program_id, &id, &body, ctx.now).await?.ok_or_else(not_found)?;
     http::data(200, affiliate)
 }
 

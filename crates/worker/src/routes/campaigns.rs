@@ -84,7 +84,9 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 
 fn check_hostnames(count: Option<usize>) -> ApiResult<()> {
     match count {
-        Some(n) if n > MAX_HOSTNAMES => Err(ApiError::field("allowed_hostnames", format!("at most {MAX_HOSTNAMES} hostnames"))),
+        Some(n) if n > MAX_HOSTNAMES => {
+            Err(ApiError::field("allowed_hostnames", format!("at most {MAX_HOSTNAMES} hostnames")))
+        }
         _ => Ok(()),
     }
 }

@@ -8,8 +8,8 @@ pub mod referrals;
 pub mod track;
 
 use crate::error::{ApiError, ApiResult};
-use viatrack_core::api::{Page, Pagination};
 use viatrack_core::api::query::Paging;
+use viatrack_core::api::{Page, Pagination};
 use worker::Response;
 
 /// Parses an ID from the path (`/v1/referrals/{id}`).
@@ -27,5 +27,8 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> ApiResult<T> {
 ///
 /// Serialization failure (a bug).
 pub fn page<T: serde::Serialize>(items: Vec<T>, total: u64, paging: Paging) -> ApiResult<Response> {
-    crate::http::json(200, &Page { success: true, data: items, pagination: Pagination::new(paging.page, paging.limit, total) })
+    crate::http::json(
+        200,
+        &Page { success: true, data: items, pagination: Pagination::new(paging.page, paging.limit, total) },
+    )
 }

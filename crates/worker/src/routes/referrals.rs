@@ -33,7 +33,10 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let program = &who.program_id;
     let status = body.status.unwrap_or(Status::Lead);
     if status == Status::Click {
-        return Err(ApiError::field("status", "a referral cannot be created in status click; clicks come from the tracker"));
+        return Err(ApiError::field(
+            "status",
+            "a referral cannot be created in status click; clicks come from the tracker",
+        ));
     }
     let fields = CustomerFields {
         email: Some(body.email.as_str().to_string()),
@@ -46,12 +49,18 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let id = match &body.click_id {
         Some(click_id) => {
             let id: ReferralId = click_id.clone().into();
-            let stored = repo.stored(program, &id).await?.ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
+            let stored = repo
+                .stored(program, &id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
             if body.affiliate_id.as_ref().is_some_and(|a| *a != stored.affiliate_id) {
                 return Err(ApiError::InvalidAffiliate("affiliate_id is not the affiliate of this click".into()));
             }
             if stored.lifecycle.status != Status::Click {
-                return Err(ApiError::InvalidTransition(format!("the click is already a referral in status {}", stored.lifecycle.status)));
+                return Err(ApiError::InvalidTransition(format!(
+                    "the click is already a referral in status {}",
+                    stored.lifecycle.status
+                )));
             }
             if is_expired(stored.expires_at, ctx.now) {
                 return Err(ApiError::InvalidTransition("the click has expired and can no longer be converted".into()));
@@ -66,11 +75,13 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             id
         }
         None => {
-            let affiliate_id = body.affiliate_id.as_ref().ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
-            let affiliate = AffiliateRepo::new(&ctx.db)
-                .get(program, affiliate_id)
-                .await?
-                .ok_or_else(|| ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into()))?;
+            let affiliate_id = body
+                .affiliate_id
+                .as_ref()
+                .ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
+            let affiliate = AffiliateRepo::new(&ctx.db).get(program, affiliate_id).await?.ok_or_else(|| {
+                ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into())
+            })?;
             let campaign = CampaignRepo::new(&ctx.db)
                 .get(program, &affiliate.campaign.id)
                 .await?
@@ -95,7 +106,8 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             id
         }
     };
-    let referral = repo.get(program, &id).await?.ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
+    let referral =
+        repo.get(program, &id).await?.ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
     http::data(201, referral)
 }
 
@@ -153,8 +165,14 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let fields = CustomerFields {
         email: body.email.as_ref().map(|e| e.as_str().to_string()).or(current.email),
         name: pick(&body.name.as_ref().map(|v| v.as_ref().map(|n| n.as_str().to_string())), current.name),
-        customer_id: pick(&body.customer_id.as_ref().map(|v| v.as_ref().map(|c| c.as_str().to_string())), current.customer_id),
-        subscription_id: pick(&body.subscription_id.as_ref().map(|v| v.as_ref().map(|s| s.as_str().to_string())), current.subscription_id),
+        customer_id: pick(
+            &body.customer_id.as_ref().map(|v| v.as_ref().map(|c| c.as_str().to_string())),
+            current.customer_id,
+        ),
+        subscription_id: pick(
+            &body.subscription_id.as_ref().map(|v| v.as_ref().map(|s| s.as_str().to_string())),
+            current.subscription_id,
+        ),
         metadata: pick(&body.metadata.as_ref().map(|v| v.as_ref().map(|m| m.to_json())), current.metadata),
     };
     if let Some(email) = &body.email {

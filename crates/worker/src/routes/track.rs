@@ -15,8 +15,8 @@ use crate::repo::{parse_ts, random_id_bytes, StoreError};
 use viatrack_core::api::fields::cookie_domain;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
-    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse, NOTICE_CLICK_EXPIRED,
-    NOTICE_CLICK_NOT_FOUND,
+    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse,
+    NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND,
 };
 use viatrack_core::api::{Notice, Tracked};
 use viatrack_core::attribution::{expires_at, is_expired};
@@ -64,7 +64,9 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require_tracking()?;
     let report: ClickReport = read_json(req).await?;
-    let target = link_target(ctx, &who.program_id, &report.token).await?.ok_or_else(|| ApiError::NotFound("no link with this token".into()))?;
+    let target = link_target(ctx, &who.program_id, &report.token)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no link with this token".into()))?;
     check_origin(ctx, &target.allowed_hostnames()?)?;
     let duration = target.cookie_duration()?;
     let new_id = ClickId::from_bytes(random_id_bytes());
@@ -74,7 +76,8 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let expires = parse_ts(&row.expires_at)?;
     let answer = ClickResponse {
         click_id: ClickId::parse(&row.id).map_err(|_| StoreError::Backend("stored click id".into()))?,
-        affiliate_id: AffiliateId::parse(&target.affiliate_id).map_err(|_| StoreError::Backend("stored affiliate id".into()))?,
+        affiliate_id: AffiliateId::parse(&target.affiliate_id)
+            .map_err(|_| StoreError::Backend("stored affiliate id".into()))?,
         token: report.token.clone(),
         expires_at: expires,
         expires_in: (expires.unix_ms() - ctx.now.unix_ms()).max(0) / 1000,
@@ -108,10 +111,20 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             return nothing(NOTICE_CLICK_NOT_FOUND, "no click with this id; nothing recorded");
         };
         check_origin(ctx, &serde_json::from_str::<Vec<String>>(&stored.allowed_hostnames).map_err(StoreError::from)?)?;
-        match decide_lead(stored.lifecycle.status, stored.email.as_deref(), stored.expires_at, lead.email.as_str(), ctx.now) {
+        match decide_lead(
+            stored.lifecycle.status,
+            stored.email.as_deref(),
+            stored.expires_at,
+            lead.email.as_str(),
+            ctx.now,
+        ) {
             LeadDecision::Replay => return lead_answer(ctx, program, &id).await,
-            LeadDecision::AlreadyConverted => return Err(ApiError::Conflict("this click already converted to a referral with another email".into())),
-            LeadDecision::Expired => return nothing(NOTICE_CLICK_EXPIRED, "the click's cookie duration has passed; nothing recorded"),
+            LeadDecision::AlreadyConverted => {
+                return Err(ApiError::Conflict("this click already converted to a referral with another email".into()))
+            }
+            LeadDecision::Expired => {
+                return nothing(NOTICE_CLICK_EXPIRED, "the click's cookie duration has passed; nothing recorded")
+            }
             LeadDecision::Convert => {}
         }
         if repo.email_taken(program, lead.email.as_str(), Some(&id)).await? {
@@ -156,17 +169,32 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         }
         let stored: Stored = match &sale.click_id {
             Some(click) => repo.stored(program, &click.clone().into()).await?,
-            None => repo.stored_by(program, sale.customer_id.as_ref().map(|c| c.as_str()), sale.email.as_ref().map(|e| e.as_str())).await?,
+            None => {
+                repo.stored_by(
+                    program,
+                    sale.customer_id.as_ref().map(|c| c.as_str()),
+                    sale.email.as_ref().map(|e| e.as_str()),
+                )
+                .await?
+            }
         }
         .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
         if stored.lifecycle.status == Status::Click && is_expired(stored.expires_at, ctx.now) {
             return Err(ApiError::NotFound("the click expired before converting; no referral to credit".into()));
         }
         let next = stored.lifecycle.record_sale(ctx.now)?;
-        let new_sale = NewSale { referral_id: &stored.id, amount: sale.amount.cents(), currency: sale.currency.as_str(), invoice_id: sale.invoice_id.as_str() };
+        let new_sale = NewSale {
+            referral_id: &stored.id,
+            amount: sale.amount.cents(),
+            currency: sale.currency.as_str(),
+            invoice_id: sale.invoice_id.as_str(),
+        };
         match sales.record(program, &new_sale, stored.lifecycle.status, &next, ctx.now).await {
             Ok(true) => {
-                let first = sales.by_invoice(program, sale.invoice_id.as_str()).await?.ok_or_else(|| StoreError::Backend("sale vanished".into()))?;
+                let first = sales
+                    .by_invoice(program, sale.invoice_id.as_str())
+                    .await?
+                    .ok_or_else(|| StoreError::Backend("sale vanished".into()))?;
                 return sale_answer(ctx, program, first).await;
             }
             // The referral moved meanwhile, or a racing request recorded this invoice:
@@ -203,14 +231,21 @@ fn check_origin(ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
 fn nothing(code: &str, message: &str) -> ApiResult<Response> {
     http::json(
         200,
-        &Tracked::<()> { success: true, data: None, notice: Some(Notice { code: code.into(), message: message.into() }) },
+        &Tracked::<()> {
+            success: true,
+            data: None,
+            notice: Some(Notice { code: code.into(), message: message.into() }),
+        },
     )
 }
 
 /// The page's view of its referral ([`LeadReferral`]: nothing about the affiliate or
 /// other referrals, since the publishable key is public).
 async fn lead_answer(ctx: &Ctx, program: &ProgramId, id: &ReferralId) -> ApiResult<Response> {
-    let referral = ReferralRepo::new(&ctx.db).get(program, id).await?.ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
+    let referral = ReferralRepo::new(&ctx.db)
+        .get(program, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
     http::data(200, LeadReferral::from(referral))
 }
 
