@@ -84,18 +84,21 @@ have worker-build "$WORKER_VERSION" || { step "cargo install worker-build $WORKE
 echo "cargo tools: wasm-bindgen $WB_VERSION, wasm-pack $WASM_PACK_VERSION, worker-build $WORKER_VERSION"
 
 # --- 5. npm packages (wrangler, binaryen, Node 22, playwright-core) -----------------
-CURRENT_STEP="npm ci"
+# `npm install` with the committed lock installs the locked versions. Not `npm ci`: the
+# registry here lists no other-platform builds of workerd/esbuild, so the lock holds only
+# the linux ones and `npm ci` refuses it as out of sync.
+CURRENT_STEP="npm install"
 stamp="node_modules/.viatrack-lock-sha"
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  step "npm install (locked versions)"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 else
   echo "npm packages: up to date"
 fi
-[ -x node_modules/.bin/wasm-opt ] || die "node_modules/.bin/wasm-opt missing after npm ci"
-[ -x node_modules/.bin/node ] || die "node_modules/.bin/node (Node 22) missing after npm ci"
+[ -x node_modules/.bin/wasm-opt ] || die "node_modules/.bin/wasm-opt missing after npm install"
+[ -x node_modules/.bin/node ] || die "node_modules/.bin/node (Node 22) missing after npm install"
 
 CURRENT_STEP="done"
 echo
