@@ -18,7 +18,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_PROFILE_RELEASE_STRIP=false
 wasm-pack --quiet build crates/tracker --release --target web --mode no-install \
   --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack -- --features bare
-node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/tracker/tracker.js
+node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/tracker/tracker.js build/tracker/tracker.d.ts
 command -v esbuild >/dev/null || { echo "build-tracker: esbuild missing (npm ci installs it)" >&2; exit 1; }
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/

@@ -7,13 +7,18 @@
 //   * the import module `./tracker_bg.js` → `w`, each import field → a short name;
 //   * each wasm export (`memory`, `start`, `__wbindgen_malloc`, …) → a short name (the glue
 //     reaches them only as `wasm.<name>`; its own exported functions keep their names).
-// Exports the glue never uses are left as they are. Any name not found where expected
-// aborts the build, so a change in wasm-bindgen's output cannot produce a broken pair.
+// Exports the glue never uses are dropped. Any name not found where expected aborts the
+// build, so a change in wasm-bindgen's output cannot produce a broken pair.
 //
-// Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm> <tracker.js>  (rewrites both)
+// Given the .d.ts too, it drops what no longer holds there: `InitOutput`'s list of the wasm's
+// exports (renamed) becomes opaque, and `initSync` goes (the site's glue keeps only the
+// exports the loader uses; see build-tracker.sh).
+//
+// Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm> <tracker.js> [tracker.d.ts]
+// (rewrites them in place)
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [wasmPath, jsPath] = process.argv.slice(2);
+const [wasmPath, jsPath, dtsPath] = process.argv.slice(2);
 if (!wasmPath || !jsPath) throw new Error('usage: shrink-tracker.mjs <tracker_bg.wasm> <tracker.js>');
 const wasm = readFileSync(wasmPath);
 let js = readFileSync(jsPath, 'utf8');
@@ -145,4 +150,17 @@ for (const [from, to] of renamedExports) {
 
 writeFileSync(wasmPath, Buffer.concat(out));
 writeFileSync(jsPath, js);
+
+if (dtsPath) {
+  let dts = readFileSync(dtsPath, 'utf8');
+  const edit = (pattern, replacement, what) => {
+    const before = dts;
+    dts = dts.replace(pattern, replacement);
+    if (dts === before) throw new Error(`shrink-tracker: ${what} not found in ${dtsPath}`);
+  };
+  edit(/export interface InitOutput \{[\s\S]*?\n\}\n/, 'export type InitOutput = WebAssembly.Exports;\n', 'InitOutput');
+  edit(/export type SyncInitInput[^\n]*\n/, '', 'SyncInitInput');
+  edit(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export function initSync[^\n]*\n/, '', 'initSync');
+  writeFileSync(dtsPath, dts);
+}
 console.log(`shrink-tracker: ${renamedImports.size} imports and ${renamedExports.size} exports renamed, unused exports dropped: ${dropped.join(' ') || 'none'}`);

@@ -59,8 +59,7 @@ impl Config {
             key,
             api,
             params,
-            cookie_domain: page::get_string(object, "cookieDomain")
-                .and_then(|d| cookies::valid_domain(&d)),
+            cookie_domain: page::get_string(object, "cookieDomain").and_then(|d| cookies::valid_domain(&d)),
             consent_required: page::get(object, "consentRequired").as_bool() == Some(true),
             object: object.clone(),
         }

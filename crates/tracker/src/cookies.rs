@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::page;
 use alloc::string::String;
 use viatrack_core::attribution::is_expired;
-use viatrack_core::cookie::{push_decimal, ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::cookie::VISITOR_COOKIE_MAX_AGE;
+use viatrack_core::cookie::{push_decimal, ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{Timestamp, VisitorId};
 
 /// Longest lifetime a cookie is given, in seconds (400 days: browsers cap `Max-Age` there).
@@ -102,8 +102,7 @@ pub fn valid_domain(domain: &str) -> Option<String> {
 /// The referral the visitor holds: the first `viatrack_ref` cookie that decodes and has not
 /// expired at `now`. A mangled or expired cookie counts as no cookie.
 pub fn held(now: Timestamp) -> Option<ReferralCookie> {
-    values(&all(), REFERRAL_COOKIE)
-        .find_map(|v| ReferralCookie::decode(v).filter(|c| !is_expired(c.expires_at, now)))
+    values(&all(), REFERRAL_COOKIE).find_map(|v| ReferralCookie::decode(v).filter(|c| !is_expired(c.expires_at, now)))
 }
 
 /// The visitor ID from `viatrack_vid`, or a new random one (`getrandom`, 128 bits) stored
@@ -116,11 +115,6 @@ pub fn visitor(cfg: &Config) -> Option<VisitorId> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
     let id = VisitorId::from_bytes(bytes);
-    set(
-        VISITOR_COOKIE,
-        id.as_str(),
-        VISITOR_COOKIE_MAX_AGE,
-        cfg.cookie_domain.as_deref(),
-    );
+    set(VISITOR_COOKIE, id.as_str(), VISITOR_COOKIE_MAX_AGE, cfg.cookie_domain.as_deref());
     Some(id)
 }

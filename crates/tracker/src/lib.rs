@@ -33,8 +33,20 @@
 //!
 //! The module never throws into the page on purpose: every browser call that can throw is
 //! caught and bad input or bad answers become "no referral"; the loader also wraps every
-//! call in `try`. Size matters (it ships to every page view), so there is no serde or `format!`
-//! here: JS objects are read and built with `Reflect`, JSON text with `JSON.stringify`.
+//! call in `try`.
+//!
+//! # Size
+//!
+//! It ships to every page view (`make size` prints the bytes), so, each rule measured:
+//!
+//! * no serde, `format!` or other `core::fmt` use: JS objects are read and built with
+//!   `Reflect`, JSON text made by `JSON.stringify`;
+//! * no `&str` patterns (`split("; ")`): their slicing panic formats its message and brings
+//!   `core::fmt` back; char patterns do not;
+//! * no `dyn` calls: an indirect call keeps every same-signature function of the table
+//!   alive, `core::fmt`'s included;
+//! * no async: an executor and closures cost more than the loader's few `await`s;
+//! * few imports ([`page`]): each one adds a wrapper to the JS glue.
 #![no_std]
 #![warn(missing_docs)]
 
@@ -105,10 +117,7 @@ pub fn clicked(
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (and
 /// returns its flights, as [`start`]); `false` deletes the tracker's cookies and retry queue.
 #[wasm_bindgen(unchecked_return_type = "Flights")]
-pub fn consent(
-    #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
-    granted: bool,
-) -> Array {
+pub fn consent(#[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue, granted: bool) -> Array {
     track::consent(&Config::from_js(options), granted)
 }
 

@@ -37,11 +37,7 @@ pub fn send(cfg: &Config, path: &str, body: &str) -> JsValue {
     page::set_str(&init, "body", body);
     // A RequestInit dictionary; web-sys 0.3.107 has no keepalive setter, Reflect sets it.
     page::set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX_BODY));
-    let signal = page::call1(
-        &page::global_get("AbortSignal"),
-        "timeout",
-        &JsValue::from(TIMEOUT_MS),
-    );
+    let signal = page::call1(&page::global_get("AbortSignal"), "timeout", &JsValue::from(TIMEOUT_MS));
     if let Ok(signal) = signal {
         page::set(&init, "signal", &signal);
     }

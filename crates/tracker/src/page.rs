@@ -94,19 +94,12 @@ pub fn is_https() -> bool {
 
 /// `localStorage.getItem(key)`; `None` when missing or storage is unavailable.
 pub fn storage_get(key: &str) -> Option<String> {
-    call1(&global_get("localStorage"), "getItem", &JsValue::from_str(key))
-        .ok()?
-        .as_string()
+    call1(&global_get("localStorage"), "getItem", &JsValue::from_str(key)).ok()?.as_string()
 }
 
 /// `localStorage.setItem(key, value)`, ignoring failure (quota, disabled storage).
 pub fn storage_set(key: &str, value: &str) {
-    let _ = call2(
-        &global_get("localStorage"),
-        "setItem",
-        &JsValue::from_str(key),
-        &JsValue::from_str(value),
-    );
+    let _ = call2(&global_get("localStorage"), "setItem", &JsValue::from_str(key), &JsValue::from_str(value));
 }
 
 /// `localStorage.removeItem(key)`, ignoring failure.

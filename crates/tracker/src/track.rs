@@ -48,10 +48,8 @@ impl ClickAnswer {
     /// answer is then ignored) or the click has already expired (`expires_in` < 1 s).
     pub fn from_js(data: &JsValue) -> Option<ClickAnswer> {
         let text = |key| page::get_string(data, key);
-        let expires_in = page::get(data, "expires_in").as_f64()?;
-        if !(expires_in >= 1.0) {
-            return None;
-        }
+        // NaN fails the filter too.
+        let expires_in = page::get(data, "expires_in").as_f64().filter(|s| *s >= 1.0)?;
         Some(ClickAnswer {
             click_id: ClickId::parse(&text("click_id")?).ok()?,
             affiliate_id: AffiliateId::parse(&text("affiliate_id")?).ok()?,

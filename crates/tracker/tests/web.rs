@@ -35,9 +35,7 @@ fn set_query(query: &str) {
     let replace: Function = page::get(&history, "replaceState").unchecked_into();
     let path = page::location("pathname");
     let url = format!("{path}{query}");
-    replace
-        .call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&url))
-        .expect("replaceState");
+    replace.call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&url)).expect("replaceState");
 }
 
 /// Removes the tracker's cookies and queue and clears the query string.
@@ -63,7 +61,7 @@ fn config(pairs: &[(&str, JsValue)]) -> Config {
 
 /// A click answer's `data` object, as the Worker sends it.
 fn answer(click_id: &str, affiliate_id: &str, token: &str, expires_in: f64, attribution: &str) -> JsValue {
-    let o = options(&[
+    options(&[
         ("click_id", click_id.into()),
         ("affiliate_id", affiliate_id.into()),
         ("token", token.into()),
@@ -73,8 +71,7 @@ fn answer(click_id: &str, affiliate_id: &str, token: &str, expires_in: f64, attr
         ("attribution", attribution.into()),
         ("cookie_domain", JsValue::NULL),
         ("visits", 1.into()),
-    ]);
-    o
+    ])
 }
 
 /// The success envelope around `data`.
@@ -198,7 +195,11 @@ fn options_fall_back_to_defaults() {
     assert_eq!(c.params, "via", "no names given: the default");
     assert_eq!(c.cookie_domain.as_deref(), Some("shop.example"));
     assert!(c.consent_required && !c.allowed());
-    let c = config(&[("key", "pk_x".into()), ("api", "javascript:alert(1)".into()), ("cookieDomain", "x.com; Max-Age=9".into())]);
+    let c = config(&[
+        ("key", "pk_x".into()),
+        ("api", "javascript:alert(1)".into()),
+        ("cookieDomain", "x.com; Max-Age=9".into()),
+    ]);
     assert!(!c.can_send(), "only http(s) API origins");
     assert_eq!(c.cookie_domain, None, "a domain that would inject attributes is dropped");
 }
@@ -255,7 +256,13 @@ fn expired_cookie_is_not_used() {
 /// A mangled referral cookie reads as no referral and is replaced by the next click.
 #[wasm_bindgen_test]
 fn mangled_cookie_is_ignored() {
-    for junk in ["garbage", "1.ref_x.aff_y.jb007.1.l", "2.ref_11111111111111111111111111111111.aff_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.jb007.99999999999.l", "", "%00%FF"] {
+    for junk in [
+        "garbage",
+        "1.ref_x.aff_y.jb007.1.l",
+        "2.ref_11111111111111111111111111111111.aff_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.jb007.99999999999.l",
+        "",
+        "%00%FF",
+    ] {
         fresh();
         cookies::write(REFERRAL_COOKIE, junk, 3600, None);
         assert_eq!(cookies::held(page::now()), None, "{junk}");
@@ -315,7 +322,8 @@ fn bad_click_answers_are_rejected() {
     assert_eq!(capped.expires_in, cookies::MAX_AGE_CAP);
     assert_eq!(mutate("cookie_domain", "shop.example".into()).unwrap().cookie_domain.as_deref(), Some("shop.example"));
     assert_eq!(mutate("cookie_domain", "a.com; Domain=evil.com".into()).unwrap().cookie_domain, None);
-    for garbage in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from(1), JsValue::from_str("{}"), Object::new().into()] {
+    for garbage in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from(1), JsValue::from_str("{}"), Object::new().into()]
+    {
         assert!(ClickAnswer::from_js(&garbage).is_none());
     }
 }
@@ -460,7 +468,13 @@ async fn convert_needs_a_referral_and_an_email() {
     let data = options(&[("email", "bond@mi6.example".into()), ("name", "James".into())]);
     assert!(track::convert(&cfg, &data).is_undefined(), "no referral: no request");
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
-    for bad in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(5), options(&[("email", 5.into())]), options(&[("email", "".into())])] {
+    for bad in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from(5),
+        options(&[("email", 5.into())]),
+        options(&[("email", "".into())]),
+    ] {
         assert!(track::convert(&cfg, &bad).is_undefined());
     }
     let request = track::convert(&cfg, &data);
