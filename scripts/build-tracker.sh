@@ -8,7 +8,8 @@
 # handler and allocator) and wasm-opt -Oz from npm binaryen (Cargo.toml's wasm-pack
 # metadata); scripts/shrink-tracker.mjs shortens the import/export names shared by the wasm
 # and its glue; esbuild (installed with wrangler) minifies the glue, keeping only the
-# exports the loader uses, and the loader.
+# exports the loader uses (it compiles the wasm itself and calls initSync, so the glue's
+# own fetching code goes), and the loader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -23,7 +24,7 @@ command -v esbuild >/dev/null || { echo "build-tracker: esbuild missing (npm ci 
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
 cp build/tracker/tracker_bg.wasm build/tracker/tracker.d.ts build/site.tmp/
-echo 'export { default, start, clicked, consent, convert, converted, referral, affiliate } from "./tracker.js";' \
+echo 'export { initSync, start, clicked, consent, convert, converted, referral, affiliate } from "./tracker.js";' \
   >build/tracker/site-entry.js
 esbuild build/tracker/site-entry.js --bundle --minify --format=esm --log-level=warning \
   --outfile=build/site.tmp/tracker.js

@@ -7,12 +7,13 @@
 //   * the import module `./tracker_bg.js` → `w`, each import field → a short name;
 //   * each wasm export (`memory`, `start`, `__wbindgen_malloc`, …) → a short name (the glue
 //     reaches them only as `wasm.<name>`; its own exported functions keep their names).
-// Exports the glue never uses are dropped. Any name not found where expected aborts the
+// Exports the glue never uses are dropped, and so are the glue's import functions the wasm
+// no longer imports (wasm-opt removed the last call). Any name not found where expected aborts the
 // build, so a change in wasm-bindgen's output cannot produce a broken pair.
 //
 // Given the .d.ts too, it drops what no longer holds there: `InitOutput`'s list of the wasm's
-// exports (renamed) becomes opaque, and `initSync` goes (the site's glue keeps only the
-// exports the loader uses; see build-tracker.sh).
+// exports (renamed) becomes opaque, and the async `default` init goes (the site's glue keeps
+// only what the loader uses, `initSync` and the tracker's functions; see build-tracker.sh).
 //
 // Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm> <tracker.js> [tracker.d.ts]
 // (rewrites them in place)
@@ -144,6 +145,12 @@ replaceAll(new RegExp(`${moduleKey.replace(/[./]/g, '\\$&')}\\s*:`, 'g'), '"w":'
 for (const [from, to] of renamedImports) {
   replaceAll(new RegExp(`\\b${from}\\s*:`, 'g'), `${to}:`, `import ${from}`);
 }
+// wasm-bindgen writes each import function as `        name: function(…) {…\n        },`.
+const unused = [];
+js = js.replace(/\n {8}(__wbg_\w+|__wbindgen_\w+): function[\s\S]*?\n {8}\},(?=\n)/g, (entry, key) => {
+  unused.push(key);
+  return '';
+});
 for (const [from, to] of renamedExports) {
   replaceAll(new RegExp(`\\bwasm\\.${from}\\b`, 'g'), `wasm.${to}`, `export ${from}`);
 }
@@ -159,8 +166,11 @@ if (dtsPath) {
     if (dts === before) throw new Error(`shrink-tracker: ${what} not found in ${dtsPath}`);
   };
   edit(/export interface InitOutput \{[\s\S]*?\n\}\n/, 'export type InitOutput = WebAssembly.Exports;\n', 'InitOutput');
-  edit(/export type SyncInitInput[^\n]*\n/, '', 'SyncInitInput');
-  edit(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export function initSync[^\n]*\n/, '', 'initSync');
+  edit(/export type InitInput[^\n]*\n/, '', 'InitInput');
+  edit(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export default function __wbg_init[^\n]*\n/, '', 'the default init');
   writeFileSync(dtsPath, dts);
 }
-console.log(`shrink-tracker: ${renamedImports.size} imports and ${renamedExports.size} exports renamed, unused exports dropped: ${dropped.join(' ') || 'none'}`);
+console.log(
+  `shrink-tracker: ${renamedImports.size} imports and ${renamedExports.size} exports renamed; ` +
+    `dropped unused exports: ${dropped.join(' ') || 'none'}; unused imports: ${unused.join(' ') || 'none'}`,
+);

@@ -89,10 +89,17 @@
   }
   props(w.viatrack);
 
-  // Every call runs after the previous one has finished; none rejects.
-  let chain = import(url('tracker.js'))
-    .then(async (t) => {
-      await t.default({ module_or_path: attr('wasm') || url('tracker_bg.wasm') });
+  // The glue and the wasm load in parallel; the wasm is compiled here (streaming, or from
+  // the bytes when the server's Content-Type is not application/wasm) and instantiated by
+  // the glue. Every call runs after the previous one has finished; none rejects.
+  const wasm = attr('wasm') || url('tracker_bg.wasm');
+  let chain = Promise.all([
+    import(url('tracker.js')),
+    WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
+      fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
+  ])
+    .then(async ([t, module]) => {
+      t.initSync({ module });
       m = t;
       await flights(call((t) => t.start(options)));
     })
