@@ -91,13 +91,15 @@
 
   // The glue and the wasm load in parallel; the wasm is compiled here (streaming, or from
   // the bytes when the server's Content-Type is not application/wasm) and instantiated by
-  // the glue. Every call runs after the previous one has finished; none rejects.
+  // the glue. Without WebAssembly (e.g. iOS Lockdown Mode) this rejects like any other
+  // failure. Every call runs after the previous one has finished; none rejects.
   const wasm = attr('wasm') || url('tracker_bg.wasm');
-  let chain = Promise.all([
-    import(url('tracker.js')),
-    WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
-      fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
-  ])
+  let chain = Promise.resolve()
+    .then(() => Promise.all([
+      import(url('tracker.js')),
+      WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
+        fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
+    ]))
     .then(async ([t, module]) => {
       t.initSync({ module });
       m = t;

@@ -72,12 +72,17 @@ test('queued calls run after load, in order', async () => {
 });
 
 /**
- * When the module cannot be loaded (a wrong data-wasm URL), the page is unaffected:
- * ready callbacks still run, convert resolves null, referral/affiliate read null.
+ * When the module cannot be loaded (a wrong data-wasm URL, or a browser without
+ * WebAssembly such as iOS in Lockdown Mode), the page is unaffected: ready callbacks still
+ * run, convert resolves null, referral/affiliate read null, nothing is thrown.
  */
-test('module failing to load: the API still answers', async () => {
-  server.page('/nowasm.html', testPage({ attrs: { wasm: '/missing.wasm' }, before: QUEUE_CALLS }));
+for (const [name, attrs, init] of [
+  ['a wrong data-wasm URL', { wasm: '/missing.wasm' }, null],
+  ['no WebAssembly', {}, () => { delete window.WebAssembly; }],
+]) test(`module failing to load (${name}): the API still answers`, async () => {
+  server.page('/nowasm.html', testPage({ attrs, before: QUEUE_CALLS }));
   const { context, page, problems } = await open(browser);
+  if (init) await page.addInitScript(init);
   await page.goto(`${server.url}/nowasm.html?via=jb007`);
   await page.waitForFunction(() => window.log && window.log.ready2 && 'convert' in window.log);
   const log = await page.evaluate(() => window.log);
