@@ -1,26 +1,25 @@
 //! The affiliate token in the page URL: `?via=jb007` (or any configured parameter).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use viatrack_core::ViaToken;
 
 /// The first valid token in `search` (`location.search`, with or without the leading
 /// `?`), trying each name of `params` (comma-separated, e.g. `"via,ref,aff"`; spaces
-/// around names ignored) in order and, for each name, its occurrences in URL order. Keys and values are percent-decoded (`+` is a space) as `URLSearchParams` does;
-/// tokens follow the core crate's syntax ([`ViaToken`]) and are lower-cased. Invalid values
-/// are skipped quietly (one `console.debug` line each).
+/// around names ignored) in order and, for each name, its occurrences in URL order. Keys and
+/// values are percent-decoded (`+` is a space) as `URLSearchParams` does; a key or value
+/// that decodes to anything but ASCII matches nothing (names are ASCII, tokens follow the
+/// core crate's syntax, [`ViaToken`], and are lower-cased). Invalid values are skipped
+/// quietly (one `console.debug` line each).
 pub fn token_from_query(search: &str, params: &str) -> Option<ViaToken> {
     let query = search.strip_prefix('?').unwrap_or(search);
     params.split(',').find_map(|name| {
         let name = name.trim_matches(' ');
         query.split('&').find_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name.is_empty() || decode(key) != name.as_bytes() {
+            if name.is_empty() || decode(key).as_deref() != Some(name) {
                 return None;
             }
-            // Tokens are ASCII; anything else is invalid anyway.
-            let value: String = decode(value).into_iter().map(char::from).collect();
-            let token = ViaToken::parse(&value).ok();
+            let token = decode(value).and_then(|v| ViaToken::parse(&v).ok());
             if token.is_none() {
                 crate::page::debug("viatrack: ignored an invalid token");
             }
@@ -34,10 +33,10 @@ pub fn page_token(params: &str) -> Option<ViaToken> {
     token_from_query(&crate::page::location("search"), params)
 }
 
-/// `application/x-www-form-urlencoded` decoding to bytes: `+` → space, `%XX` → byte, and
-/// a `%` not followed by two hex digits stays as it is.
-fn decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
+/// `application/x-www-form-urlencoded` decoding: `+` → space, `%XX` → byte, a `%` not
+/// followed by two hex digits stays as it is; `None` when a decoded byte is not ASCII.
+fn decode(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
     let mut it = s.as_bytes().iter();
     while let Some(&c) = it.next() {
         let mut byte = c;
@@ -51,9 +50,12 @@ fn decode(s: &str) -> Vec<u8> {
                 }
             }
         }
-        out.push(byte);
+        if !byte.is_ascii() {
+            return None;
+        }
+        out.push(char::from(byte));
     }
-    out
+    Some(out)
 }
 
 fn hex(b: u8) -> Option<u8> {
