@@ -21,8 +21,11 @@ const p = programSql({ name });
 const dir = mkdtempSync(join(tmpdir(), 'viatrack-'));
 const file = join(dir, 'program.sql');
 writeFileSync(file, p.sql);
+const wrangler = (args) => execFileSync(process.execPath, ['node_modules/wrangler/bin/wrangler.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: 'true' } });
 try {
-  execFileSync('npx', ['wrangler', 'd1', 'execute', 'viatrack', remote ? '--remote' : '--local', '--file', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const where = remote ? '--remote' : '--local';
+  wrangler(['d1', 'migrations', 'apply', 'viatrack', where]); // idempotent
+  wrangler(['d1', 'execute', 'viatrack', where, '--file', file]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
