@@ -4,7 +4,7 @@
 // entry's startTime) and when its answer arrived (responseEnd). Prints median and p90.
 import { execFileSync } from 'node:child_process';
 import { startWorker, BROWSER_UA, ROOT } from '../tests/lib/worker.mjs';
-import { launch, open, ready } from '../tests/tracker/browser.mjs';
+import { launch, open, ready } from '../tests/lib/browser.mjs';
 
 const N = Number(process.env.BENCH_VISITS ?? 30);
 const w = await startWorker();

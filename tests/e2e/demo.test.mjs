@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorker, client, BROWSER_UA, ROOT } from '../lib/worker.mjs';
-import { launch, open, ready, cookies, until } from '../tracker/browser.mjs';
+import { launch, open, ready, cookies, until } from '../lib/browser.mjs';
 
 const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
 let w, api, browser;

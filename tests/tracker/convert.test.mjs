@@ -2,7 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, KEY } from './server.mjs';
-import { launch, open, testPage, ready } from './browser.mjs';
+import { launch, open, ready } from '../lib/browser.mjs';
+import { testPage } from './pages.mjs';
 
 const A = 'aff_' + 'a'.repeat(32);
 let server;

@@ -1,9 +1,10 @@
 // Browser tests of the tracker's cookies: attributes, lifetime, domain, attribution.
-// Host names *.shop.test are mapped to the local server by the browser (browser.mjs).
+// Host names *.shop.test are mapped to the local server by the browser (tests/lib/browser.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
-import { launch, open, testPage, ready, cookies } from './browser.mjs';
+import { launch, open, ready, cookies } from '../lib/browser.mjs';
+import { testPage } from './pages.mjs';
 
 const A = 'aff_' + 'a'.repeat(32);
 const B = 'aff_' + 'b'.repeat(32);

@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
-import { launch, open, testPage, ready, cookies } from './browser.mjs';
+import { launch, open, ready, cookies } from '../lib/browser.mjs';
+import { testPage } from './pages.mjs';
 
 const A = 'aff_' + 'a'.repeat(32);
 let server;

@@ -1,9 +1,8 @@
-// Headless Debian Chromium driven by playwright-core, and helpers shared by the tracker's
-// browser tests: test pages with the loader tag, waiting for the tracker, and collecting
-// anything the page throws or logs as an error.
+// Headless Debian Chromium driven by playwright-core, and helpers shared by the browser
+// tests (tests/tracker, tests/e2e) and bench/: waiting for the tracker, cookies, and
+// collecting anything the page throws or logs as an error.
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
-import { KEY } from './server.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -41,27 +40,6 @@ export async function open(browser, contextOptions = {}) {
     }
   });
   return { context, page, problems };
-}
-
-/**
- * HTML of a test page: the queue snippet (the promise-returning variant), optional inline
- * script run before the loader, and the loader tag with the given data- attributes.
- */
-export function testPage({ attrs = {}, before = '', body = '', snippet = 'promise' } = {}) {
-  const all = { key: KEY, ...attrs };
-  const data = Object.entries(all)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => (v === true ? ` data-${k}` : ` data-${k}="${v}"`))
-    .join('');
-  const stub =
-    snippet === 'promise'
-      ? 'window.viatrack=window.viatrack||function(){var a=arguments;return new Promise(function(r){a.r=r;(viatrack.q=viatrack.q||[]).push(a)})};'
-      : snippet === 'plain'
-        ? 'window.viatrack=window.viatrack||function(){(viatrack.q=viatrack.q||[]).push(arguments)};'
-        : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>test</title>
-<script>${stub}${before}</script>
-<script async src="/viatrack.js"${data}></script></head><body>${body}</body></html>`;
 }
 
 /** Resolves when the tracker has started and applied the page's click answers. */
