@@ -223,6 +223,20 @@ pub struct UpdateLink {
     pub destination_url: Option<Option<HttpUrl>>,
 }
 
+/// Checks the length of a campaign's hostname list (at most [`MAX_HOSTNAMES`]).
+///
+/// # Errors
+///
+/// [`super::ValidationError`] naming `allowed_hostnames`.
+pub fn check_hostnames(hostnames: Option<&Vec<Hostname>>) -> Result<(), super::ValidationError> {
+    match hostnames {
+        Some(h) if h.len() > MAX_HOSTNAMES => {
+            Err(super::ValidationError::field("allowed_hostnames", alloc::format!("at most {MAX_HOSTNAMES} hostnames")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks a campaign's commission fields together: an amount needs a type; a percentage is
 /// 0–100; a fixed amount is at most [`super::fields::MAX_AMOUNT_CENTS`] cents.
 ///

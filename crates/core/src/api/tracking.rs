@@ -118,6 +118,8 @@ impl From<Referral> for LeadReferral {
 
 /// Notice code: the click ID names no click of this program.
 pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
+/// Notice code: a known bot or link-preview fetcher made the click report; nothing recorded.
+pub const NOTICE_BOT: &str = "BOT";
 /// Notice code: the click's cookie duration has passed.
 pub const NOTICE_CLICK_EXPIRED: &str = "CLICK_EXPIRED";
 
@@ -167,15 +169,6 @@ pub struct SaleResponse {
     pub sale: Sale,
     /// The referral, now in a paying status.
     pub referral: Referral,
-}
-
-/// The status a referral should have after a sale; see [`crate::Lifecycle::record_sale`].
-pub fn paying_status_after_sale(current: Status) -> Status {
-    match current {
-        Status::Canceled => Status::Active,
-        s if s.is_paying() => s,
-        _ => Status::Customer,
-    }
 }
 
 /// What a lead (`POST /v1/track/lead`, the JS `convert` call) does to the click it names.

@@ -9,7 +9,7 @@ use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::LinkRepo;
 use viatrack_core::api::query::ResourceQuery;
-use viatrack_core::api::resources::{check_commission, CreateCampaign, UpdateCampaign, MAX_HOSTNAMES};
+use viatrack_core::api::resources::{check_commission, check_hostnames, CreateCampaign, UpdateCampaign};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::CampaignId;
 use worker::{Request, Response};
@@ -23,7 +23,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Campaigns)?;
     let body: CreateCampaign = read_json(req).await?;
-    check_hostnames(body.allowed_hostnames.as_ref().map(Vec::len))?;
+    check_hostnames(body.allowed_hostnames.as_ref())?;
     check_commission(body.commission_type, body.commission_amount)?;
     let campaign = CampaignRepo::new(&ctx.db).create(&who.program_id, &body, ctx.now).await?;
     http::data(201, campaign)
@@ -68,7 +68,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     if body == UpdateCampaign::default() {
         return Err(ApiError::field("body", "no fields to update"));
     }
-    check_hostnames(body.allowed_hostnames.as_ref().map(Vec::len))?;
+    check_hostnames(body.allowed_hostnames.as_ref())?;
     let repo = CampaignRepo::new(&ctx.db);
     let current = repo.get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     check_commission(
@@ -80,15 +80,6 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let keys: Vec<String> = tokens.iter().map(|t| cache::link_entry(&who.program_id, t)).collect();
     cache::forget(ctx, &keys).await;
     http::data(200, updated)
-}
-
-fn check_hostnames(count: Option<usize>) -> ApiResult<()> {
-    match count {
-        Some(n) if n > MAX_HOSTNAMES => {
-            Err(ApiError::field("allowed_hostnames", format!("at most {MAX_HOSTNAMES} hostnames")))
-        }
-        _ => Ok(()),
-    }
 }
 
 fn not_found() -> ApiError {

@@ -16,15 +16,12 @@ use viatrack_core::api::fields::cookie_domain;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse,
-    NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND,
+    NOTICE_BOT, NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND,
 };
 use viatrack_core::api::{Notice, Tracked};
 use viatrack_core::attribution::{expires_at, is_expired};
 use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, Status, ViaToken};
 use worker::{Request, Response};
-
-/// Notice code: a known bot or link-preview fetcher; nothing recorded.
-pub const NOTICE_BOT: &str = "BOT";
 
 /// `OPTIONS` preflight: allowed when some campaign lists the origin's host.
 ///
