@@ -104,6 +104,14 @@ pub fn is_expired(expires_at: Timestamp, now: Timestamp) -> bool {
     now >= expires_at
 }
 
+/// Whether a referral in `status` that expires at `expires_at` may still be converted (to a
+/// lead, or credited with a sale) at `now`: an unconverted click only before it expires; a
+/// referral that has already converted always (its sales keep counting after the cookie
+/// duration). The one source of "an expired click cannot be converted".
+pub fn can_convert(status: crate::Status, expires_at: Timestamp, now: Timestamp) -> bool {
+    status != crate::Status::Click || !is_expired(expires_at, now)
+}
+
 /// The referral a visitor already holds, as far as attribution needs to know.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Held {

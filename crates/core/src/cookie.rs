@@ -24,6 +24,45 @@ pub const VISITOR_COOKIE: &str = "viatrack_vid";
 /// Lifetime of the visitor cookie, in seconds (365 days).
 pub const VISITOR_COOKIE_MAX_AGE: i64 = 365 * 86_400;
 
+/// Longest lifetime a cookie is given, in seconds (400 days: browsers cap `Max-Age` there).
+pub const MAX_AGE_CAP: i64 = 400 * 86_400;
+
+/// Longest accepted cookie domain, in bytes (a DNS name).
+pub const MAX_DOMAIN_LEN: usize = 253;
+
+/// The `document.cookie` line that sets cookie `name` to `value` (a value of this module:
+/// nothing in it needs escaping): `Max-Age` in seconds (capped at [`MAX_AGE_CAP`]; 0
+/// deletes), `Path=/`, `SameSite=Lax`, `Secure` when the page is https, and `Domain=` when
+/// a domain is given (pass it through [`valid_domain`] first).
+pub fn set_cookie_line(name: &str, value: &str, max_age: i64, https: bool, domain: Option<&str>) -> String {
+    let mut s = String::with_capacity(128);
+    s.push_str(name);
+    s.push('=');
+    s.push_str(value);
+    s.push_str("; Max-Age=");
+    push_decimal(&mut s, max_age.min(MAX_AGE_CAP));
+    s.push_str("; Path=/; SameSite=Lax");
+    if https {
+        s.push_str("; Secure");
+    }
+    if let Some(d) = domain {
+        s.push_str("; Domain=");
+        s.push_str(d);
+    }
+    s
+}
+
+/// A cookie domain as given by the Worker or `data-cookie-domain`: a leading `.` dropped,
+/// lower-cased, at most [`MAX_DOMAIN_LEN`] bytes of letters, digits, `-` and `.`.
+/// Anything else (which could inject cookie attributes) gives `None`.
+pub fn valid_domain(domain: &str) -> Option<String> {
+    let d = domain.strip_prefix('.').unwrap_or(domain);
+    let ok = !d.is_empty()
+        && d.len() <= MAX_DOMAIN_LEN
+        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    ok.then(|| d.to_ascii_lowercase())
+}
+
 /// What the referral cookie holds.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ReferralCookie {

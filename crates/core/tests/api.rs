@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use serde_json::{json, Value};
-use viatrack_core::api::fields::{cookie_domain, share_url, AmountCents, Email, Hostname, HttpUrl, Metadata};
+use viatrack_core::api::fields::{
+    cookie_domain, host_allowed, share_url, AmountCents, Email, Hostname, HttpUrl, Metadata,
+};
 use viatrack_core::api::query::{ReferralQuery, ResourceQuery};
 use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
 use viatrack_core::api::resources::CreateCampaign;
@@ -338,6 +340,17 @@ fn field_types() {
     ] {
         assert_eq!(cookie_domain(host).as_deref(), want, "{host}");
     }
+    let list = vec!["shop.example.com".to_string(), "127.0.0.1".to_string()];
+    for (host, ok) in [
+        ("shop.example.com", true),
+        ("www.shop.example.com", true),
+        ("example.com", false),
+        ("127.0.0.1", true),
+        ("evil.io", false),
+    ] {
+        assert_eq!(host_allowed(&list, host), ok, "{host}");
+    }
+    assert!(host_allowed(&[], "anything.example"), "an empty list allows any host");
     let dest = HttpUrl::try_from("https://shop.example/pricing?plan=pro&via=old#top".to_string()).unwrap();
     assert_eq!(
         share_url(&dest, &ViaToken::parse("JB007").unwrap()),

@@ -86,3 +86,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn cookie_line_attributes() {
+    use viatrack_core::cookie::{set_cookie_line, MAX_AGE_CAP};
+    assert_eq!(
+        set_cookie_line("viatrack_ref", "v", 60, false, None),
+        "viatrack_ref=v; Max-Age=60; Path=/; SameSite=Lax"
+    );
+    assert_eq!(
+        set_cookie_line("viatrack_ref", "v", 5, true, Some("example.com")),
+        "viatrack_ref=v; Max-Age=5; Path=/; SameSite=Lax; Secure; Domain=example.com"
+    );
+    assert_eq!(set_cookie_line("a", "", 0, false, None), "a=; Max-Age=0; Path=/; SameSite=Lax");
+    let capped = set_cookie_line("a", "b", i64::MAX, false, None);
+    assert_eq!(capped, format!("a=b; Max-Age={MAX_AGE_CAP}; Path=/; SameSite=Lax"));
+}
+
+#[test]
+fn cookie_domains() {
+    use viatrack_core::cookie::valid_domain;
+    for (input, want) in [
+        ("example.com", Some("example.com")),
+        (".Example.COM", Some("example.com")),
+        ("a-b.co.uk", Some("a-b.co.uk")),
+        ("", None),
+        (".", None),
+        ("example.com; Secure", None),
+        ("evil.com;Domain=x", None),
+        ("exa mple.com", None),
+    ] {
+        assert_eq!(valid_domain(input).as_deref(), want, "{input:?}");
+    }
+    assert_eq!(valid_domain(&"a".repeat(254)), None);
+}

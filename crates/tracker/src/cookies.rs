@@ -11,15 +11,10 @@ use crate::config::Config;
 use crate::page;
 use alloc::string::String;
 use viatrack_core::attribution::is_expired;
-use viatrack_core::cookie::VISITOR_COOKIE_MAX_AGE;
-use viatrack_core::cookie::{push_decimal, ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE};
+// Re-exported for the flows and tests: the cookie rules live in the core crate.
+use viatrack_core::cookie::{set_cookie_line, ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE};
+pub use viatrack_core::cookie::{valid_domain, MAX_AGE_CAP};
 use viatrack_core::{Timestamp, VisitorId};
-
-/// Longest lifetime a cookie is given, in seconds (400 days: browsers cap `Max-Age` there).
-pub const MAX_AGE_CAP: i64 = 400 * 86_400;
-
-/// Longest accepted cookie domain, in bytes (a DNS name).
-pub const MAX_DOMAIN_LEN: usize = 253;
 
 /// `document.cookie` (`a=1; b=2`), or `""` when cookies are unavailable.
 pub fn all() -> String {
@@ -40,24 +35,11 @@ pub fn has(name: &str, value: &str) -> bool {
     values(&all(), name).any(|v| v == value)
 }
 
-/// Writes one `Set-Cookie`-style line through `document.cookie`; `max_age` in seconds (0
-/// deletes). Whether the browser kept it is checked by [`set`].
+/// Writes one cookie line ([`set_cookie_line`]: the attributes are the core crate's) through
+/// `document.cookie`; `max_age` in seconds (0 deletes). Whether the browser kept it is
+/// checked by [`set`].
 pub fn write(name: &str, value: &str, max_age: i64, domain: Option<&str>) {
-    let mut s = String::with_capacity(128);
-    s.push_str(name);
-    s.push('=');
-    s.push_str(value);
-    s.push_str("; Max-Age=");
-    push_decimal(&mut s, max_age.min(MAX_AGE_CAP));
-    s.push_str("; Path=/; SameSite=Lax");
-    if page::is_https() {
-        s.push_str("; Secure");
-    }
-    if let Some(d) = domain {
-        s.push_str("; Domain=");
-        s.push_str(d);
-    }
-    page::set_cookie(&s);
+    page::set_cookie(&set_cookie_line(name, value, max_age, page::is_https(), domain));
 }
 
 /// Sets cookie `name` to `value` for `max_age` seconds, on `domain` if the browser accepts
@@ -86,17 +68,6 @@ pub fn remove(name: &str) {
         write(name, "", 0, Some(domain));
         domain = domain.split_once('.').map_or("", |(_, parent)| parent);
     }
-}
-
-/// A cookie domain as given by the Worker or `data-cookie-domain`: a leading `.` dropped,
-/// lower-cased, at most [`MAX_DOMAIN_LEN`] bytes of letters, digits, `-` and `.`.
-/// Anything else (which could inject cookie attributes) gives `None`.
-pub fn valid_domain(domain: &str) -> Option<String> {
-    let d = domain.strip_prefix('.').unwrap_or(domain);
-    let ok = !d.is_empty()
-        && d.len() <= MAX_DOMAIN_LEN
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    ok.then(|| d.to_ascii_lowercase())
 }
 
 /// The referral the visitor holds: the first `viatrack_ref` cookie that decodes and has not

@@ -190,7 +190,7 @@ pub enum LeadDecision {
 ///
 /// A converted referral answers [`LeadDecision::Replay`] or
 /// [`LeadDecision::AlreadyConverted`] whatever its age; an unconverted click converts only
-/// before it expires ([`crate::attribution::is_expired`]).
+/// before it expires ([`crate::attribution::can_convert`]).
 pub fn decide_lead(
     status: Status,
     stored_email: Option<&str>,
@@ -201,9 +201,9 @@ pub fn decide_lead(
     if status != Status::Click {
         return if stored_email == Some(email) { LeadDecision::Replay } else { LeadDecision::AlreadyConverted };
     }
-    if crate::attribution::is_expired(expires_at, now) {
-        LeadDecision::Expired
-    } else {
+    if crate::attribution::can_convert(status, expires_at, now) {
         LeadDecision::Convert
+    } else {
+        LeadDecision::Expired
     }
 }
