@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
+use viatrack_core::api::fields::HttpUrl;
 use viatrack_core::api::{parse_json, Success, MAX_BODY_BYTES};
 use viatrack_core::Timestamp;
 use worker::{Context, D1Database, Env, Headers, KvStore, Request, Response};
@@ -38,8 +39,8 @@ impl Ctx {
 
     /// The host of the caller's `Origin` (`shop.example.com`), lower case.
     pub fn origin_host(&self) -> Option<String> {
-        let origin = self.origin.as_deref()?;
-        url::Url::parse(origin).ok()?.host_str().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+        let origin = HttpUrl::try_from(self.origin.clone()?).ok()?;
+        Some(origin.host())
     }
 }
 

@@ -176,11 +176,3 @@ impl<'a> CampaignRepo<'a> {
         Ok(hit.is_some_and(|c| c.n > 0))
     }
 }
-
-/// Whether a campaign's hostname list lets `host` call the tracking endpoints.
-pub fn allows_host(allowed_hostnames: &[String], host: &str) -> bool {
-    allowed_hostnames.is_empty()
-        || allowed_hostnames
-            .iter()
-            .any(|h| viatrack_core::api::fields::Hostname::try_from(h.clone()).is_ok_and(|h| h.allows(host)))
-}

@@ -41,12 +41,12 @@ pub struct Stored {
     pub affiliate_id: AffiliateId,
     /// Status and lifecycle timestamps.
     pub lifecycle: Lifecycle,
-    /// Its email, once a lead.
-    pub email: Option<String>,
     /// `created_at` + cookie duration.
     pub expires_at: Timestamp,
-    /// The campaign's allowed hostnames (JSON array text; `[]` when none).
-    pub allowed_hostnames: String,
+    /// The campaign's allowed hostnames (empty when none).
+    pub allowed_hostnames: Vec<String>,
+    /// The stored customer fields (partial updates start from them).
+    pub fields: CustomerFields,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +55,10 @@ struct StoredRow {
     affiliate_id: String,
     status: String,
     email: Option<String>,
+    name: Option<String>,
+    customer_id: Option<String>,
+    subscription_id: Option<String>,
+    metadata: Option<String>,
     expires_at: String,
     became_lead_at: Option<String>,
     became_conversion_at: Option<String>,
@@ -73,14 +77,25 @@ impl StoredRow {
                 became_conversion_at: parse_opt_ts(self.became_conversion_at.as_deref())?,
                 converted_at: parse_opt_ts(self.converted_at.as_deref())?,
             },
-            email: self.email,
             expires_at: parse_ts(&self.expires_at)?,
-            allowed_hostnames: self.allowed_hostnames.unwrap_or_else(|| "[]".into()),
+            allowed_hostnames: self
+                .allowed_hostnames
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?
+                .unwrap_or_default(),
+            fields: CustomerFields {
+                email: self.email,
+                name: self.name,
+                customer_id: self.customer_id,
+                subscription_id: self.subscription_id,
+                metadata: self.metadata,
+            },
         })
     }
 }
 
-const STORED: &str = "SELECT r.id, r.affiliate_id, r.status, r.email, r.expires_at, r.became_lead_at, r.became_conversion_at, r.converted_at, \
+const STORED: &str = "SELECT r.id, r.affiliate_id, r.status, r.email, r.name, r.customer_id, r.subscription_id, r.metadata, r.expires_at, r.became_lead_at, r.became_conversion_at, r.converted_at, \
     c.allowed_hostnames FROM referrals r LEFT JOIN campaigns c ON c.id = r.campaign_id";
 
 /// The customer fields a lead, a create or an update writes. `metadata` is JSON text.
@@ -338,26 +353,6 @@ impl<'a> ReferralRepo<'a> {
             .transpose()
     }
 
-    /// Whether another referral of the program already has `email`.
-    ///
-    /// # Errors
-    ///
-    /// Storage failure.
-    pub async fn email_taken(
-        &self,
-        program: &ProgramId,
-        email: &str,
-        except: Option<&ReferralId>,
-    ) -> StoreResult<bool> {
-        let n = first::<Count>(
-            self.db,
-            "SELECT COUNT(*) AS n FROM referrals WHERE program_id = ?1 AND email = ?2 AND (?3 IS NULL OR id != ?3)",
-            &[text(program.as_str()), text(email), opt_text(except.map(|e| e.as_str()))],
-        )
-        .await?;
-        Ok(n.is_some_and(|c| c.n > 0))
-    }
-
     /// The full referral object.
     ///
     /// # Errors
@@ -410,30 +405,6 @@ impl<'a> ReferralRepo<'a> {
         )
         .await?;
         Ok(changed > 0)
-    }
-
-    /// The stored customer fields of a referral (for partial updates).
-    ///
-    /// # Errors
-    ///
-    /// Storage failure.
-    pub async fn customer_fields(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<CustomerFields>> {
-        #[derive(Deserialize)]
-        struct F {
-            email: Option<String>,
-            name: Option<String>,
-            customer_id: Option<String>,
-            subscription_id: Option<String>,
-            metadata: Option<String>,
-        }
-        let row = first::<F>(self.db, "SELECT email, name, customer_id, subscription_id, metadata FROM referrals WHERE program_id = ?1 AND id = ?2", &[text(program.as_str()), text(id.as_str())]).await?;
-        Ok(row.map(|f| CustomerFields {
-            email: f.email,
-            name: f.name,
-            customer_id: f.customer_id,
-            subscription_id: f.subscription_id,
-            metadata: f.metadata,
-        }))
     }
 
     /// Inserts a referral created without a click.

@@ -70,8 +70,8 @@ impl<'a> SaleRepo<'a> {
     }
 
     /// Records the sale and moves its referral to `next`, in one transaction, only if the
-    /// referral is still in status `expected`. Returns `false` (and writes nothing) if it
-    /// is not.
+    /// referral is still in status `expected`. Returns the sale, or `None` (and writes
+    /// nothing) if the referral's status changed meanwhile.
     ///
     /// # Errors
     ///
@@ -83,7 +83,7 @@ impl<'a> SaleRepo<'a> {
         expected: Status,
         next: &Lifecycle,
         now: Timestamp,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<Sale>> {
         let id = SaleId::from_bytes(super::random_id_bytes());
         let results = batch(
             self.db,
@@ -122,6 +122,13 @@ impl<'a> SaleRepo<'a> {
         )
         .await?;
         let inserted = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-        Ok(inserted > 0)
+        Ok((inserted > 0).then(|| Sale {
+            id,
+            referral_id: sale.referral_id.clone(),
+            amount: sale.amount,
+            currency: sale.currency.to_string(),
+            invoice_id: sale.invoice_id.to_string(),
+            created_at: now,
+        }))
     }
 }

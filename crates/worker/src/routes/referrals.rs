@@ -1,7 +1,7 @@
 //! `/v1/referrals`: create (create-referral seed), list (list-referrals seed), get, update,
 //! delete. Secret keys with `read:`, `write:` or `delete:referrals`.
 
-use super::track::{conflict_on_email, email_conflict};
+use super::track::conflict_on_email;
 use super::{page, path_id};
 use crate::auth::authenticate;
 use crate::error::{ApiError, ApiResult};
@@ -13,7 +13,7 @@ use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
 use viatrack_core::api::scopes::{Access, Resource};
-use viatrack_core::attribution::{expires_at, is_expired};
+use viatrack_core::attribution::{can_convert, expires_at};
 use viatrack_core::{Lifecycle, ReferralId, Status};
 use worker::{Request, Response};
 
@@ -62,11 +62,8 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
                     stored.lifecycle.status
                 )));
             }
-            if is_expired(stored.expires_at, ctx.now) {
+            if !can_convert(stored.lifecycle.status, stored.expires_at, ctx.now) {
                 return Err(ApiError::InvalidTransition("the click has expired and can no longer be converted".into()));
-            }
-            if repo.email_taken(program, body.email.as_str(), Some(&id)).await? {
-                return Err(email_conflict());
             }
             let next = stored.lifecycle.transition(status, ctx.now)?;
             if !repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
@@ -89,9 +86,6 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             let created_at = body.created_at.unwrap_or(ctx.now);
             if created_at > ctx.now.plus_ms(MAX_CLOCK_SKEW_MS) {
                 return Err(ApiError::field("created_at", "must not be in the future"));
-            }
-            if repo.email_taken(program, body.email.as_str(), None).await? {
-                return Err(email_conflict());
             }
             let id = ReferralId::from_bytes(random_id_bytes());
             let new = NewReferral {
@@ -153,33 +147,20 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let program = &who.program_id;
     let repo = ReferralRepo::new(&ctx.db);
     let stored = repo.stored(program, &id).await?.ok_or_else(not_found)?;
-    let current = repo.customer_fields(program, &id).await?.ok_or_else(not_found)?;
     let next = match body.status {
         Some(to) => stored.lifecycle.transition(to, ctx.now)?,
         None => stored.lifecycle,
     };
-    let pick = |new: &Option<Option<String>>, old: Option<String>| match new {
-        Some(v) => v.clone(),
-        None => old,
-    };
+    let current = stored.fields;
+    // Absent keeps the stored value, `null` clears it, a value replaces it. A taken email
+    // is refused by the unique index (CONFLICT).
     let fields = CustomerFields {
         email: body.email.as_ref().map(|e| e.as_str().to_string()).or(current.email),
-        name: pick(&body.name.as_ref().map(|v| v.as_ref().map(|n| n.as_str().to_string())), current.name),
-        customer_id: pick(
-            &body.customer_id.as_ref().map(|v| v.as_ref().map(|c| c.as_str().to_string())),
-            current.customer_id,
-        ),
-        subscription_id: pick(
-            &body.subscription_id.as_ref().map(|v| v.as_ref().map(|s| s.as_str().to_string())),
-            current.subscription_id,
-        ),
-        metadata: pick(&body.metadata.as_ref().map(|v| v.as_ref().map(|m| m.to_json())), current.metadata),
+        name: merge(&body.name, current.name, |n| n.as_str().to_string()),
+        customer_id: merge(&body.customer_id, current.customer_id, |c| c.as_str().to_string()),
+        subscription_id: merge(&body.subscription_id, current.subscription_id, |c| c.as_str().to_string()),
+        metadata: merge(&body.metadata, current.metadata, |m| m.to_json()),
     };
-    if let Some(email) = &body.email {
-        if repo.email_taken(program, email.as_str(), Some(&id)).await? {
-            return Err(email_conflict());
-        }
-    }
     if !repo.write(program, &id, stored.lifecycle.status, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
         return Err(ApiError::Conflict("the referral changed while updating; retry".into()));
     }
@@ -200,6 +181,14 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
         return Err(not_found());
     }
     http::data(200, serde_json::json!({"id": id, "deleted": true}))
+}
+
+/// A nullable field of a partial update: absent → `old`, `null` → cleared, a value → it.
+fn merge<T>(new: &Option<Option<T>>, old: Option<String>, text: impl Fn(&T) -> String) -> Option<String> {
+    match new {
+        Some(value) => value.as_ref().map(text),
+        None => old,
+    }
 }
 
 fn not_found() -> ApiError {

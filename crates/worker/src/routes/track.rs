@@ -7,19 +7,19 @@ use crate::bots;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
-use crate::repo::campaigns::{allows_host, CampaignRepo};
+use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
 use crate::repo::{parse_ts, random_id_bytes, StoreError};
-use viatrack_core::api::fields::cookie_domain;
+use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse,
     NOTICE_BOT, NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND,
 };
 use viatrack_core::api::{Notice, Tracked};
-use viatrack_core::attribution::{expires_at, is_expired};
+use viatrack_core::attribution::{can_convert, expires_at};
 use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -107,10 +107,10 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         let Some(stored) = repo.stored(program, &id).await? else {
             return nothing(NOTICE_CLICK_NOT_FOUND, "no click with this id; nothing recorded");
         };
-        check_origin(ctx, &serde_json::from_str::<Vec<String>>(&stored.allowed_hostnames).map_err(StoreError::from)?)?;
+        check_origin(ctx, &stored.allowed_hostnames)?;
         match decide_lead(
             stored.lifecycle.status,
-            stored.email.as_deref(),
+            stored.fields.email.as_deref(),
             stored.expires_at,
             lead.email.as_str(),
             ctx.now,
@@ -124,9 +124,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             }
             LeadDecision::Convert => {}
         }
-        if repo.email_taken(program, lead.email.as_str(), Some(&id)).await? {
-            return Err(email_conflict());
-        }
+        // A second referral with this email is refused by the unique index (CONFLICT).
         let next = stored.lifecycle.transition(Status::Lead, ctx.now)?;
         let fields = CustomerFields {
             email: Some(lead.email.as_str().to_string()),
@@ -176,7 +174,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             }
         }
         .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
-        if stored.lifecycle.status == Status::Click && is_expired(stored.expires_at, ctx.now) {
+        if !can_convert(stored.lifecycle.status, stored.expires_at, ctx.now) {
             return Err(ApiError::NotFound("the click expired before converting; no referral to credit".into()));
         }
         let next = stored.lifecycle.record_sale(ctx.now)?;
@@ -187,16 +185,10 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             invoice_id: sale.invoice_id.as_str(),
         };
         match sales.record(program, &new_sale, stored.lifecycle.status, &next, ctx.now).await {
-            Ok(true) => {
-                let first = sales
-                    .by_invoice(program, sale.invoice_id.as_str())
-                    .await?
-                    .ok_or_else(|| StoreError::Backend("sale vanished".into()))?;
-                return sale_answer(ctx, program, first).await;
-            }
+            Ok(Some(recorded)) => return sale_answer(ctx, program, recorded).await,
             // The referral moved meanwhile, or a racing request recorded this invoice:
             // the next round replays or re-decides.
-            Ok(false) | Err(StoreError::Unique(_)) => continue,
+            Ok(None) | Err(StoreError::Unique(_)) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -220,7 +212,7 @@ async fn link_target(ctx: &Ctx, program: &ProgramId, token: &ViaToken) -> ApiRes
 /// Calls without an `Origin` (servers) are not browsers and are not limited.
 fn check_origin(ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
     match ctx.origin_host() {
-        Some(host) if !allows_host(allowed, &host) => Err(ApiError::OriginNotAllowed),
+        Some(host) if !host_allowed(allowed, &host) => Err(ApiError::OriginNotAllowed),
         _ => Ok(()),
     }
 }
@@ -254,15 +246,12 @@ async fn sale_answer(ctx: &Ctx, program: &ProgramId, sale: viatrack_core::api::t
     http::data(200, SaleResponse { sale, referral })
 }
 
-/// The create-referral seed's conflict.
-pub fn email_conflict() -> ApiError {
-    ApiError::Conflict("a referral with this email already exists in the program".into())
-}
-
-/// A unique-email failure at write time (a race past the pre-check) is the same conflict.
+/// A write refused by the unique email index is the create-referral seed's conflict.
 pub fn conflict_on_email(e: StoreError) -> ApiError {
     match e {
-        StoreError::Unique("email") => email_conflict(),
+        StoreError::Unique("email") => {
+            ApiError::Conflict("a referral with this email already exists in the program".into())
+        }
         other => other.into(),
     }
 }
