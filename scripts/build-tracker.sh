@@ -24,7 +24,7 @@ command -v esbuild >/dev/null || { echo "build-tracker: esbuild missing (npm ci 
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
 cp build/tracker/tracker_bg.wasm build/tracker/tracker.d.ts build/site.tmp/
-echo 'export { initSync, start, clicked, consent, convert, converted, referral, affiliate } from "./tracker.js";' \
+echo 'export { initSync, start, answered, consent, convert, converted, referral, affiliate } from "./tracker.js";' \
   >build/tracker/site-entry.js
 esbuild build/tracker/site-entry.js --bundle --minify --format=esm --log-level=warning \
   --outfile=build/site.tmp/tracker.js

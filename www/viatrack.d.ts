@@ -40,18 +40,24 @@ export interface ViatrackAffiliate {
 export interface Viatrack {
   /**
    * Reports a lead (signup) for the visitor's referral. Resolves the referral, or null
-   * when the visitor has no (unexpired) referral — no request is made then — or consent is
-   * missing, or the Worker refuses or cannot be reached.
+   * when the visitor has no (unexpired) referral, consent is missing, or the Worker refuses
+   * or cannot be reached. A lead that got no answer (network failure, 5xx, 429) is kept and
+   * delivered on the next page view, once. On a site that serves viatrack first-party, a
+   * visitor whose page cookie was deleted (Safari) is still credited through the Worker's
+   * HttpOnly cookie; elsewhere no request is made without a referral.
    */
   (command: 'convert', lead: ViatrackLead): Promise<ViatrackReferral | null>;
   /**
    * Runs `callback` once the tracker has started and handled this page's visit (also when
-   * the tracker could not load). `referral` and `affiliate` are current by then.
+   * the tracker could not load). `referral` and `affiliate` are current by then: on a
+   * first-party site, restored from the Worker's HttpOnly cookie when the page cookie was
+   * deleted.
    */
   (command: 'ready', callback: () => void): Promise<void>;
   /**
-   * With `data-consent-required`, nothing is stored or sent before `consent(true)`; it then
-   * runs the page's capture. `consent(false)` deletes viatrack's cookies and retry queue
+   * With `data-consent-required`, or when the browser sends Global Privacy Control (unless
+   * the tag says `data-gpc="ignore"`), nothing is stored or sent before `consent(true)`; it then
+   * runs the page's capture. `consent(false)` deletes viatrack's cookies and delivery queue
    * and stops reporting on this page. Call it on every page load once the visitor chose
    * (the choice is not stored by viatrack).
    */

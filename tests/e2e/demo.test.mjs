@@ -34,7 +34,9 @@ const clicksOf = async (token) => {
   const all = (await api.get('/v1/referrals?limit=100')).body.data;
   return all.filter((r) => r.link?.token === token);
 };
-const refCookie = async (context) => (await cookies(context)).viatrack_ref;
+// The page's referral cookie (script-written, readable by the page); the Worker's HttpOnly
+// copy is viatrack_ref.
+const refCookie = async (context) => (await cookies(context)).viatrack_js;
 const clickIdIn = (cookie) => cookie.value.split('.')[1];
 const signUp = async (page, email, name) => {
   await page.fill('input[name=email]', email);
@@ -61,6 +63,11 @@ test('jb007: click, navigation, repeat visit, signup, sale', async () => {
   const days = (cookie.expires * 1000 - Date.now()) / 86400e3;
   assert.ok(days > 59.9 && days <= 60, `cookie lifetime ${days} days`);
   const clickId = clickIdIn(cookie);
+  const server = (await cookies(context)).viatrack_ref;
+  assert.ok(server, 'the Worker serves this site: it set its own cookie too');
+  assert.equal(server.httpOnly, true);
+  assert.equal(server.value, cookie.value, 'the same referral in both');
+  assert.equal(await page.evaluate(() => document.cookie.includes('viatrack_ref=')), false, 'not readable by the page');
   let clicks = await clicksOf('jb007');
   assert.equal(clicks.length, 1);
   assert.equal(clicks[0].id, clickId);

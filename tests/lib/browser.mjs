@@ -14,8 +14,10 @@ const ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
-  // Cookie-domain tests browse www.shop.test / app.shop.test, served by the local server.
-  '--host-resolver-rules=MAP *.shop.test 127.0.0.1',
+  // Cookie-domain tests browse www.shop.test / app.shop.test (the tracker's stand-in server)
+  // and blog.example.com / www.example.com (the real Worker; example.com is a registrable
+  // domain under a known public suffix), all served on 127.0.0.1.
+  '--host-resolver-rules=MAP *.shop.test 127.0.0.1,MAP *.example.com 127.0.0.1',
 ];
 
 /** Launches Chromium (fails clearly when it is not installed). */

@@ -1,8 +1,9 @@
-// A small stand-in for the Worker's two tracking endpoints, for the browser tracker's
-// tests: it serves build/site (the demo pages, the loader, the wasm and its glue), extra
-// pages a test registers, and implements `POST /v1/track/click` and `POST /v1/track/lead`
-// per the contract the tracker is built against (request validation, answers, dedupe by
-// visitor and link). Every request is recorded; a test can make the next answers fail
+// A small stand-in for the Worker's tracking endpoints, for the browser tracker's tests: it
+// serves build/site (the demo pages, the loader, the wasm and its glue), extra pages a test
+// registers, and implements `POST /v1/track/click`, `POST /v1/track/lead` and
+// `GET /v1/track/referral` per the contract the tracker is built against (request
+// validation, answers, dedupe by visitor and link, one click per report ID). It sets no
+// server cookie: the real Worker's first-party cookie is tested end to end in tests/e2e. Every request is recorded; a test can make the next answers fail
 // (503, 500, 429, garbage, a hang) to exercise the tracker's error paths.
 //
 // Listens on 127.0.0.1 on a free port (also reachable as any host name the browser maps to
@@ -32,7 +33,7 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-const CLICK_FIELDS = new Set(['token', 'url', 'referrer', 'visitor_id']);
+const CLICK_FIELDS = new Set(['token', 'url', 'referrer', 'visitor_id', 'report_id']);
 const LEAD_FIELDS = new Set(['click_id', 'email', 'name', 'customer_id', 'metadata']);
 const hex = () => randomBytes(16).toString('hex');
 const isHttpUrl = (s) => typeof s === 'string' && s.length <= 2048 && /^https?:\/\/[^\s]+$/.test(s);
@@ -70,6 +71,7 @@ export async function startServer({ links = {}, https = false } = {}) {
   const requests = [];
   const clicks = new Map(); // click_id → click
   const byVisitor = new Map(); // `${visitor_id} ${token}` → click_id
+  const byReport = new Map(); // report_id → click_id
   const leads = new Map(); // email → referral
   const pages = new Map();
   const delays = new Map();
@@ -80,6 +82,7 @@ export async function startServer({ links = {}, https = false } = {}) {
     // CORS as the Worker does it, so pages on another origin (data-api) can report.
     if (res.req.headers.origin) {
       headers['Access-Control-Allow-Origin'] = res.req.headers.origin;
+      headers['Access-Control-Allow-Credentials'] = 'true';
       headers.Vary = 'Origin';
     }
     res.writeHead(status, headers);
@@ -99,12 +102,18 @@ export async function startServer({ links = {}, https = false } = {}) {
     if ('visitor_id' in body && !/^vis_[0-9a-f]{32}$/.test(body.visitor_id)) {
       return error(res, 400, 'VALIDATION_ERROR', 'visitor_id');
     }
+    if ('report_id' in body && !/^rpt_[0-9a-f]{32}$/.test(body.report_id)) {
+      return error(res, 400, 'VALIDATION_ERROR', 'report_id');
+    }
     const link = links[token];
     if (!link) return error(res, 404, 'NOT_FOUND', 'no such link');
     const now = Date.now();
     const key = `${body.visitor_id} ${token}`;
     let c = body.visitor_id && clicks.get(byVisitor.get(key));
-    if (c && c.expires_at > now) {
+    const replayed = body.report_id && clicks.get(byReport.get(body.report_id));
+    if (replayed) {
+      c = replayed; // the same report again: the same click, no visit
+    } else if (c && c.expires_at > now) {
       c.visits += 1;
     } else {
       const ttl = link.ttl ?? (link.cookie_duration ?? 60) * 86400;
@@ -125,6 +134,7 @@ export async function startServer({ links = {}, https = false } = {}) {
       clicks.set(c.click_id, c);
       if (body.visitor_id) byVisitor.set(key, c.click_id);
     }
+    if (body.report_id) byReport.set(body.report_id, c.click_id);
     send(res, 200, {
       success: true,
       data: {
@@ -137,15 +147,17 @@ export async function startServer({ links = {}, https = false } = {}) {
         attribution: c.attribution,
         cookie_domain: c.cookie_domain,
         visits: c.visits,
+        visitor_id: body.visitor_id ?? null,
       },
     });
   };
+  const notice = (res, code, message) => send(res, 200, { success: true, data: null, notice: { code, message } });
 
   const lead = (req, body, res) => {
     for (const k of Object.keys(body)) {
       if (!LEAD_FIELDS.has(k)) return error(res, 400, 'VALIDATION_ERROR', `unknown field ${k}`);
     }
-    if (typeof body.click_id !== 'string' || !/^ref_[0-9a-f]{32}$/.test(body.click_id)) {
+    if ('click_id' in body && (typeof body.click_id !== 'string' || !/^ref_[0-9a-f]{32}$/.test(body.click_id))) {
       return error(res, 400, 'VALIDATION_ERROR', 'click_id');
     }
     if (typeof body.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(body.email)) {
@@ -157,12 +169,13 @@ export async function startServer({ links = {}, https = false } = {}) {
     if ('metadata' in body && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) {
       return error(res, 400, 'VALIDATION_ERROR', 'metadata');
     }
+    if (!('click_id' in body)) return notice(res, 'NO_REFERRAL', 'no click_id and no server cookie here');
     const c = clicks.get(body.click_id);
-    if (!c) return send(res, 200, { success: true, data: null, notice: { code: 'CLICK_NOT_FOUND', message: 'no such click' } });
-    if (c.expires_at <= Date.now()) {
-      return send(res, 200, { success: true, data: null, notice: { code: 'CLICK_EXPIRED', message: 'click expired' } });
-    }
-    if (leads.has(body.email)) return error(res, 409, 'CONFLICT', 'email already referred');
+    if (!c) return notice(res, 'CLICK_NOT_FOUND', 'no such click');
+    if (c.expires_at <= Date.now()) return notice(res, 'CLICK_EXPIRED', 'click expired');
+    const same = leads.get(body.email);
+    if (same && same.id === c.click_id) return send(res, 200, { success: true, data: same }); // a replay
+    if (same) return error(res, 409, 'CONFLICT', 'email already referred');
     const referral = {
       id: c.click_id,
       status: 'lead',
@@ -205,12 +218,17 @@ export async function startServer({ links = {}, https = false } = {}) {
     if (u.pathname.startsWith('/v1/') && req.method === 'OPTIONS') {
       res.writeHead(204, {
         'Access-Control-Allow-Origin': req.headers.origin ?? '*',
-        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Credentials': 'true',
         'Access-Control-Allow-Headers': 'authorization, content-type',
         'Access-Control-Max-Age': '600',
         Vary: 'Origin',
       });
       return res.end();
+    }
+    if (u.pathname === '/v1/track/referral' && req.method === 'GET') {
+      if (req.headers.authorization !== `Bearer ${KEY}`) return error(res, 401, 'UNAUTHORIZED', 'bad key');
+      return notice(res, 'NO_REFERRAL', 'no server cookie here');
     }
     if (u.pathname.startsWith('/v1/')) {
       const mode = failures.shift();

@@ -295,3 +295,121 @@ test('routes: 404 and 405 are JSON', async () => {
   const h = await fetch(`${w.url}/healthz`);
   assert.deepEqual(await h.json(), { ok: true });
 });
+
+const report = (c) => `rpt_${c.repeat(32)}`;
+/** The `viatrack_ref` Set-Cookie of an answer, parsed: { value, attributes (lower-case names) }. */
+const serverCookie = (r) => {
+  const line = r.headers.getSetCookie().find((l) => l.startsWith('viatrack_ref='));
+  if (!line) return null;
+  const [pair, ...attrs] = line.split('; ');
+  return { value: pair.slice('viatrack_ref='.length), attributes: attrs.map((a) => a.split('=')[0].toLowerCase()), line };
+};
+
+/**
+ * The same report sent again (the visitor left before the answer; the tracker replays it)
+ * is the same click and no second visit; a new report of the same visitor is a visit.
+ */
+test('click: a replayed report is the same click, counted once', async () => {
+  const first = await click({ visitor_id: visitor('5'), report_id: report('a') });
+  const replay = await click({ visitor_id: visitor('5'), report_id: report('a') });
+  assert.equal(replay.status, 200);
+  assert.equal(replay.body.data.click_id, first.body.data.click_id);
+  assert.equal(replay.body.data.visits, 1);
+  assert.equal(replay.body.data.visitor_id, visitor('5'), 'the visitor ID is echoed for the visitor cookie');
+  const again = await click({ visitor_id: visitor('5'), report_id: report('b') });
+  assert.equal(again.body.data.click_id, first.body.data.click_id);
+  assert.equal(again.body.data.visits, 2);
+  assert.equal((await click({ visitor_id: visitor('5'), report_id: report('b') })).body.data.visits, 2);
+  assert.equal((await referral(first.body.data.click_id)).visits, 2);
+  // Concurrent copies of one report (two tabs replaying at once): one click, one visit.
+  const copies = await Promise.all([1, 2, 3, 4].map(() => click({ visitor_id: visitor('6'), report_id: report('c') })));
+  assert.equal(new Set(copies.map((c) => c.body.data.click_id)).size, 1);
+  assert.equal((await referral(copies[0].body.data.click_id)).visits, 1);
+  const bad = await click({ report_id: 'rpt_nothex' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.field, 'report_id');
+});
+
+/**
+ * From a page on the Worker's own site (Origin same-site as the request), the click answer
+ * sets the HttpOnly referral cookie; from another site, or from a server without Origin, it
+ * does not.
+ */
+test('click: the HttpOnly server cookie only for a same-site page', async () => {
+  const same = await click({ visitor_id: visitor('7') }, { Origin: w.url });
+  const c = serverCookie(same);
+  assert.ok(c, 'set for a same-site page');
+  assert.deepEqual(c.attributes, ['max-age', 'path', 'samesite', 'httponly'], 'host-only on 127.0.0.1, not Secure on http');
+  assert.match(c.line, /Max-Age=518(3\d{3}|4000); Path=\/; SameSite=Lax; HttpOnly$/, 'the cookie duration, 60 days');
+  assert.equal(c.value.split('.')[1], same.body.data.click_id);
+  assert.equal(same.headers.get('access-control-allow-credentials'), 'true');
+  assert.equal(serverCookie(await click({ visitor_id: visitor('8') }, { Origin: 'https://www.shop.example.com' })), null, 'another site');
+  assert.equal(serverCookie(await click({ visitor_id: visitor('8') })), null, 'no Origin');
+});
+
+/**
+ * The server cookie decides like the page cookie: a held first-click referral is kept (the
+ * answer names it as `held` and sets no cookie); a held last-click referral is replaced.
+ */
+test('click: the server cookie keeps a first-click referral', async () => {
+  const fc = await seedLink(api, { token: 'firsty', campaign: { attribution: 'first_click', allowed_hostnames: [] } });
+  const other = await seedLink(api, { token: 'second', campaign: { allowed_hostnames: [] } });
+  assert.equal(fc.campaign.attribution, 'first_click');
+  const a = await click({ token: 'firsty', visitor_id: visitor('9') }, { Origin: w.url });
+  const held = serverCookie(a).value;
+  const b = await click({ token: 'second', visitor_id: visitor('9') }, { Origin: w.url, Cookie: `viatrack_ref=${held}` });
+  assert.equal(b.status, 200);
+  assert.notEqual(b.body.data.click_id, a.body.data.click_id, 'the second click is recorded');
+  assert.equal(b.body.data.held.click_id, a.body.data.click_id, 'the held referral is handed back');
+  assert.equal(b.body.data.held.attribution, 'first_click');
+  assert.equal(serverCookie(b), null, 'the server cookie is kept');
+  // A last-click referral held: replaced.
+  const c = await click({ token: 'second', visitor_id: visitor('a') }, { Origin: w.url });
+  const d = await click({ token: 'firsty', visitor_id: visitor('a') }, { Origin: w.url, Cookie: `viatrack_ref=${serverCookie(c).value}` });
+  assert.equal(d.body.data.held, undefined);
+  assert.equal(serverCookie(d).value.split('.')[1], d.body.data.click_id);
+  assert.equal(other.link.token, 'second');
+});
+
+/**
+ * Without a click ID in the body, the lead takes the click from the server cookie; without
+ * either, nothing is recorded (200, notice NO_REFERRAL). GET /v1/track/referral answers the
+ * cookie's referral, or a notice.
+ */
+test('lead and restore from the server cookie', async () => {
+  const a = await click({ visitor_id: visitor('b') }, { Origin: w.url });
+  const cookie = `viatrack_ref=${serverCookie(a).value}`;
+  const restored = await pk.get('/v1/track/referral', { Origin: w.url, Cookie: cookie });
+  assert.equal(restored.status, 200);
+  assert.equal(restored.body.data.click_id, a.body.data.click_id);
+  assert.equal(restored.body.data.affiliate_id, seeded.affiliate.id);
+  assert.equal(restored.body.data.token, 'jb007');
+  assert.ok(restored.body.data.expires_in > 59 * 86400);
+  const none = await pk.get('/v1/track/referral', { Origin: w.url });
+  assert.deepEqual([none.status, none.body.data, none.body.notice.code], [200, null, 'NO_REFERRAL']);
+  const forged = await pk.get('/v1/track/referral', { Cookie: `viatrack_ref=${serverCookie(a).value.replace(/ref_[0-9a-f]{4}/, 'ref_0000')}` });
+  assert.equal(forged.body.notice.code, 'CLICK_NOT_FOUND', 'a cookie naming no click of the program');
+  assert.equal((await client(w.url, null).get('/v1/track/referral', { Cookie: cookie })).status, 401);
+
+  const lead = await pk.post('/v1/track/lead', { email: 'cookie@example.com' }, { Origin: w.url, Cookie: cookie });
+  assert.equal(lead.status, 200);
+  assert.equal(lead.body.data.id, a.body.data.click_id);
+  assert.equal(lead.body.data.status, 'lead');
+  const again = await pk.post('/v1/track/lead', { email: 'cookie@example.com' }, { Origin: w.url, Cookie: cookie });
+  assert.equal(again.body.data.id, a.body.data.click_id, 'a replay answers the same referral');
+  const nothing = await pk.post('/v1/track/lead', { email: 'nobody@example.com' }, { Origin: w.url });
+  assert.deepEqual([nothing.status, nothing.body.data, nothing.body.notice.code], [200, null, 'NO_REFERRAL']);
+  assert.equal((await api.get('/v1/referrals?email=nobody@example.com')).body.pagination.total_count, 0);
+});
+
+/** The first-party route: everything under /_viatrack/ (a Workers route on the merchant's zone). */
+test('first-party prefix: /_viatrack/ serves the API and the loader', async () => {
+  const loader = await fetch(`${w.url}/_viatrack/viatrack.js`);
+  assert.equal(loader.status, 200);
+  assert.match(await loader.text(), /viatrack/);
+  assert.equal((await fetch(`${w.url}/_viatrack/tracker_bg.wasm`)).status, 200);
+  const r = await pk.post('/_viatrack/v1/track/click', { token: 'jb007', url: URL_, visitor_id: visitor('c') });
+  assert.equal(r.status, 200);
+  assert.match(r.body.data.click_id, /^ref_/);
+  assert.equal((await api.get('/_viatrack/v1/referrals?limit=1')).status, 200);
+});

@@ -1,4 +1,22 @@
-//! The referral cookie's value: IDs and an expiry, never personal data.
+//! The referral cookies: their names, their value (IDs and an expiry, never personal
+//! data), the `Set-Cookie` line, and reading them back from a `Cookie` header or
+//! `document.cookie`.
+//!
+//! A visitor holds the referral in up to two cookies with the same value:
+//!
+//! * [`SCRIPT_REFERRAL_COOKIE`] (`viatrack_js`), written by the tracker with
+//!   `document.cookie`. The page reads it (`viatrack.referral`), but WebKit's tracking
+//!   prevention caps script-written cookies at 7 days (24 hours after a click from a known
+//!   tracker domain with a query string).
+//! * [`REFERRAL_COOKIE`] (`viatrack_ref`), set by the Worker in the click answer when it
+//!   serves the merchant's own site (same site as the page: a Workers route such as
+//!   `shop.example.com/_viatrack/*`). `HttpOnly`, so no script reads or overwrites it, and
+//!   a server-set cookie from the page's own site is not capped. The lead endpoint reads it
+//!   when the page sends no click ID, and `GET /v1/track/referral` hands its value back to
+//!   a page whose script cookie was deleted.
+//!
+//! Both are decided by the same rule ([`crate::attribution::credit`] over [`held_in`]), so
+//! they agree for the same history.
 //!
 //! Format (version 1), every part safe in a cookie value without escaping:
 //!
@@ -17,12 +35,14 @@ use crate::time::Timestamp;
 use crate::token::ViaToken;
 use alloc::string::String;
 
-/// Cookie name of the referral cookie.
+/// Name of the server-set, `HttpOnly` referral cookie (see the module docs).
 pub const REFERRAL_COOKIE: &str = "viatrack_ref";
-/// Cookie name of the visitor cookie (value: a [`crate::VisitorId`]).
+/// Name of the script-written referral cookie, the copy the page can read.
+pub const SCRIPT_REFERRAL_COOKIE: &str = "viatrack_js";
+/// Name of the visitor cookie (value: a [`crate::VisitorId`]). Written only for a referred
+/// visitor (a token was captured), for the campaign's cookie duration, on the registrable
+/// domain, so one person is one visitor on every subdomain of the site.
 pub const VISITOR_COOKIE: &str = "viatrack_vid";
-/// Lifetime of the visitor cookie, in seconds (365 days).
-pub const VISITOR_COOKIE_MAX_AGE: i64 = 365 * 86_400;
 
 /// Longest lifetime a cookie is given, in seconds (400 days: browsers cap `Max-Age` there).
 pub const MAX_AGE_CAP: i64 = 400 * 86_400;
@@ -35,6 +55,18 @@ pub const MAX_DOMAIN_LEN: usize = 253;
 /// deletes), `Path=/`, `SameSite=Lax`, `Secure` when the page is https, and `Domain=` when
 /// a domain is given (pass it through [`valid_domain`] first).
 pub fn set_cookie_line(name: &str, value: &str, max_age: i64, https: bool, domain: Option<&str>) -> String {
+    cookie_line(name, value, max_age, https, domain)
+}
+
+/// The `Set-Cookie` header value the Worker sends for [`REFERRAL_COOKIE`]: the attributes
+/// of [`set_cookie_line`] plus `HttpOnly`.
+pub fn server_cookie_line(name: &str, value: &str, max_age: i64, https: bool, domain: Option<&str>) -> String {
+    let mut s = cookie_line(name, value, max_age, https, domain);
+    s.push_str("; HttpOnly");
+    s
+}
+
+fn cookie_line(name: &str, value: &str, max_age: i64, https: bool, domain: Option<&str>) -> String {
     let mut s = String::with_capacity(128);
     s.push_str(name);
     s.push('=');
@@ -61,6 +93,40 @@ pub fn valid_domain(domain: &str) -> Option<String> {
         && d.len() <= MAX_DOMAIN_LEN
         && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     ok.then(|| d.to_ascii_lowercase())
+}
+
+/// The values of the cookies named `name` in `cookies` (a `Cookie` request header or
+/// `document.cookie`: `a=1; b=2`), in order (a host-only and a domain cookie may share a
+/// name).
+pub fn cookie_values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    cookies.split(';').filter_map(move |pair| {
+        let (key, value) = pair.trim_start_matches(' ').split_once('=')?;
+        (key == name).then_some(value)
+    })
+}
+
+/// The referral held in cookie `name` of `cookies` (see [`cookie_values`]): the first value
+/// that decodes and has not expired at `now`. A mangled or expired cookie counts as none.
+pub fn held_in(cookies: &str, name: &str, now: Timestamp) -> Option<ReferralCookie> {
+    cookie_values(cookies, name)
+        .find_map(|v| ReferralCookie::decode(v).filter(|c| !crate::attribution::is_expired(c.expires_at, now)))
+}
+
+/// Whether the tracker's reports from a page on `page_host` to an API on `api_host` are
+/// same-site, so they carry the visitor's cookies (`credentials: "include"`) and the
+/// Worker's answer may set [`REFERRAL_COOKIE`]: the same host, one a subdomain of the
+/// other, or both within `domain` (the known cookie domain, e.g. `data-cookie-domain`).
+/// Without the public-suffix list this errs towards "not same-site", which only costs the
+/// server cookie.
+pub fn same_site_hosts(page_host: &str, api_host: &str, domain: Option<&str>) -> bool {
+    let within = |host: &str, d: &str| {
+        host == d || (host.len() > d.len() && host.ends_with(d) && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+    };
+    !page_host.is_empty()
+        && !api_host.is_empty()
+        && (within(page_host, api_host)
+            || within(api_host, page_host)
+            || domain.is_some_and(|d| within(page_host, d) && within(api_host, d)))
 }
 
 /// What the referral cookie holds.

@@ -155,6 +155,12 @@ id_type!(
     VisitorId, "vis_", "a visitor id (vis_…)"
 );
 id_type!(
+    /// A click report, made by the tracker when it captures a token and kept with the report
+    /// until an answer arrives: a replay of the same report (the visitor left before the
+    /// answer) is the same click, not a second visit.
+    ReportId, "rpt_", "a report id (rpt_…)"
+);
+id_type!(
     /// A recorded sale.
     SaleId, "sal_", "a sale id (sal_…)"
 );

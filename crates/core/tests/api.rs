@@ -118,6 +118,11 @@ fn errors_name_the_field() {
             Some("visitor_id"),
             "32 lower-case hex",
         ),
+        (
+            json!({"token": "jb007", "url": "https://x.example/", "report_id": "ref_abcdef0123456789abcdef0123456789"}),
+            Some("report_id"),
+            "wrong prefix",
+        ),
     ];
     for (body, field, msg) in cases {
         let e = err::<ClickReport>(&body.to_string());
@@ -154,6 +159,9 @@ fn lead_and_sale_rules() {
     let ok: LeadRequest =
         parse_json(json!({"click_id": REF, "email": " Ann@Example.COM "}).to_string().as_bytes()).unwrap();
     assert_eq!(ok.email.as_str(), "ann@example.com");
+    assert_eq!(ok.click_id.map(|c| c.as_str().to_owned()).as_deref(), Some(REF));
+    let from_cookie: LeadRequest = parse_json(json!({"email": "ann@example.com"}).to_string().as_bytes()).unwrap();
+    assert_eq!(from_cookie.click_id, None, "the click may come from the server cookie");
     assert_eq!(
         err::<LeadRequest>(&json!({"click_id": REF, "email": "ann"}).to_string()).field.as_deref(),
         Some("email")
@@ -339,6 +347,19 @@ fn field_types() {
         ("co.uk", None),
     ] {
         assert_eq!(cookie_domain(host).as_deref(), want, "{host}");
+    }
+    // Same site: the same host, or the same registrable domain (public-suffix list).
+    for (page, request, want) in [
+        ("www.shop.example.com", "shop.example.com", true),
+        ("blog.example.com", "www.example.com", true),
+        ("a.github.io", "b.github.io", false),
+        ("shop.example.co.uk", "other.co.uk", false),
+        ("127.0.0.1", "127.0.0.1", true),
+        ("127.0.0.1", "localhost", false),
+        ("Shop.Example.com", "shop.example.COM", true),
+        ("", "", false),
+    ] {
+        assert_eq!(viatrack_core::api::fields::same_site(page, request), want, "{page} {request}");
     }
     let list = vec!["shop.example.com".to_string(), "127.0.0.1".to_string()];
     for (host, ok) in [

@@ -120,3 +120,57 @@ fn cookie_domains() {
     }
     assert_eq!(valid_domain(&"a".repeat(254)), None);
 }
+
+#[test]
+fn server_cookie_line_is_http_only() {
+    use viatrack_core::cookie::server_cookie_line;
+    assert_eq!(
+        server_cookie_line("viatrack_ref", "v", 60, true, Some("shop.example")),
+        "viatrack_ref=v; Max-Age=60; Path=/; SameSite=Lax; Secure; Domain=shop.example; HttpOnly"
+    );
+}
+
+/// The held referral is read the same way from a `Cookie` header (Worker) and from
+/// `document.cookie` (tracker): the first value of the name that decodes and is unexpired.
+#[test]
+fn held_in_a_cookie_header() {
+    use viatrack_core::cookie::{cookie_values, held_in};
+    let live = sample("jb007", Attribution::FirstClick);
+    let mut expired = sample("old", Attribution::LastClick);
+    expired.expires_at = Timestamp::from_unix_seconds(1_000);
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let header = format!(
+        "a=1; viatrack_ref=junk; viatrack_ref={}; x_viatrack_ref={}; viatrack_ref={}",
+        expired.encode(),
+        expired.encode(),
+        live.encode()
+    );
+    assert_eq!(cookie_values(&header, "viatrack_ref").count(), 3);
+    assert_eq!(held_in(&header, "viatrack_ref", now), Some(live.clone()));
+    assert_eq!(held_in(&header, "viatrack_js", now), None);
+    assert_eq!(held_in("", "viatrack_ref", now), None);
+    assert_eq!(
+        held_in(&format!("viatrack_ref={}", live.encode()), "viatrack_ref", live.expires_at),
+        None,
+        "expiry is exclusive"
+    );
+}
+
+#[test]
+fn same_site_hosts_for_credentials() {
+    use viatrack_core::cookie::same_site_hosts;
+    for (page, api, domain, want) in [
+        ("shop.example.com", "shop.example.com", None, true),
+        ("www.shop.example.com", "shop.example.com", None, true),
+        ("shop.example.com", "t.shop.example.com", None, true),
+        ("www.shop.example.com", "t.shop.example.com", Some("shop.example.com"), true),
+        ("www.shop.example.com", "t.shop.example.com", None, false),
+        ("evilshop.example.com", "shop.example.com", None, false),
+        ("shop.example.com", "track.other.com", Some("shop.example.com"), false),
+        ("127.0.0.1", "127.0.0.1", None, true),
+        ("127.0.0.1", "localhost", None, false),
+        ("", "", None, false),
+    ] {
+        assert_eq!(same_site_hosts(page, api, domain), want, "{page} {api} {domain:?}");
+    }
+}

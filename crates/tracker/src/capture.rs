@@ -66,3 +66,27 @@ fn hex(b: u8) -> Option<u8> {
         _ => None,
     }
 }
+
+/// `search` (`location.search`) without the configured token parameters (`params`, as for
+/// [`token_from_query`]): every other pair kept as it was written, in order. `None` when
+/// there is no token parameter to remove. The result is `""` or starts with `?`.
+pub fn without_params(search: &str, params: &str) -> Option<String> {
+    let query = search.strip_prefix('?').unwrap_or(search);
+    let is_param = |pair: &str| {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let key = decode(key);
+        params.split(',').any(|name| {
+            let name = name.trim_matches(' ');
+            !name.is_empty() && key.as_deref() == Some(name)
+        })
+    };
+    if !query.split('&').any(is_param) {
+        return None;
+    }
+    let mut out = String::with_capacity(query.len() + 1);
+    for pair in query.split('&').filter(|p| !p.is_empty() && !is_param(p)) {
+        out.push(if out.is_empty() { '?' } else { '&' });
+        out.push_str(pair);
+    }
+    Some(out)
+}

@@ -7,8 +7,13 @@
 //!   api: "https://t.shop.com", data-api, default the loader script's origin
 //!   params: "via,ref,aff",     data-params, default "via"
 //!   cookieDomain: "shop.com",  data-cookie-domain, overrides the Worker's cookie_domain
-//!   consentRequired: true }    data-consent-required
+//!   consentRequired: true,     data-consent-required, or Global Privacy Control (below)
+//!   cleanUrl: true }           data-clean-url: remove the token parameters after capture
 //! ```
+//!
+//! The loader sets `consentRequired` also when the browser sends Global Privacy Control
+//! (`navigator.globalPrivacyControl === true`) and the tag does not say `data-gpc="ignore"`:
+//! honouring GPC is the default, and the page's own `viatrack('consent', true)` still opts in.
 //!
 //! The tracker also writes two properties on the same object: `consent` (true/false once
 //! `viatrack('consent', …)` was called) and `started` (the page's capture has run). Keeping
@@ -18,7 +23,17 @@
 use crate::cookies;
 use crate::page;
 use alloc::string::String;
+use viatrack_core::cookie::same_site_hosts;
 use wasm_bindgen::JsValue;
+
+/// The host of an http(s) URL (`https://t.shop.com:8443/x` → `t.shop.com`), lower case as
+/// the browser gives `location.hostname`; `""` when there is none.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.split(':').next().unwrap_or("")
+}
 
 /// Query parameters read when `params` is not given (or names none).
 pub const DEFAULT_PARAMS: &str = "via";
@@ -37,6 +52,12 @@ pub struct Config {
     pub cookie_domain: Option<String>,
     /// Whether nothing may be stored or sent before consent is given.
     pub consent_required: bool,
+    /// Whether the token parameters are removed from the address bar after capture.
+    pub clean_url: bool,
+    /// Whether the page and the API are on the same site
+    /// ([`viatrack_core::cookie::same_site_hosts`]): reports then carry the visitor's
+    /// cookies, so the Worker can set and read its `HttpOnly` referral cookie.
+    pub first_party: bool,
     object: JsValue,
 }
 
@@ -55,12 +76,16 @@ impl Config {
         let params = page::get_string(object, "params")
             .filter(|p| p.split(',').any(|name| !name.trim_matches(' ').is_empty()))
             .unwrap_or_else(|| String::from(DEFAULT_PARAMS));
+        let cookie_domain = page::get_string(object, "cookieDomain").and_then(|d| cookies::valid_domain(&d));
+        let first_party = same_site_hosts(&page::location("hostname"), host_of(&api), cookie_domain.as_deref());
         Config {
             key,
             api,
             params,
-            cookie_domain: page::get_string(object, "cookieDomain").and_then(|d| cookies::valid_domain(&d)),
+            cookie_domain,
             consent_required: page::get(object, "consentRequired").as_bool() == Some(true),
+            clean_url: page::get(object, "cleanUrl").as_bool() == Some(true),
+            first_party,
             object: object.clone(),
         }
     }

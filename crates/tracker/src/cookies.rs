@@ -1,33 +1,24 @@
-//! `document.cookie`: the visitor cookie (`viatrack_vid`) and the referral cookie
-//! (`viatrack_ref`, value encoded by [`ReferralCookie`]).
+//! `document.cookie`: the visitor cookie (`viatrack_vid`) and the page's referral cookie
+//! (`viatrack_js`, value encoded by [`ReferralCookie`]).
 //!
-//! Every cookie is written with `Max-Age` (seconds), `Path=/`, `SameSite=Lax`, `Secure` on
-//! https pages, and `Domain=` when a domain is known (the `data-cookie-domain` override or
-//! the Worker's `cookie_domain`) so it is shared across subdomains. A write is checked by
-//! reading it back: when the browser rejects the domain (it does not match the page), the
-//! cookie is written host-only instead.
+//! Both are written only for a referred visitor, after the Worker's answer, with `Max-Age`
+//! = the click's remaining lifetime (the campaign's cookie duration), `Path=/`,
+//! `SameSite=Lax`, `Secure` on https pages, and `Domain=` when a domain is known (the
+//! `data-cookie-domain` override or the Worker's `cookie_domain`) so they are shared across
+//! subdomains. A write is checked by reading it back: when the browser rejects the domain
+//! (it does not match the page), the cookie is written host-only instead. The server-set
+//! `viatrack_ref` is `HttpOnly` and never seen here.
 
-use crate::config::Config;
 use crate::page;
 use alloc::string::String;
-use viatrack_core::attribution::is_expired;
 // Re-exported for the flows and tests: the cookie rules live in the core crate.
-use viatrack_core::cookie::{set_cookie_line, ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE};
-pub use viatrack_core::cookie::{valid_domain, MAX_AGE_CAP};
+pub use viatrack_core::cookie::{cookie_values as values, valid_domain, MAX_AGE_CAP};
+use viatrack_core::cookie::{held_in, set_cookie_line, ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{Timestamp, VisitorId};
 
 /// `document.cookie` (`a=1; b=2`), or `""` when cookies are unavailable.
 pub fn all() -> String {
     page::cookie().unwrap_or_default()
-}
-
-/// The values of the cookies named `name` in `cookies` (a `document.cookie` string), in
-/// order (a host-only and a domain cookie may share a name).
-pub fn values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    cookies.split(';').filter_map(move |pair| {
-        let (key, value) = pair.trim_start_matches(' ').split_once('=')?;
-        (key == name).then_some(value)
-    })
 }
 
 /// Whether a cookie `name` with exactly `value` is visible to the page.
@@ -70,22 +61,26 @@ pub fn remove(name: &str) {
     }
 }
 
-/// The referral the visitor holds: the first `viatrack_ref` cookie that decodes and has not
-/// expired at `now`. A mangled or expired cookie counts as no cookie.
+/// The referral the page holds ([`held_in`] its `viatrack_js` cookie): a mangled or expired
+/// cookie counts as none.
 pub fn held(now: Timestamp) -> Option<ReferralCookie> {
-    values(&all(), REFERRAL_COOKIE).find_map(|v| ReferralCookie::decode(v).filter(|c| !is_expired(c.expires_at, now)))
+    held_in(&all(), SCRIPT_REFERRAL_COOKIE, now)
 }
 
-/// The visitor ID from `viatrack_vid`, or a new random one (`getrandom`, 128 bits) stored
-/// for [`VISITOR_COOKIE_MAX_AGE`] seconds (365 days). `None` only when the browser has no
+/// The visitor ID from `viatrack_vid`, if the visitor has one.
+pub fn visitor() -> Option<VisitorId> {
+    values(&all(), VISITOR_COOKIE).find_map(|v| VisitorId::parse(v).ok())
+}
+
+/// A new random visitor ID (`getrandom`, 128 bits); `None` only when the browser has no
 /// random source.
-pub fn visitor(cfg: &Config) -> Option<VisitorId> {
-    if let Some(id) = values(&all(), VISITOR_COOKIE).find_map(|v| VisitorId::parse(v).ok()) {
-        return Some(id);
-    }
+pub fn new_visitor() -> Option<VisitorId> {
+    random().map(VisitorId::from_bytes)
+}
+
+/// 16 random bytes from the browser's `crypto.getRandomValues`.
+pub fn random() -> Option<[u8; 16]> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
-    let id = VisitorId::from_bytes(bytes);
-    set(VISITOR_COOKIE, id.as_str(), VISITOR_COOKIE_MAX_AGE, cfg.cookie_domain.as_deref());
-    Some(id)
+    Some(bytes)
 }

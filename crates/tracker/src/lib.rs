@@ -6,30 +6,33 @@
 //! always passing that object: [`start`] once, then [`consent`], [`convert`], [`referral`]
 //! and [`affiliate`] on demand. Every export is synchronous: the ones that report start
 //! `fetch` and return the promises; the loader awaits them and hands the outcome back to
-//! [`clicked`] / [`converted`] (see [`net`]).
+//! [`answered`] / [`converted`] (see [`net`]).
 //!
 //! # Layout
 //!
 //! * [`config`] — the loader's options object (`key`, `api`, `params`, `cookieDomain`,
-//!   `consentRequired`) and the page state kept on it (consent, capture done).
-//! * [`capture`] — the first valid token of the configured query parameters.
-//! * [`cookies`] — `document.cookie`: the visitor cookie and the referral cookie (value
-//!   encoded by the core crate), attributes, domain fallback, deletion.
-//! * [`net`] — `POST` to the Worker with the publishable key and `keepalive`; outcomes
-//!   classified as answered or worth retrying.
-//! * [`queue`] — the `localStorage` retry queue for click reports that failed.
-//! * [`track`] — the flows: start (capture → report → cookie, with the queue), consent,
-//!   convert, the held referral.
+//!   `consentRequired`, `cleanUrl`) and the page state kept on it (consent, capture done).
+//! * [`capture`] — the first valid token of the configured query parameters, and the URL
+//!   without them (`data-clean-url`).
+//! * [`cookies`] — `document.cookie`: the visitor cookie and the page's referral cookie
+//!   (value encoded by the core crate), attributes, domain fallback, deletion.
+//! * [`net`] — requests to the Worker with the publishable key, `keepalive`, and the
+//!   visitor's cookies when same-site; outcomes classified as answered or worth retrying.
+//! * [`queue`] — the `localStorage` delivery queue: every click and lead report from before
+//!   it is sent until it is answered.
+//! * [`track`] — the flows: start (capture → report → cookie, queue replay, restore from the
+//!   server cookie), consent, convert, the held referral.
 //! * [`page`] — the page globals and JS built-ins used, none of which may throw.
 //! * `panic` — logs a panic once (`console.error`); with the `bare` feature (the release
 //!   build) also the `#[panic_handler]` and a small global allocator, so the module is
 //!   `no_std` throughout and carries neither std's panic machinery nor `core::fmt`.
 //!
 //! What flows through: `location.search` → [`viatrack_core::ViaToken`] → click report
-//! `{token, url, referrer, visitor_id}` → the Worker's answer (click ID, affiliate, expiry in
-//! seconds, attribution, cookie domain) → [`viatrack_core::attribution::credit`] against the
-//! held cookie → `viatrack_ref` cookie ([`viatrack_core::cookie::ReferralCookie`]) → lead
-//! report `{click_id, email, …}`.
+//! `{token, url, referrer, visitor_id, report_id}`, queued → the Worker's answer (click ID,
+//! affiliate, expiry in seconds, attribution, cookie domain, visitor ID, and `held` when
+//! its own cookie keeps another referral) → [`viatrack_core::attribution::credit`] against
+//! the held cookie → `viatrack_js` and `viatrack_vid` cookies
+//! ([`viatrack_core::cookie::ReferralCookie`]) → lead report `{click_id, email, …}`, queued.
 //!
 //! The module never throws into the page on purpose: every browser call that can throw is
 //! caught and bad input or bad answers become "no referral"; the loader also wraps every
@@ -80,51 +83,54 @@ export interface TrackerOptions {
   params?: string | null;
   /** Cookie domain override (data-cookie-domain). */
   cookieDomain?: string | null;
-  /** Nothing is stored or sent before consent(options, true) (data-consent-required). */
+  /** Nothing is stored or sent before consent(options, true) (data-consent-required, or GPC). */
   consentRequired?: boolean;
+  /** Remove the token parameters from the address bar after capture (data-clean-url). */
+  cleanUrl?: boolean;
   /** Written by the tracker: the visitor's consent choice, once made. */
   consent?: boolean;
   /** Written by the tracker: the page's capture has run. */
   started?: boolean;
 }
-/** Click reports in flight, flat: each fetch promise followed by the report's retry-queue line. */
+/** Reports in flight, flat: each fetch promise followed by the report's delivery-queue line. */
 export type Flights = Array<Promise<Response> | string | undefined>;
 "#;
 
-/// Runs the page's capture once (visitor cookie, `?via=` token, retry queue) and starts the
-/// click reports. Returns the flights, older first, flat: `[promise, line, …]`; await each
-/// promise, then call [`clicked`] with its line. Empty when consent is required and not given, or when the
-/// capture has already run.
+/// Runs the page's capture once (delivery-queue replay, `?via=` token, restore from the
+/// server cookie) and starts the reports. Returns the flights, older first, flat:
+/// `[promise, line, …]`; await each promise, then call [`answered`] with its line. Empty when
+/// consent is required and not given, or when the capture has already run.
 #[wasm_bindgen(unchecked_return_type = "Flights")]
 pub fn start(#[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue) -> Array {
     panic::install();
     track::start(&Config::from_js(options))
 }
 
-/// Applies the outcome of a click report: `status` is the HTTP status (0 when the request
-/// failed or timed out), `body` the parsed JSON body (anything else when there was none).
-/// Sets the referral cookie, or queues the report for retry, or drops it.
+/// Applies the outcome of a report from [`start`] or [`consent`]: `status` is the HTTP status
+/// (0 when the request failed or timed out), `body` the parsed JSON body (anything else when
+/// there was none). Sets the cookies; keeps the report queued when worth retrying.
 #[wasm_bindgen]
-pub fn clicked(
+pub fn answered(
     #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
     line: &str,
     status: u16,
     body: &JsValue,
 ) {
-    track::clicked(&Config::from_js(options), line, status, body);
+    track::answered(&Config::from_js(options), line, status, body);
 }
 
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (and
-/// returns its flights, as [`start`]); `false` deletes the tracker's cookies and retry queue.
+/// returns its flights, as [`start`]); `false` deletes the tracker's cookies and queue.
 #[wasm_bindgen(unchecked_return_type = "Flights")]
 pub fn consent(#[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue, granted: bool) -> Array {
     track::consent(&Config::from_js(options), granted)
 }
 
-/// Starts the lead report `{email, name?, customer_id?, metadata?}` for the held referral
-/// and returns the `fetch` promise (then call [`converted`]), or `undefined` when there is
-/// nothing to report (no referral, no consent, no email): the answer is then `null`.
-#[wasm_bindgen(unchecked_return_type = "Promise<Response> | undefined")]
+/// Stores and starts the lead report `{email, name?, customer_id?, metadata?}` for the held
+/// referral and returns its flight `[promise, line]` (then call [`converted`]), or
+/// `undefined` when there is nothing to report (no referral, no consent, no email): the
+/// answer is then `null`.
+#[wasm_bindgen(unchecked_return_type = "Flights | undefined")]
 pub fn convert(
     #[wasm_bindgen(unchecked_param_type = "TrackerOptions")] options: &JsValue,
     #[wasm_bindgen(
@@ -136,10 +142,11 @@ pub fn convert(
 }
 
 /// The answer of a lead report: the Worker's referral object, or `null` (notice, error,
-/// failure). `status` and `body` as for [`clicked`].
+/// failure; a failure worth retrying stays queued for the next page view). `line`, `status`
+/// and `body` as for [`answered`].
 #[wasm_bindgen(unchecked_return_type = "Record<string, unknown> | null")]
-pub fn converted(status: u16, body: &JsValue) -> JsValue {
-    track::converted(status, body)
+pub fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
+    track::converted(line, status, body)
 }
 
 /// The held referral's click ID (`ref_…`), or `null` when the visitor has none.

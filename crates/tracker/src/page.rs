@@ -51,6 +51,18 @@ pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Result
     get(target, method).unchecked_into::<Function>().call2(target, a, b)
 }
 
+/// Replaces the address bar's URL (`history.replaceState(history.state, "", url)`), with no
+/// navigation; ignored when the browser refuses (another origin, no history).
+pub fn replace_url(url: &str) {
+    let history = global_get("history");
+    let _ = get(&history, "replaceState").unchecked_into::<Function>().call3(
+        &history,
+        &get(&history, "state"),
+        &JsValue::from_str(""),
+        &JsValue::from_str(url),
+    );
+}
+
 /// `globalThis[name]`: `document`, `location`, `localStorage`, …
 pub fn global_get(name: &str) -> JsValue {
     get(&global(), name)
@@ -110,6 +122,11 @@ pub fn storage_remove(key: &str) {
 /// `JSON.stringify(value)`; `None` when it throws (cycles, BigInt) or gives no text.
 pub fn stringify(value: &JsValue) -> Option<String> {
     call1(&global_get("JSON"), "stringify", value).ok()?.as_string()
+}
+
+/// `JSON.parse(text)`; `None` when it throws.
+pub fn parse(text: &str) -> Option<JsValue> {
+    call1(&global_get("JSON"), "parse", &JsValue::from_str(text)).ok()
 }
 
 /// The current time (`Date.now()`).

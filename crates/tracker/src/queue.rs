@@ -1,14 +1,17 @@
-//! The retry queue: click reports that failed (network, timeout, 429, 5xx), kept in
-//! `localStorage` and sent again on the next page load.
+//! The delivery queue: every click and lead report, kept in `localStorage` from before it is
+//! sent until an answer arrives, and sent again on the next page view until then.
 //!
-//! Stored under [`KEY`] as one line per report, `<queued at, Unix ms> <JSON body>`. The
-//! body is the exact report that failed, visitor ID included, so the Worker can deduplicate
-//! it. The queue is bounded: at most [`MAX_ITEMS`] reports (the newest are kept), none older
-//! than [`MAX_AGE_MS`], none larger than [`MAX_BODY`] bytes. Lines that do not parse are
-//! dropped.
+//! A visitor who leaves the landing page before the click answer arrives (or whose signup
+//! page navigates before the lead answer) still has the report here; the next page view
+//! replays it. Each click report carries its own report ID and each lead names its click and
+//! email, so the Worker records a replay once: at least once delivery, recorded once.
 //!
-//! Delivery is at most once per page: [`take`] empties the stored queue before the reports
-//! are sent, and only the ones that fail again are put back with [`add`].
+//! Stored under [`KEY`] as one line per report, `<queued at, Unix ms> <kind> <JSON body>`,
+//! kind `c` (click, `POST /v1/track/click`) or `l` (lead, `POST /v1/track/lead`). The queue is
+//! bounded: at most [`MAX_ITEMS`] reports (the newest are kept), none older than
+//! [`MAX_AGE_MS`], none larger than [`MAX_BODY`] bytes. Lines that do not parse are dropped.
+//! A report leaves the queue when it is answered (2xx, or a 4xx that says not to retry);
+//! no answer, 429 and 5xx leave it for the next page view.
 
 use crate::page;
 use alloc::string::String;
@@ -25,16 +28,48 @@ pub const MAX_AGE_MS: i64 = 7 * 86_400_000;
 /// Largest report body kept, in bytes.
 pub const MAX_BODY: usize = 8_192;
 
+/// What a queued report is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A click report (`POST /v1/track/click`).
+    Click,
+    /// A lead report (`POST /v1/track/lead`).
+    Lead,
+}
+
+impl Kind {
+    fn tag(self) -> char {
+        match self {
+            Kind::Click => 'c',
+            Kind::Lead => 'l',
+        }
+    }
+
+    /// The Worker path the report goes to.
+    pub fn path(self) -> &'static str {
+        match self {
+            Kind::Click => crate::track::CLICK_PATH,
+            Kind::Lead => crate::track::LEAD_PATH,
+        }
+    }
+}
+
 /// A report waiting to be delivered, as one stored line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pending(String);
+pub struct Pending {
+    line: String,
+    kind: Kind,
+}
 
 impl Pending {
-    /// A report first attempted at `at` with the JSON text `body`; `None` if `body` could
-    /// not be stored (not a JSON object text, a line break, over [`MAX_BODY`] bytes).
-    pub fn new(at: Timestamp, body: &str) -> Option<Pending> {
-        let mut line = String::with_capacity(body.len() + 15);
+    /// A report of `kind` first attempted at `at` with the JSON text `body`; `None` if
+    /// `body` could not be stored (not a JSON object text, a line break, over [`MAX_BODY`]
+    /// bytes).
+    pub fn new(at: Timestamp, kind: Kind, body: &str) -> Option<Pending> {
+        let mut line = String::with_capacity(body.len() + 17);
         push_decimal(&mut line, at.unix_ms());
+        line.push(' ');
+        line.push(kind.tag());
         line.push(' ');
         line.push_str(body);
         Pending::parse(&line, at)
@@ -43,24 +78,35 @@ impl Pending {
     /// Reads a stored line, `None` if it is malformed or not fresh at `now` (older than
     /// [`MAX_AGE_MS`] or queued in the future).
     pub fn parse(line: &str, now: Timestamp) -> Option<Pending> {
-        let (at, body) = line.split_once(' ')?;
+        let (at, rest) = line.split_once(' ')?;
+        let (kind, body) = match rest.split_once(' ')? {
+            ("c", body) => (Kind::Click, body),
+            ("l", body) => (Kind::Lead, body),
+            _ => return None,
+        };
         let age = now.unix_ms() - at.parse::<i64>().ok()?;
         let ok = (0..MAX_AGE_MS).contains(&age)
             && body.starts_with('{')
             && body.ends_with('}')
             && body.len() <= MAX_BODY
             && !body.contains('\n');
-        ok.then(|| Pending(String::from(line)))
+        ok.then(|| Pending { line: String::from(line), kind })
     }
 
-    /// The stored line, `<at> <body>`.
+    /// The stored line, `<at> <kind> <body>`.
     pub fn line(&self) -> &str {
-        &self.0
+        &self.line
+    }
+
+    /// Click or lead.
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     /// The JSON request body.
     pub fn body(&self) -> &str {
-        self.0.split_once(' ').map_or("", |(_, body)| body)
+        // Both separators exist: `parse` checked them.
+        self.line.splitn(3, ' ').nth(2).unwrap_or("")
     }
 }
 
@@ -73,21 +119,32 @@ pub fn parse(text: &str, now: Timestamp) -> Vec<Pending> {
     items
 }
 
-/// Removes and returns the stored reports still worth sending at `now`.
-pub fn take(now: Timestamp) -> Vec<Pending> {
-    let text = page::storage_get(KEY);
-    page::storage_remove(KEY);
-    text.map(|t| parse(&t, now)).unwrap_or_default()
+/// The stored reports still worth sending at `now` (they stay stored until answered).
+pub fn pending(now: Timestamp) -> Vec<Pending> {
+    page::storage_get(KEY).map(|t| parse(&t, now)).unwrap_or_default()
 }
 
-/// Appends a report (a line from [`Pending::line`]) to the stored queue, keeping it within
-/// bounds at `now`.
-pub fn add(line: &str, now: Timestamp) {
-    let mut text = page::storage_get(KEY).unwrap_or_default();
-    text.push('\n');
-    text.push_str(line);
-    let mut out = String::with_capacity(text.len());
-    for p in parse(&text, now) {
+/// Stores a new report before it is sent, keeping the queue within bounds at `now`.
+pub fn push(item: &Pending, now: Timestamp) {
+    let mut items = pending(now);
+    items.push(item.clone());
+    save(&items);
+}
+
+/// Removes a report (a line from [`Pending::line`]) once it has been answered.
+pub fn remove(line: &str, now: Timestamp) {
+    let items = pending(now);
+    if items.iter().any(|p| p.line() == line) {
+        let kept: Vec<Pending> = items.into_iter().filter(|p| p.line() != line).collect();
+        save(&kept);
+    }
+}
+
+/// Stores `items` (all read or made at the same `now`, so fresh), the newest
+/// [`MAX_ITEMS`] of them.
+fn save(items: &[Pending]) {
+    let mut out = String::new();
+    for p in &items[items.len().saturating_sub(MAX_ITEMS)..] {
         if !out.is_empty() {
             out.push('\n');
         }

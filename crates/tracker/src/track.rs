@@ -1,31 +1,39 @@
-//! The tracker's flows: start (capture → click report → referral cookie, plus the retry
-//! queue), the click answer, consent, convert, and the held referral.
+//! The tracker's flows: start (capture → click report → referral cookie, replay of the
+//! delivery queue, restore from the server cookie), the answers, consent, convert, and the
+//! held referral.
 //!
-//! A flow that reports returns the started `fetch` promises; the loader awaits them and
-//! calls back with the outcome ([`clicked`], [`converted`]); see [`crate::net`].
+//! A flow that reports returns the started `fetch` promises with their queue lines; the
+//! loader awaits them and calls back with the outcome ([`answered`], [`converted`]); see
+//! [`crate::net`]. Every report is stored in the delivery queue ([`crate::queue`]) before it
+//! is sent and leaves it only when answered.
 
 use crate::capture;
 use crate::config::Config;
 use crate::cookies;
 use crate::net::{self, Outcome};
 use crate::page;
-use crate::queue::{self, Pending};
+use crate::queue::{self, Kind, Pending};
 use alloc::string::String;
 use js_sys::{Array, Object};
 use viatrack_core::attribution::{credit, Credit};
-use viatrack_core::cookie::{ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE};
-use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
+use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::{AffiliateId, Attribution, ClickId, ReportId, Timestamp, ViaToken, VisitorId};
 use wasm_bindgen::JsValue;
 
 /// The Worker's click endpoint.
 pub const CLICK_PATH: &str = "/v1/track/click";
 /// The Worker's lead endpoint.
 pub const LEAD_PATH: &str = "/v1/track/lead";
+/// The Worker's endpoint that answers the referral of its server-set cookie.
+pub const REFERRAL_PATH: &str = "/v1/track/referral";
 /// Longest `url` or `referrer` sent, in bytes. A longer page URL is sent as origin + path;
 /// a longer referrer is left out.
 pub const MAX_URL_LEN: usize = 2048;
+/// The queue line of the restore request (`GET /v1/track/referral`), which is never stored.
+pub const RESTORE: &str = "";
 
-/// The Worker's answer to a click report (`data` of a 200 success envelope).
+/// The referral fields of a click answer (`data` of a 200 success envelope), or of the
+/// `held` referral inside it, or of `GET /v1/track/referral`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClickAnswer {
     /// The click (= referral) ID.
@@ -44,7 +52,7 @@ pub struct ClickAnswer {
 }
 
 impl ClickAnswer {
-    /// Reads `data` of a click answer; `None` if any field is missing or invalid (the
+    /// Reads an answer's referral fields; `None` if any field is missing or invalid (the
     /// answer is then ignored) or the click has already expired (`expires_in` < 1 s).
     pub fn from_js(data: &JsValue) -> Option<ClickAnswer> {
         let text = |key| page::get_string(data, key);
@@ -60,17 +68,24 @@ impl ClickAnswer {
             cookie_domain: text("cookie_domain").and_then(|d| cookies::valid_domain(&d)),
         })
     }
+
+    /// The cookie domain: the `data-cookie-domain` override, else the Worker's.
+    fn domain<'a>(&'a self, cfg: &'a Config) -> Option<&'a str> {
+        cfg.cookie_domain.as_deref().or(self.cookie_domain.as_deref())
+    }
 }
 
 /// Applies a click answer at `now`. The held referral's attribution decides ([`credit`]):
 /// a held, unexpired first-click referral is kept; otherwise the answer's click becomes the
-/// referral cookie (on the `data-cookie-domain` override, else the Worker's domain).
-/// Returns whether the cookie was written and is visible.
+/// page's referral cookie ([`hold`]). Returns whether the cookie was written and is visible.
 pub fn remember(cfg: &Config, answer: &ClickAnswer, now: Timestamp) -> bool {
     let held = cookies::held(now).map(|c| c.held());
-    if credit(held, now) == Credit::KeepHeld {
-        return false;
-    }
+    credit(held, now) == Credit::TakeNew && hold(cfg, answer, now)
+}
+
+/// Writes `answer` as the page's referral cookie (on the `data-cookie-domain` override, else
+/// the Worker's domain), whatever the page held. Returns whether it is visible.
+pub fn hold(cfg: &Config, answer: &ClickAnswer, now: Timestamp) -> bool {
     let cookie = ReferralCookie {
         click_id: answer.click_id.clone(),
         affiliate_id: answer.affiliate_id.clone(),
@@ -78,15 +93,14 @@ pub fn remember(cfg: &Config, answer: &ClickAnswer, now: Timestamp) -> bool {
         expires_at: now.plus_ms(answer.expires_in * 1000),
         attribution: answer.attribution,
     };
-    let domain = cfg.cookie_domain.as_deref().or(answer.cookie_domain.as_deref());
-    cookies::set(REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, domain)
+    cookies::set(SCRIPT_REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, answer.domain(cfg))
 }
 
 /// The click report body for `token` on the current page, as JSON text:
-/// `{"token", "url", "referrer"?, "visitor_id"}`. `url` is `location.href`, or origin +
-/// path when longer than [`MAX_URL_LEN`]; `referrer` only when it is an http(s) URL of at
-/// most [`MAX_URL_LEN`] bytes. `None` when the page is not an http(s) page.
-pub fn click_body(token: &ViaToken, visitor: &VisitorId) -> Option<String> {
+/// `{"token", "url", "referrer"?, "visitor_id", "report_id"}`. `url` is `location.href`, or
+/// origin + path when longer than [`MAX_URL_LEN`]; `referrer` only when it is an http(s)
+/// URL of at most [`MAX_URL_LEN`] bytes. `None` when the page is not an http(s) page.
+pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> Option<String> {
     let mut url = page::location("href");
     if !page::is_http_url(&url) {
         page::debug("viatrack: not an http(s) page, click not reported");
@@ -107,15 +121,26 @@ pub fn click_body(token: &ViaToken, visitor: &VisitorId) -> Option<String> {
         page::set_str(&body, "referrer", &referrer);
     }
     page::set_str(&body, "visitor_id", visitor.as_str());
+    page::set_str(&body, "report_id", report.as_str());
     page::stringify(&body)
 }
 
-/// Runs the page's capture once, when allowed: ensures the visitor cookie, takes the retry
-/// queue, adds a report for the page's token, and starts all the reports at once.
+/// The visitor ID a queued click report carries (its body's `visitor_id`).
+fn queued_visitor(pending: &[Pending]) -> Option<VisitorId> {
+    pending.iter().filter(|p| p.kind() == Kind::Click).find_map(|p| {
+        let body = page::parse(p.body())?;
+        VisitorId::parse(&page::get_string(&body, "visitor_id")?).ok()
+    })
+}
+
+/// Runs the page's capture once, when allowed: replays the delivery queue, and for a token
+/// in the URL stores and sends a new click report (visitor ID from the visitor cookie, a
+/// queued report, or new; a new report ID). Without a token and without a page cookie, a
+/// same-site page asks the Worker for the referral of its `HttpOnly` cookie.
 ///
 /// Returns the flights as a flat array `[fetch promise, queue line, …]`, older reports
 /// first, so that answers applied in order leave the page's own click last. For each pair,
-/// the loader awaits the promise and calls [`clicked`] with the line and the outcome.
+/// the loader awaits the promise and calls [`answered`] with the line and the outcome.
 pub fn start(cfg: &Config) -> Array {
     let flights = Array::new();
     if !cfg.allowed() || cfg.mark_started() {
@@ -126,71 +151,122 @@ pub fn start(cfg: &Config) -> Array {
         return flights;
     }
     let now = page::now();
-    let visitor = cookies::visitor(cfg);
-    let mut pending = queue::take(now);
-    if let (Some(token), Some(visitor)) = (capture::page_token(&cfg.params), visitor) {
-        if let Some(p) = click_body(&token, &visitor).and_then(|b| Pending::new(now, &b)) {
-            pending.push(p);
+    let mut pending = queue::pending(now);
+    let token = capture::page_token(&cfg.params);
+    if let Some(token) = &token {
+        let visitor = cookies::visitor().or_else(|| queued_visitor(&pending)).or_else(cookies::new_visitor);
+        let report = cookies::random().map(ReportId::from_bytes);
+        if let (Some(visitor), Some(report)) = (visitor, report) {
+            if let Some(p) = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b)) {
+                queue::push(&p, now);
+                pending.push(p);
+            }
         }
     }
+    if cfg.clean_url {
+        let search = page::location("search");
+        if let Some(clean) = capture::without_params(&search, &cfg.params) {
+            let mut url = page::location("pathname");
+            url.push_str(&clean);
+            url.push_str(&page::location("hash"));
+            page::replace_url(&url);
+        }
+    }
+    let restore = token.is_none()
+        && cfg.first_party
+        && cookies::held(now).is_none()
+        && !pending.iter().any(|p| p.kind() == Kind::Click);
+    if restore {
+        flights.push(&net::send(cfg, REFERRAL_PATH, None));
+        flights.push(&JsValue::from_str(RESTORE));
+    }
     for p in pending {
-        let request = net::send(cfg, CLICK_PATH, p.body());
-        flights.push(&request);
+        flights.push(&net::send(cfg, p.kind().path(), Some(p.body())));
         flights.push(&JsValue::from_str(p.line()));
     }
     flights
 }
 
-/// Handles the outcome of a click report started by [`start`]: `line` is its queue line,
-/// `status` the HTTP status (0: no answer), `body` the parsed JSON. A success sets the
-/// referral cookie ([`remember`]); a failure worth retrying goes back to the queue; a
-/// notice (bot), a 4xx or an unreadable answer is dropped.
-pub fn clicked(cfg: &Config, line: &str, status: u16, body: &JsValue) {
+/// Handles the outcome of a report started by [`start`]: `line` is its queue line
+/// ([`RESTORE`] for the restore request), `status` the HTTP status (0: no answer), `body`
+/// the parsed JSON. A report stays queued when the outcome is worth retrying and leaves the
+/// queue otherwise. A click answer sets the visitor cookie and the referral cookie
+/// ([`remember`], or [`hold`] for a referral the server cookie keeps); a restore answer sets
+/// the referral cookie.
+pub fn answered(cfg: &Config, line: &str, status: u16, body: &JsValue) {
     let now = page::now();
-    match Outcome::of(status, body) {
-        Outcome::Retry => queue::add(line, now),
-        Outcome::Data(data) => {
-            if let Some(answer) = ClickAnswer::from_js(&data) {
-                remember(cfg, &answer, now);
-            }
-        }
-        Outcome::Nothing => {}
+    let outcome = Outcome::of(status, body);
+    if outcome != Outcome::Retry {
+        queue::remove(line, now);
     }
+    let Outcome::Data(data) = outcome else { return };
+    if line == RESTORE {
+        if let Some(answer) = ClickAnswer::from_js(&data) {
+            hold(cfg, &answer, now);
+        }
+        return;
+    }
+    if Pending::parse(line, now).map(|p| p.kind()) != Some(Kind::Click) {
+        return;
+    }
+    let Some(answer) = ClickAnswer::from_js(&data) else { return };
+    if let Some(visitor) = page::get_string(&data, "visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
+        cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
+    }
+    match ClickAnswer::from_js(&page::get(&data, "held")) {
+        Some(held) => hold(cfg, &held, now),
+        None => remember(cfg, &answer, now),
+    };
 }
 
 /// `viatrack('consent', granted)`: records the choice. `true` runs the page's capture if it
 /// has not run (and returns its flights, as [`start`]); `false` deletes the tracker's
-/// cookies and retry queue and stops it.
+/// cookies and delivery queue and stops it.
 pub fn consent(cfg: &Config, granted: bool) -> Array {
     cfg.set_consent(granted);
     if !granted {
-        cookies::remove(REFERRAL_COOKIE);
+        cookies::remove(SCRIPT_REFERRAL_COOKIE);
         cookies::remove(VISITOR_COOKIE);
         queue::clear();
     }
     start(cfg)
 }
 
-/// `viatrack('convert', data)`: starts the lead report for the held referral and returns
-/// the `fetch` promise (the loader awaits it and calls [`converted`]), or `undefined` —
-/// the answer is then `null` without a request — when there is no valid, unexpired
-/// referral cookie, no consent, or no string `email`.
+/// `viatrack('convert', data)`: stores and starts the lead report for the held referral and
+/// returns `[fetch promise, queue line]` (the loader awaits the promise and calls
+/// [`converted`]), or `undefined` — the answer is then `null` without a request — when there
+/// is no consent, no string `email`, or no referral: no valid, unexpired page cookie and,
+/// on a page not on the API's site, no server cookie to fall back on.
 ///
-/// The body is `{"click_id", "email", "name"?, "customer_id"?, "metadata"?}`: the optional
+/// The body is `{"click_id"?, "email", "name"?, "customer_id"?, "metadata"?}`: `click_id`
+/// from the page cookie (without it, a same-site Worker reads its own cookie), the optional
 /// fields only when given (not `undefined`/`null`), nothing else.
 pub fn convert(cfg: &Config, data: &JsValue) -> JsValue {
-    lead_body(cfg, data).map_or(JsValue::UNDEFINED, |body| net::send(cfg, LEAD_PATH, &body))
+    let now = page::now();
+    let Some(p) = lead_body(cfg, data, now).and_then(|b| Pending::new(now, Kind::Lead, &b)) else {
+        return JsValue::UNDEFINED;
+    };
+    queue::push(&p, now);
+    let flight = Array::new();
+    flight.push(&net::send(cfg, LEAD_PATH, Some(p.body())));
+    flight.push(&JsValue::from_str(p.line()));
+    flight.into()
 }
 
-fn lead_body(cfg: &Config, data: &JsValue) -> Option<String> {
+fn lead_body(cfg: &Config, data: &JsValue, now: Timestamp) -> Option<String> {
     if !cfg.allowed() || !cfg.can_send() {
         return None;
     }
-    let held = cookies::held(page::now())?;
+    let held = cookies::held(now);
+    if held.is_none() && !cfg.first_party {
+        return None;
+    }
     let email = page::get(data, "email");
     email.as_string().filter(|e| !e.is_empty())?;
     let body = Object::new();
-    page::set_str(&body, "click_id", held.click_id.as_str());
+    if let Some(held) = held {
+        page::set_str(&body, "click_id", held.click_id.as_str());
+    }
     page::set(&body, "email", &email);
     for key in ["name", "customer_id", "metadata"] {
         let value = page::get(data, key);
@@ -202,9 +278,15 @@ fn lead_body(cfg: &Config, data: &JsValue) -> Option<String> {
 }
 
 /// The answer `convert` resolves: the Worker's referral object (`data`) for a success,
-/// `null` for a notice (click not found or expired), an error or a failure.
-pub fn converted(status: u16, body: &JsValue) -> JsValue {
-    match Outcome::of(status, body) {
+/// `null` for a notice (no click, click not found or expired), an error or a failure. The
+/// lead leaves the delivery queue unless the outcome is worth retrying (then the next page
+/// view sends it again).
+pub fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
+    let outcome = Outcome::of(status, body);
+    if outcome != Outcome::Retry {
+        queue::remove(line, page::now());
+    }
+    match outcome {
         Outcome::Data(data) => data,
         _ => JsValue::NULL,
     }

@@ -1,6 +1,7 @@
 //! The tracker's logic in a real browser (headless Chromium through wasm-bindgen-test):
 //! token capture from `location.search`, the referral cookie rules, the click answer, the
-//! retry queue and robustness against bad input. Run by `make test-tracker`.
+//! delivery queue, restore from the server cookie, URL clean-up and robustness against bad
+//! input. Run by `make test-tracker`.
 //!
 //! All tests share one page, so each starts with [`fresh`]: no viatrack cookies, no queue,
 //! no query string.
@@ -8,12 +9,12 @@
 #![allow(clippy::unwrap_used)]
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use viatrack_core::cookie::{ReferralCookie, REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
-use viatrack_tracker::capture::{page_token, token_from_query};
+use viatrack_tracker::capture::{page_token, token_from_query, without_params};
 use viatrack_tracker::config::Config;
 use viatrack_tracker::net::Outcome;
-use viatrack_tracker::queue::{self, Pending};
+use viatrack_tracker::queue::{self, Kind, Pending};
 use viatrack_tracker::track::{self, ClickAnswer};
 use viatrack_tracker::{cookies, page};
 use wasm_bindgen::{JsCast, JsValue};
@@ -26,8 +27,12 @@ const AFF: &str = "aff_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const AFF2: &str = "aff_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const REF1: &str = "ref_11111111111111111111111111111111";
 const REF2: &str = "ref_22222222222222222222222222222222";
-/// An API origin nothing listens on: every report fails (network error).
-const DEAD_API: &str = "http://127.0.0.1:9";
+const VISITOR: &str = "vis_33333333333333333333333333333333";
+/// An API origin nothing listens on: every report fails (network error). Another site than
+/// the test page (127.0.0.1), so reports carry no cookies and there is no server cookie.
+const DEAD_API: &str = "http://localhost:9";
+/// The same, on the test page's own site: first-party mode.
+const DEAD_SAME_SITE_API: &str = "http://127.0.0.1:9";
 
 /// Sets the test page's query string (`history.replaceState`).
 fn set_query(query: &str) {
@@ -349,87 +354,192 @@ fn outcomes_are_classified() {
     assert_eq!(Outcome::of(404, &envelope(&data)), Outcome::Nothing, "4xx never carries data");
 }
 
-/// The retry queue keeps what it may (fresh, well-formed, bounded) and drops the rest.
+/// The delivery queue keeps what it may (fresh, well-formed, bounded) and drops the rest;
+/// a report stays until it is removed.
 #[wasm_bindgen_test]
 fn queue_is_bounded_and_validated() {
     let now = page::now();
-    let p = Pending::new(now, r#"{"token":"jb007"}"#).unwrap();
+    let p = Pending::new(now, Kind::Click, r#"{"token":"jb007"}"#).unwrap();
     assert_eq!(p.body(), r#"{"token":"jb007"}"#);
-    assert!(Pending::new(now, "not json").is_none());
-    assert!(Pending::new(now, "{\n}").is_none());
-    assert!(Pending::new(now, &format!("{{\"x\":\"{}\"}}", "a".repeat(queue::MAX_BODY))).is_none());
+    assert_eq!(p.kind(), Kind::Click);
+    assert_eq!(Pending::new(now, Kind::Lead, "{}").unwrap().kind(), Kind::Lead);
+    assert!(Pending::new(now, Kind::Click, "not json").is_none());
+    assert!(Pending::new(now, Kind::Click, "{\n}").is_none());
+    assert!(Pending::new(now, Kind::Click, &format!("{{\"x\":\"{}\"}}", "a".repeat(queue::MAX_BODY))).is_none());
     let old = now.plus_ms(-queue::MAX_AGE_MS - 1);
-    assert!(Pending::parse(&format!("{} {{}}", old.unix_ms()), now).is_none(), "too old");
+    assert!(Pending::parse(&format!("{} c {{}}", old.unix_ms()), now).is_none(), "too old");
     let future = now.plus_ms(60_000);
-    assert!(Pending::parse(&format!("{} {{}}", future.unix_ms()), now).is_none(), "from the future");
-    let mut text = String::from("garbage\n\n12 {}\n");
+    assert!(Pending::parse(&format!("{} c {{}}", future.unix_ms()), now).is_none(), "from the future");
+    assert!(Pending::parse(&format!("{} x {{}}", now.unix_ms()), now).is_none(), "unknown kind");
+    assert!(Pending::parse(&format!("{} {{}}", now.unix_ms()), now).is_none(), "no kind");
+    let mut text = String::from("garbage\n\n12 c {}\n");
     for i in 0..queue::MAX_ITEMS + 5 {
-        text.push_str(&format!("{} {{\"n\":{i}}}\n", now.unix_ms()));
+        text.push_str(&format!("{} c {{\"n\":{i}}}\n", now.unix_ms()));
     }
     let items = queue::parse(&text, now);
     assert_eq!(items.len(), queue::MAX_ITEMS);
     assert_eq!(items[0].body(), "{\"n\":5}", "the newest are kept");
 
     queue::clear();
-    queue::add(p.line(), now);
-    queue::add("broken line", now);
-    queue::add(p.line(), now);
-    assert_eq!(queue::take(now).len(), 2);
-    assert!(queue::take(now).is_empty(), "take empties the queue");
+    let q = Pending::new(now, Kind::Lead, r#"{"email":"a@b.example"}"#).unwrap();
+    queue::push(&p, now);
+    queue::push(&q, now);
+    assert_eq!(queue::pending(now), vec![p.clone(), q.clone()]);
+    assert_eq!(queue::pending(now).len(), 2, "reading does not take");
+    queue::remove("broken line", now);
+    queue::remove(p.line(), now);
+    assert_eq!(queue::pending(now), vec![q.clone()]);
+    queue::remove(q.line(), now);
+    assert!(page::storage_get(queue::KEY).is_none(), "an empty queue leaves no key");
 }
 
-/// A full capture against an API that cannot be reached: the visitor cookie is made, the
-/// report goes out with the page's token, the failure (status 0) queues it, and the next
-/// page load sends it again with the same body (same visitor ID), once.
+/// A full capture against an API that cannot be reached: the report is stored before it is
+/// sent, with the page's token, a new visitor ID and a report ID; no cookie is written
+/// before an answer; the failure (status 0) leaves it queued, and the next page load sends
+/// the same line again until an answer removes it.
 #[wasm_bindgen_test]
-async fn failed_report_is_queued_and_replayed_once() {
+async fn failed_report_is_kept_and_replayed_until_answered() {
     fresh();
     set_query("?via=JB007");
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
     let flights = track::start(&cfg);
     assert_eq!(flights.length(), 2, "one report: [promise, line]");
-    let visitor = cookies::values(&cookies::all(), VISITOR_COOKIE).next().map(str::to_owned).expect("visitor cookie");
-    assert!(VisitorId::parse(&visitor).is_ok());
     let line = flights.get(1).as_string().unwrap();
-    let body: JsValue = js_sys::JSON::parse(line.split_once(' ').unwrap().1).unwrap();
+    assert_eq!(
+        queue::pending(page::now()).iter().map(|p| p.line().to_owned()).collect::<Vec<_>>(),
+        vec![line.clone()],
+        "stored before it is sent"
+    );
+    assert!(cookies::all().find("viatrack_").is_none(), "no cookie before an answer: {}", cookies::all());
+    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
     assert_eq!(page::get_string(&body, "token").as_deref(), Some("jb007"));
-    assert_eq!(page::get_string(&body, "visitor_id").as_deref(), Some(visitor.as_str()));
+    let visitor = page::get_string(&body, "visitor_id").unwrap();
+    assert!(VisitorId::parse(&visitor).is_ok());
+    assert!(viatrack_core::ReportId::parse(&page::get_string(&body, "report_id").unwrap()).is_ok());
     assert_eq!(page::get_string(&body, "url"), Some(page::location("href")));
     let keys = Reflect::own_keys(&body).unwrap().join(",");
-    assert!(keys == "token,url,visitor_id" || keys == "token,url,referrer,visitor_id", "{keys}");
+    assert!(keys == "token,url,visitor_id,report_id" || keys == "token,url,referrer,visitor_id,report_id", "{keys}");
     // The request really fails.
     let promise: Promise = flights.get(0).unchecked_into();
     assert!(JsFuture::from(promise).await.is_err());
-    track::clicked(&cfg, &line, 0, &JsValue::NULL);
+    track::answered(&cfg, &line, 0, &JsValue::NULL);
     assert!(track::start(&cfg).length() == 0, "the capture runs once per page");
+    assert_eq!(queue::pending(page::now()).len(), 1, "still queued");
 
-    // Next page load (a new options object), without a token: the queued report is sent.
-    set_query("");
+    // Next page load (a new options object), with the same token again: the queued report
+    // is sent first, and the new report reuses its visitor ID.
     let next = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
     let replay = track::start(&next);
-    assert_eq!(replay.length(), 2);
-    assert_eq!(replay.get(1).as_string().as_deref(), Some(line.as_str()), "same report, same visitor");
-    let _ = JsFuture::from(replay.get(0).unchecked_into::<Promise>()).await;
+    assert_eq!(replay.length(), 4);
+    assert_eq!(replay.get(1).as_string().as_deref(), Some(line.as_str()), "same report first");
+    let second: JsValue =
+        js_sys::JSON::parse(replay.get(3).as_string().unwrap().splitn(3, ' ').nth(2).unwrap()).unwrap();
+    assert_eq!(page::get_string(&second, "visitor_id").as_deref(), Some(visitor.as_str()), "one visitor");
+    assert_ne!(page::get_string(&second, "report_id"), page::get_string(&body, "report_id"), "a new report");
+    for i in [0, 2] {
+        let _ = JsFuture::from(replay.get(i).unchecked_into::<Promise>()).await;
+    }
     // Delivered (answered with a notice): nothing left to send.
-    track::clicked(&next, &line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)]));
+    track::answered(&next, &line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)]));
+    track::answered(&next, &replay.get(3).as_string().unwrap(), 404, &options(&[("success", false.into())]));
+    set_query("");
     assert_eq!(track::start(&config(&[("key", "pk_test".into()), ("api", DEAD_API.into())])).length(), 0);
+    assert!(page::storage_get(queue::KEY).is_none());
     fresh();
 }
 
-/// A 2xx answer sets the cookie; a 4xx is dropped (not queued); a 5xx is queued.
+/// A 2xx answer sets the referral and visitor cookies and removes the report; a 4xx removes
+/// it; a 5xx keeps it queued.
 #[wasm_bindgen_test]
-fn clicked_applies_drops_or_queues() {
+fn answered_applies_drops_or_keeps() {
     fresh();
     let cfg = config(&[]);
-    let line = Pending::new(page::now(), r#"{"token":"jb007","url":"http://x.example/"}"#).unwrap();
-    track::clicked(&cfg, line.line(), 404, &options(&[("success", false.into())]));
-    track::clicked(&cfg, line.line(), 200, &JsValue::from_str("<html>"));
-    assert!(queue::take(page::now()).is_empty());
+    let now = page::now();
+    let line = Pending::new(now, Kind::Click, r#"{"token":"jb007","url":"http://x.example/"}"#).unwrap();
+    queue::push(&line, now);
+    track::answered(&cfg, line.line(), 503, &JsValue::NULL);
+    assert_eq!(queue::pending(now).len(), 1, "5xx: kept");
+    track::answered(&cfg, line.line(), 404, &options(&[("success", false.into())]));
+    assert!(queue::pending(now).is_empty(), "4xx: removed");
+    queue::push(&line, now);
+    track::answered(&cfg, line.line(), 200, &JsValue::from_str("<html>"));
+    assert!(queue::pending(now).is_empty(), "an unreadable answer: removed");
     assert!(held_id().is_none());
-    track::clicked(&cfg, line.line(), 503, &JsValue::NULL);
-    assert_eq!(queue::take(page::now()).len(), 1);
-    track::clicked(&cfg, line.line(), 200, &envelope(&answer(REF1, AFF, "jb007", 60.0, "last_click")));
+    queue::push(&line, now);
+    let data = answer(REF1, AFF, "jb007", 60.0, "last_click");
+    Reflect::set(&data, &"visitor_id".into(), &VISITOR.into()).unwrap();
+    track::answered(&cfg, line.line(), 200, &envelope(&data));
+    assert!(queue::pending(now).is_empty());
     assert_eq!(held_id().as_deref(), Some(REF1));
+    assert_eq!(
+        cookies::visitor().map(|v| v.as_str().to_owned()).as_deref(),
+        Some(VISITOR),
+        "visitor cookie from the answer"
+    );
+    fresh();
+}
+
+/// A click answer that names a `held` referral (the Worker's own cookie keeps an earlier
+/// first-click referral) makes the page hold that one, even without a page cookie.
+#[wasm_bindgen_test]
+fn held_referral_in_the_answer_wins() {
+    fresh();
+    let now = page::now();
+    let line = Pending::new(now, Kind::Click, r#"{"token":"second"}"#).unwrap();
+    let data = answer(REF2, AFF2, "second", 3600.0, "last_click");
+    Reflect::set(&data, &"held".into(), &answer(REF1, AFF, "first", 7200.0, "first_click")).unwrap();
+    track::answered(&config(&[]), line.line(), 200, &envelope(&data));
+    let held = cookies::held(now).unwrap();
+    assert_eq!(held.click_id.as_str(), REF1);
+    assert_eq!(held.attribution, Attribution::FirstClick);
+    fresh();
+}
+
+/// On a page on the API's site (first-party mode), with no page cookie: the capture asks
+/// the Worker for its server cookie's referral, and its answer becomes the page cookie;
+/// convert sends the lead without a click ID (the Worker reads its own cookie).
+#[wasm_bindgen_test]
+async fn first_party_restores_and_converts_without_a_page_cookie() {
+    fresh();
+    let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_SAME_SITE_API.into())]);
+    assert!(cfg.first_party);
+    assert!(!config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]).first_party);
+    let flights = track::start(&cfg);
+    assert_eq!(flights.length(), 2, "the restore request");
+    assert_eq!(flights.get(1).as_string().as_deref(), Some(track::RESTORE));
+    assert!(page::storage_get(queue::KEY).is_none(), "a restore is not queued");
+    let _ = JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await;
+    track::answered(&cfg, track::RESTORE, 200, &envelope(&answer(REF1, AFF, "jb007", 3600.0, "first_click")));
+    assert_eq!(held_id().as_deref(), Some(REF1));
+
+    fresh();
+    let flight: Array = track::convert(&cfg, &options(&[("email", "bond@mi6.example".into())])).unchecked_into();
+    let line = flight.get(1).as_string().unwrap();
+    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    assert_eq!(Reflect::own_keys(&body).unwrap().join(","), "email", "no click_id: the Worker reads its cookie");
+    let _ = JsFuture::from(flight.get(0).unchecked_into::<Promise>()).await;
+    assert!(track::converted(&line, 0, &JsValue::NULL).is_null());
+    assert_eq!(queue::pending(page::now()).len(), 1, "an unanswered lead stays queued");
+    fresh();
+}
+
+/// `data-clean-url`: the token parameters leave the address bar after capture; every other
+/// parameter (as written) and the fragment stay.
+#[wasm_bindgen_test]
+async fn clean_url_removes_only_the_token_parameters() {
+    assert_eq!(without_params("?utm_source=x&via=jb007&b=%20c", "via").as_deref(), Some("?utm_source=x&b=%20c"));
+    assert_eq!(without_params("?via=a&ref=b&via=c", "via, ref").as_deref(), Some(""));
+    assert_eq!(without_params("?%76ia=a&x", "via").as_deref(), Some("?x"), "encoded names too");
+    assert_eq!(without_params("?x=1&viax=2", "via"), None, "nothing to remove");
+    assert_eq!(without_params("", "via"), None);
+    fresh();
+    set_query("?utm_source=news&via=jb007&b=2#plans");
+    let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into()), ("cleanUrl", true.into())]);
+    let flights = track::start(&cfg);
+    assert_eq!(flights.length(), 2, "the click is still reported");
+    assert_eq!(page::location("search"), "?utm_source=news&b=2");
+    assert_eq!(page::location("hash"), "#plans");
+    let _ = JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await;
     fresh();
 }
 
@@ -443,16 +553,17 @@ async fn consent_gates_storage_and_reports() {
     let cfg = Config::from_js(&o);
     assert_eq!(track::start(&cfg).length(), 0);
     assert!(cookies::all().find("viatrack_").is_none(), "nothing stored: {}", cookies::all());
+    assert!(page::storage_get(queue::KEY).is_none());
     let flights = track::consent(&Config::from_js(&o), true);
     assert_eq!(flights.length(), 2, "consent runs the capture");
-    assert!(cookies::values(&cookies::all(), VISITOR_COOKIE).next().is_some());
+    assert_eq!(queue::pending(page::now()).len(), 1, "the report is stored once consent is given");
     assert!(JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await.is_err());
 
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
-    queue::add(Pending::new(page::now(), "{}").unwrap().line(), page::now());
+    cookies::write(VISITOR_COOKIE, VISITOR, 3600, None);
     assert_eq!(track::consent(&Config::from_js(&o), false).length(), 0);
     assert!(cookies::all().find("viatrack_").is_none(), "{}", cookies::all());
-    assert!(queue::take(page::now()).is_empty());
+    assert!(page::storage_get(queue::KEY).is_none());
     let after = Config::from_js(&o);
     assert!(!after.allowed());
     assert!(track::convert(&after, &options(&[("email", "a@b.example".into())])).is_undefined());
@@ -477,13 +588,22 @@ async fn convert_needs_a_referral_and_an_email() {
     ] {
         assert!(track::convert(&cfg, &bad).is_undefined());
     }
-    let request = track::convert(&cfg, &data);
-    assert!(request.is_instance_of::<Promise>(), "a fetch was started");
-    let _ = JsFuture::from(request.unchecked_into::<Promise>()).await;
-    assert!(track::converted(0, &JsValue::NULL).is_null());
-    assert!(track::converted(200, &options(&[("success", true.into()), ("data", JsValue::NULL)])).is_null());
+    let flight: Array = track::convert(&cfg, &data).unchecked_into();
+    assert!(flight.get(0).is_instance_of::<Promise>(), "a fetch was started");
+    let line = flight.get(1).as_string().unwrap();
+    assert_eq!(queue::pending(page::now()).len(), 1, "stored before it is sent");
+    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    assert_eq!(page::get_string(&body, "click_id").as_deref(), Some(REF1));
+    let _ = JsFuture::from(flight.get(0).unchecked_into::<Promise>()).await;
+    assert!(track::converted(&line, 0, &JsValue::NULL).is_null());
+    assert_eq!(queue::pending(page::now()).len(), 1, "no answer: kept for the next page view");
+    assert!(track::converted(&line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)])).is_null());
+    assert!(queue::pending(page::now()).is_empty(), "answered: removed");
     let referral = options(&[("id", REF1.into()), ("status", "lead".into())]);
-    assert_eq!(page::get_string(&track::converted(200, &envelope(&referral)), "status").as_deref(), Some("lead"));
+    assert_eq!(
+        page::get_string(&track::converted(&line, 200, &envelope(&referral)), "status").as_deref(),
+        Some("lead")
+    );
     fresh();
 }
 
@@ -501,9 +621,9 @@ fn nothing_throws_on_hostile_input() {
     assert!(!hostile_cfg.can_send());
     assert_eq!(track::start(&hostile_cfg).length(), 0);
     assert!(track::convert(&hostile_cfg, &hostile).is_undefined());
-    assert!(track::converted(200, &hostile).is_null());
-    track::clicked(&hostile_cfg, "garbage", 200, &hostile);
-    track::clicked(&hostile_cfg, "", 503, &hostile);
+    assert!(track::converted("garbage", 200, &hostile).is_null());
+    track::answered(&hostile_cfg, "garbage", 200, &hostile);
+    track::answered(&hostile_cfg, "", 503, &hostile);
     assert!(ClickAnswer::from_js(&envelope(&hostile)).is_none());
     let _ = track::consent(&hostile_cfg, true);
     assert!(track::referral().is_null());

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
-use viatrack_core::api::fields::HttpUrl;
+use viatrack_core::api::fields::{same_site, HttpUrl};
 use viatrack_core::api::{parse_json, Success, MAX_BODY_BYTES};
 use viatrack_core::Timestamp;
 use worker::{Context, D1Database, Env, Headers, KvStore, Request, Response};
@@ -19,6 +19,13 @@ pub struct Ctx {
     pub now: Timestamp,
     /// The request's `Origin` header, when a browser sent one.
     pub origin: Option<String>,
+    /// The request's own host (the Worker's hostname as the browser addressed it).
+    pub host: String,
+    /// Whether the request came over https (a cookie the answer sets is then `Secure`).
+    pub https: bool,
+    /// The request's `Cookie` header (`""` when none): the visitor's cookies, sent only by a
+    /// browser on the same site.
+    pub cookies: String,
 }
 
 impl Ctx {
@@ -28,7 +35,11 @@ impl Ctx {
     ///
     /// A missing binding (a deployment error: see wrangler.toml).
     pub fn new(req: &Request, env: &Env, wctx: Context) -> worker::Result<Self> {
+        let url = req.url()?;
         Ok(Self {
+            host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            https: url.scheme() == "https",
+            cookies: req.headers().get("Cookie")?.unwrap_or_default(),
             db: env.d1("DB")?,
             kv: env.kv("CACHE")?,
             wctx,
@@ -41,6 +52,13 @@ impl Ctx {
     pub fn origin_host(&self) -> Option<String> {
         let origin = HttpUrl::try_from(self.origin.clone()?).ok()?;
         Some(origin.host())
+    }
+
+    /// The calling page's host when it is on the same site as the request (a browser on the
+    /// merchant's site calling the Worker on that site: [`same_site`]). Only then do the
+    /// visitor's cookies come with the request and may the answer set one.
+    pub fn first_party_host(&self) -> Option<String> {
+        self.origin_host().filter(|page| same_site(page, &self.host))
     }
 }
 
@@ -89,7 +107,8 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
     Ok(Response::from_json(body)?.with_status(status))
 }
 
-/// Adds the CORS headers that let `origin` read a tracking answer.
+/// Adds the CORS headers that let `origin` read a tracking answer (and send the tracker's
+/// requests with credentials, so a same-site page's cookies come along).
 ///
 /// # Errors
 ///
@@ -97,6 +116,7 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
 pub fn allow_origin(mut resp: Response, origin: &str) -> worker::Result<Response> {
     let headers = resp.headers_mut();
     headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Access-Control-Allow-Credentials", "true")?;
     headers.set("Vary", "Origin")?;
     Ok(resp)
 }
@@ -109,7 +129,8 @@ pub fn allow_origin(mut resp: Response, origin: &str) -> worker::Result<Response
 pub fn preflight(origin: &str) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("Access-Control-Allow-Origin", origin)?;
-    headers.set("Access-Control-Allow-Methods", "POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Credentials", "true")?;
     headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")?;
     headers.set("Access-Control-Max-Age", "86400")?;
     headers.set("Vary", "Origin")?;

@@ -1,6 +1,11 @@
 //! Matches method and path to a named handler. Unknown paths answer 404 `NOT_FOUND`, known
 //! paths with another method 405 `METHOD_NOT_ALLOWED`, all as JSON. Tracking routes get CORS
 //! headers for the calling origin (unless the origin itself was refused).
+//!
+//! Everything is also served under [`FIRST_PARTY_PREFIX`] (`/_viatrack/…`), for a Workers
+//! route on the merchant's own zone (`shop.example.com/_viatrack/*`): `/_viatrack/v1/…` is
+//! the API and any other `/_viatrack/…` path is a static asset (`/_viatrack/viatrack.js`,
+//! the loader, which then reports to `/_viatrack/v1/…` by default).
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
@@ -15,7 +20,13 @@ use worker::{Context, Env, Method, Request, Response};
 pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result<Response> {
     let ctx = Ctx::new(&req, &env, wctx)?;
     let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments.first() == Some(&FIRST_PARTY_PREFIX) {
+        segments.remove(0);
+        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"]) {
+            return asset(&req, &env, &segments).await;
+        }
+    }
     let tracking = matches!(segments.as_slice(), ["v1", "track", ..]);
     let result = route(&mut req, &ctx, &segments).await;
     let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
@@ -29,15 +40,27 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     }
 }
 
+/// The path prefix of a first-party Workers route (`shop.example.com/_viatrack/*`).
+pub const FIRST_PARTY_PREFIX: &str = "_viatrack";
+
+/// A static asset (the loader, the tracker's wasm) under the first-party prefix.
+async fn asset(req: &Request, env: &Env, segments: &[&str]) -> worker::Result<Response> {
+    let mut url = req.url()?;
+    url.set_path(&segments.join("/"));
+    url.set_query(None);
+    env.assets("ASSETS")?.fetch(url.to_string(), None).await
+}
+
 async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
     use Method::*;
     let method = req.method();
     match (method, segments) {
         (Get | Head, ["healthz"]) => http::json(200, &serde_json::json!({"ok": true})),
-        (Options, ["v1", "track", "click" | "lead"]) => track::preflight(ctx).await,
+        (Options, ["v1", "track", "click" | "lead" | "referral"]) => track::preflight(ctx).await,
         (Head, ["v1", "track", "click"]) => track::head(),
         (Post, ["v1", "track", "click"]) => track::click(req, ctx).await,
         (Post, ["v1", "track", "lead"]) => track::lead(req, ctx).await,
+        (Get, ["v1", "track", "referral"]) => track::referral(req, ctx).await,
         (Post, ["v1", "track", "sale"]) => track::sale(req, ctx).await,
 
         (Post, ["v1", "referrals"]) => referrals::create(req, ctx).await,
@@ -71,7 +94,7 @@ fn is_known(segments: &[&str]) -> bool {
     matches!(
         segments,
         ["healthz"]
-            | ["v1", "track", "click" | "lead" | "sale"]
+            | ["v1", "track", "click" | "lead" | "sale" | "referral"]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links"]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links", _]
     )

@@ -333,6 +333,15 @@ pub fn cookie_domain(host: &str) -> Option<String> {
     core::str::from_utf8(domain.as_bytes()).ok().map(ToString::to_string)
 }
 
+/// Whether a page on `page_host` and a request to `request_host` are the same site: the same
+/// host (IP addresses, `localhost`), or the same registrable domain ([`cookie_domain`]). Only
+/// then may the Worker's answer set the server-side referral cookie, which the browser would
+/// otherwise treat as a third-party cookie.
+pub fn same_site(page_host: &str, request_host: &str) -> bool {
+    let (a, b) = (page_host.to_ascii_lowercase(), request_host.to_ascii_lowercase());
+    !a.is_empty() && (a == b || cookie_domain(&a).is_some_and(|d| Some(d) == cookie_domain(&b)))
+}
+
 /// The shareable URL of a link: `destination` with `via=<token>` set in its query
 /// (`https://shop.example/pricing` → `https://shop.example/pricing?via=jb007`), replacing
 /// an existing `via` parameter.

@@ -1,9 +1,11 @@
-//! The tracking endpoints' bodies: `POST /v1/track/click`, `/v1/track/lead`, `/v1/track/sale`.
+//! The tracking endpoints' bodies: `POST /v1/track/click`, `/v1/track/lead`, `/v1/track/sale`,
+//! and `GET /v1/track/referral`.
 
 use super::fields::{AmountCents, Currency, Email, ExternalId, HttpUrl, Metadata, Name};
 use super::referrals::Referral;
 use crate::attribution::Attribution;
-use crate::ids::{AffiliateId, ClickId, ReferralId, SaleId, VisitorId};
+use crate::cookie::ReferralCookie;
+use crate::ids::{AffiliateId, ClickId, ReferralId, ReportId, SaleId, VisitorId};
 use crate::lifecycle::Status;
 use crate::time::Timestamp;
 use crate::token::ViaToken;
@@ -24,6 +26,11 @@ pub struct ClickReport {
     /// The tracker's visitor ID, so a repeat visit is deduplicated.
     #[serde(default)]
     pub visitor_id: Option<VisitorId>,
+    /// The report's own ID, made by the tracker when it captured the token and kept with the
+    /// report until an answer arrives. The same report sent again (a replay after the page
+    /// was left before the answer) is answered with the same click and counts no visit.
+    #[serde(default)]
+    pub report_id: Option<ReportId>,
 }
 
 /// The answer to a click report: what the tracker puts in the referral cookie.
@@ -47,14 +54,60 @@ pub struct ClickResponse {
     pub cookie_domain: Option<String>,
     /// Visits recorded on this click (1 for a new click).
     pub visits: u32,
+    /// The report's visitor ID, echoed: the tracker keeps it in its visitor cookie for the
+    /// click's lifetime (`expires_in`) on `cookie_domain`.
+    pub visitor_id: Option<VisitorId>,
+    /// Present when the visitor's server-set referral cookie keeps another referral
+    /// (first-click attribution, [`crate::attribution::credit`]): the page should hold that
+    /// one, not this click.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<HeldReferral>,
+}
+
+/// A referral as a page holds it (the fields of the click answer that the tracker keeps in
+/// its cookie): `GET /v1/track/referral` answers it from the server-set cookie, and a click
+/// answer carries it as `held` when that cookie keeps an earlier referral.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldReferral {
+    /// The click (= referral) ID.
+    pub click_id: ClickId,
+    /// The crediting affiliate.
+    pub affiliate_id: AffiliateId,
+    /// The link token the visitor came through.
+    pub token: ViaToken,
+    /// When the click expires, ISO 8601 UTC.
+    pub expires_at: Timestamp,
+    /// Seconds from now until `expires_at`.
+    pub expires_in: i64,
+    /// The held referral's campaign attribution.
+    pub attribution: Attribution,
+    /// The registrable domain to set the page's cookie on, or `null` for host-only.
+    pub cookie_domain: Option<String>,
+}
+
+impl HeldReferral {
+    /// The referral a decoded cookie holds, at `now`.
+    pub fn from_cookie(c: &ReferralCookie, now: Timestamp, cookie_domain: Option<String>) -> Self {
+        Self {
+            click_id: c.click_id.clone(),
+            affiliate_id: c.affiliate_id.clone(),
+            token: c.token.clone(),
+            expires_at: c.expires_at,
+            expires_in: (c.expires_at.unix_ms() - now.unix_ms()).max(0) / 1000,
+            attribution: c.attribution,
+            cookie_domain,
+        }
+    }
 }
 
 /// `POST /v1/track/lead` (publishable key): what the JS `convert` call sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeadRequest {
-    /// The click ID from the referral cookie.
-    pub click_id: ClickId,
+    /// The click ID from the page's referral cookie. Without it the Worker takes the click
+    /// from the server-set referral cookie the request carries.
+    #[serde(default)]
+    pub click_id: Option<ClickId>,
     /// The lead's email.
     pub email: Email,
     /// The lead's name.
@@ -122,6 +175,8 @@ pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
 pub const NOTICE_BOT: &str = "BOT";
 /// Notice code: the click's cookie duration has passed.
 pub const NOTICE_CLICK_EXPIRED: &str = "CLICK_EXPIRED";
+/// Notice code: the request names no click and carries no referral cookie.
+pub const NOTICE_NO_REFERRAL: &str = "NO_REFERRAL";
 
 /// `POST /v1/track/sale` (secret key with `write:referrals`): a payment, from the
 /// merchant's server. The referral is found by `click_id`, else `customer_id`, else `email`.

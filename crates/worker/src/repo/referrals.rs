@@ -11,7 +11,8 @@ use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CampaignRef, Referral, ReferralAffiliate, ReferralLink};
 use viatrack_core::api::tracking::ClickReport;
 use viatrack_core::{
-    AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, Status, Timestamp, ViaToken, VisitorId,
+    AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp, ViaToken,
+    VisitorId,
 };
 use wasm_bindgen::JsValue;
 use worker::D1Database;
@@ -249,65 +250,70 @@ impl<'a> ReferralRepo<'a> {
         Self { db }
     }
 
-    /// Records a click: a new row in status `click`, unless the same visitor already has an
-    /// unexpired click on this link, which then gets `visits + 1`. Returns the click the
-    /// report landed on. A first visit is one statement (insert-if-absent, atomic); a repeat
-    /// visit adds one batch (increment and read back, one transaction).
+    /// Records a click report in one D1 batch (one round trip, one transaction):
+    ///
+    /// * a report ID seen before (a replay) lands on the click it landed on the first time,
+    ///   and nothing else changes;
+    /// * else the same visitor's unexpired click on this link gets `visits + 1`;
+    /// * else a new row in status `click` is inserted with `new_id`.
+    ///
+    /// Returns the click the report landed on. `report` is the report's ID (the tracker's,
+    /// or one made by the caller when the report has none).
     ///
     /// # Errors
     ///
     /// Storage failure (nothing written).
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_click(
         &self,
         program: &ProgramId,
         target: &LinkTarget,
         report: &ClickReport,
+        report_id: &ReportId,
         new_id: &ClickId,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> StoreResult<ClickRow> {
         // ?1 new id, ?2 program, ?3 link, ?4 affiliate, ?5 campaign, ?6 visitor,
-        // ?7 landing url, ?8 referrer, ?9 now, ?10 expires_at.
-        let inserted = run(
-            self.db,
-            "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, visitor_id, landing_url, referrer, created_at, updated_at, expires_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, 'click', 1, ?6, ?7, ?8, ?9, ?9, ?10 \
-             WHERE ?6 IS NULL OR NOT EXISTS \
-               (SELECT 1 FROM referrals WHERE program_id = ?2 AND link_id = ?3 AND visitor_id = ?6 AND expires_at > ?9)",
-            &[
-                text(new_id.as_str()),
-                text(program.as_str()),
-                text(&target.link_id),
-                text(&target.affiliate_id),
-                text(&target.campaign_id),
-                opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
-                text(report.url.as_str()),
-                opt_text(report.referrer.as_ref().map(|r| r.as_str())),
-                ts(now),
-                ts(expires_at),
-            ],
-        )
-        .await?;
-        if inserted > 0 {
-            return Ok(ClickRow { id: new_id.as_str().to_string(), visits: 1, expires_at: expires_at.to_iso8601() });
-        }
-        // A repeat visit: ?1 program, ?2 link, ?3 visitor, ?4 now.
+        // ?7 landing url, ?8 referrer, ?9 now, ?10 expires_at, ?11 report id. Every statement
+        // uses ?11, so each takes all eleven (D1 checks the count against the highest ?N).
         let args = [
+            text(new_id.as_str()),
             text(program.as_str()),
             text(&target.link_id),
+            text(&target.affiliate_id),
+            text(&target.campaign_id),
             opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
+            text(report.url.as_str()),
+            opt_text(report.referrer.as_ref().map(|r| r.as_str())),
             ts(now),
+            ts(expires_at),
+            text(report_id.as_str()),
         ];
-        let live = "SELECT id FROM referrals WHERE program_id = ?1 AND link_id = ?2 AND visitor_id = ?3 AND expires_at > ?4 ORDER BY created_at DESC LIMIT 1";
+        // The report's row: stored now (attempt = ?1) unless the report was seen before. It
+        // names the visitor's live click on the link, or else the new ID.
+        let report_row = "INSERT INTO click_reports (program_id, report_id, referral_id, attempt, created_at) \
+            VALUES (?2, ?11, COALESCE((SELECT id FROM referrals WHERE program_id = ?2 AND link_id = ?3 AND visitor_id = ?6 AND expires_at > ?9 \
+              ORDER BY created_at DESC LIMIT 1), ?1), ?1, ?9) \
+            ON CONFLICT (program_id, report_id) DO NOTHING";
+        // A new click: the row stored just now names the new ID.
+        let new_click = "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, visitor_id, landing_url, referrer, created_at, updated_at, expires_at) \
+            SELECT ?1, ?2, ?3, ?4, ?5, 'click', 1, ?6, ?7, ?8, ?9, ?9, ?10 \
+            WHERE EXISTS (SELECT 1 FROM click_reports WHERE program_id = ?2 AND report_id = ?11 AND referral_id = ?1)";
+        // A repeat visit: the row stored just now names the visitor's existing click.
+        let repeat_visit = "UPDATE referrals SET visits = visits + 1, updated_at = ?9 \
+            WHERE program_id = ?2 AND id = (SELECT referral_id FROM click_reports \
+              WHERE program_id = ?2 AND report_id = ?11 AND attempt = ?1 AND referral_id <> ?1)";
+        let landed =
+            "SELECT r.id, r.visits, r.expires_at FROM click_reports m JOIN referrals r ON r.id = m.referral_id \
+            WHERE m.program_id = ?2 AND m.report_id = ?11";
         let results = batch(
             self.db,
             vec![
-                stmt(
-                    self.db,
-                    &format!("UPDATE referrals SET visits = visits + 1, updated_at = ?4 WHERE id = ({live})"),
-                    &args,
-                )?,
-                stmt(self.db, &format!("SELECT id, visits, expires_at FROM referrals WHERE id = ({live})"), &args)?,
+                stmt(self.db, report_row, &args)?,
+                stmt(self.db, new_click, &args)?,
+                stmt(self.db, repeat_visit, &args)?,
+                stmt(self.db, landed, &args)?,
             ],
         )
         .await?;
@@ -316,7 +322,7 @@ impl<'a> ReferralRepo<'a> {
             .map(|r| r.results::<ClickRow>())
             .transpose()?
             .and_then(|mut rows| rows.pop())
-            .ok_or_else(|| StoreError::Backend("the visitor's click expired while recording a repeat visit".into()))
+            .ok_or_else(|| StoreError::Backend("the click of a replayed report was deleted".into()))
     }
 
     /// The write-side facts of one referral of the program.
@@ -458,6 +464,7 @@ impl<'a> ReferralRepo<'a> {
             self.db,
             vec![
                 stmt(self.db, "DELETE FROM sales WHERE program_id = ?1 AND referral_id = ?2", &args)?,
+                stmt(self.db, "DELETE FROM click_reports WHERE program_id = ?1 AND referral_id = ?2", &args)?,
                 stmt(self.db, "DELETE FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,
             ],
         )

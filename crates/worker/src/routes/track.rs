@@ -1,6 +1,13 @@
-//! The tracking endpoints: `POST /v1/track/click` and `/v1/track/lead` (called by the
-//! browser tracker with the publishable key; CORS limited to the campaign's allowed
-//! hostnames) and `POST /v1/track/sale` (the merchant's server, secret key).
+//! The tracking endpoints: `POST /v1/track/click`, `POST /v1/track/lead` and
+//! `GET /v1/track/referral` (called by the browser tracker with the publishable key; CORS
+//! limited to the campaign's allowed hostnames) and `POST /v1/track/sale` (the merchant's
+//! server, secret key).
+//!
+//! When the page is on the same site as the request (the Worker serves the merchant's own
+//! site, e.g. through a `shop.example.com/_viatrack/*` route), the click answer also sets the
+//! `HttpOnly` referral cookie ([`viatrack_core::cookie`]): the lead endpoint takes the click
+//! from it when the page sends none, and `GET /v1/track/referral` gives its referral back to
+//! a page whose own cookie was deleted (WebKit's 7-day cap on script-written cookies).
 
 use crate::auth::authenticate;
 use crate::bots;
@@ -15,12 +22,14 @@ use crate::repo::{parse_ts, random_id_bytes, StoreError};
 use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
-    decide_lead, ClickReport, ClickResponse, LeadDecision, LeadReferral, LeadRequest, SaleRequest, SaleResponse,
-    NOTICE_BOT, NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND,
+    decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
+    SaleResponse, NOTICE_BOT, NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND, NOTICE_NO_REFERRAL,
 };
 use viatrack_core::api::{Notice, Tracked};
 use viatrack_core::attribution::{can_convert, expires_at};
-use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, Status, ViaToken};
+use viatrack_core::attribution::{credit, Credit};
+use viatrack_core::cookie::{held_in, server_cookie_line, ReferralCookie, REFERRAL_COOKIE};
+use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
 /// `OPTIONS` preflight: allowed when some campaign lists the origin's host.
@@ -48,7 +57,12 @@ pub fn head() -> ApiResult<Response> {
     Ok(Response::empty()?.with_status(200))
 }
 
-/// `POST /v1/track/click`: records a visit through an affiliate link.
+/// `POST /v1/track/click`: records a visit through an affiliate link, once per report ID
+/// (a replayed report gets the same click back and counts no visit).
+///
+/// From a page on the same site, the answer also sets the `HttpOnly` referral cookie, unless
+/// the visitor's cookie keeps an earlier referral by the attribution rule
+/// ([`viatrack_core::attribution::credit`]); the answer then names that one as `held`.
 ///
 /// # Errors
 ///
@@ -67,11 +81,12 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     check_origin(ctx, &target.allowed_hostnames()?)?;
     let duration = target.cookie_duration()?;
     let new_id = ClickId::from_bytes(random_id_bytes());
+    let report_id = report.report_id.clone().unwrap_or_else(|| ReportId::from_bytes(random_id_bytes()));
     let row = ReferralRepo::new(&ctx.db)
-        .record_click(&who.program_id, &target, &report, &new_id, ctx.now, expires_at(ctx.now, duration))
+        .record_click(&who.program_id, &target, &report, &report_id, &new_id, ctx.now, expires_at(ctx.now, duration))
         .await?;
     let expires = parse_ts(&row.expires_at)?;
-    let answer = ClickResponse {
+    let mut answer = ClickResponse {
         click_id: ClickId::parse(&row.id).map_err(|_| StoreError::Backend("stored click id".into()))?,
         affiliate_id: AffiliateId::parse(&target.affiliate_id)
             .map_err(|_| StoreError::Backend("stored affiliate id".into()))?,
@@ -82,13 +97,70 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         attribution: target.attribution()?,
         cookie_domain: cookie_domain(&report.url.host()),
         visits: row.visits,
+        visitor_id: report.visitor_id.clone(),
+        held: None,
     };
-    http::data(200, answer)
+    let Some(page_host) = ctx.first_party_host() else {
+        return http::data(200, answer);
+    };
+    // The server cookie, by the same rule the tracker applies to its own cookie.
+    let held = held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now);
+    let set_cookie = match (credit(held.as_ref().map(ReferralCookie::held), ctx.now), held) {
+        (Credit::KeepHeld, Some(h)) => {
+            if h.click_id != answer.click_id {
+                answer.held = Some(HeldReferral::from_cookie(&h, ctx.now, answer.cookie_domain.clone()));
+            }
+            None
+        }
+        _ => Some(ReferralCookie {
+            click_id: answer.click_id.clone(),
+            affiliate_id: answer.affiliate_id.clone(),
+            token: answer.token.clone(),
+            expires_at: answer.expires_at,
+            attribution: answer.attribution,
+        }),
+    };
+    let mut resp = http::data(200, &answer)?;
+    if let Some(cookie) = set_cookie {
+        let line = server_cookie_line(
+            REFERRAL_COOKIE,
+            &cookie.encode(),
+            answer.expires_in,
+            ctx.https,
+            cookie_domain(&page_host).as_deref(),
+        );
+        resp.headers_mut().append("Set-Cookie", &line)?;
+    }
+    Ok(resp)
+}
+
+/// `GET /v1/track/referral`: the referral the visitor's server-set cookie holds, in the shape
+/// the tracker keeps ([`HeldReferral`]), so a page whose own cookie was deleted (Safari's cap)
+/// gets it back for `viatrack.referral`. Without such a cookie, or when it names no click of
+/// the program, 200 with `data: null` and a notice.
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `PERMISSION_DENIED` (key or origin).
+pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require_tracking()?;
+    let Some(held) = held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now) else {
+        return nothing(NOTICE_NO_REFERRAL, "no referral cookie with this request");
+    };
+    let Some(stored) = ReferralRepo::new(&ctx.db).stored(&who.program_id, &held.click_id.clone().into()).await? else {
+        return nothing(NOTICE_CLICK_NOT_FOUND, "the referral cookie names no click of this program");
+    };
+    check_origin(ctx, &stored.allowed_hostnames)?;
+    let domain = ctx.origin_host().and_then(|h| cookie_domain(&h));
+    http::data(200, HeldReferral::from_cookie(&held, ctx.now, domain))
 }
 
 /// `POST /v1/track/lead`: converts the visitor's click into a referral in status `lead`.
-/// Repeating it returns the same referral; an unknown or expired click records nothing and
-/// answers 200 with `data: null` and a notice, so the page logs no failure.
+/// The click is the body's `click_id`, or else the one in the request's server-set referral
+/// cookie. Repeating it returns the same referral; no click, or an unknown or expired one,
+/// records nothing and answers 200 with `data: null` and a notice, so the page logs no
+/// failure.
 ///
 /// # Errors
 ///
@@ -100,7 +172,12 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let lead: LeadRequest = read_json(req).await?;
     let program = &who.program_id;
     let repo = ReferralRepo::new(&ctx.db);
-    let id: ReferralId = lead.click_id.clone().into();
+    let Some(click_id) =
+        lead.click_id.clone().or_else(|| held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now).map(|c| c.click_id))
+    else {
+        return nothing(NOTICE_NO_REFERRAL, "no click_id and no referral cookie; nothing recorded");
+    };
+    let id: ReferralId = click_id.into();
     // Two rounds at most: if another request converts the click between our read and our
     // write, the second round sees it and replays or conflicts.
     for _ in 0..2 {
