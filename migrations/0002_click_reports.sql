@@ -8,7 +8,9 @@
 CREATE TABLE click_reports (
   program_id   TEXT NOT NULL REFERENCES programs(id),
   report_id    TEXT NOT NULL,
-  referral_id  TEXT NOT NULL REFERENCES referrals(id),
+  -- Checked when the click's batch commits: its row names the click before the click's own
+  -- insert, which reads it.
+  referral_id  TEXT NOT NULL REFERENCES referrals(id) DEFERRABLE INITIALLY DEFERRED,
   attempt      TEXT NOT NULL,
   created_at   TEXT NOT NULL,
   PRIMARY KEY (program_id, report_id)

@@ -79,11 +79,12 @@
   // failure. Resolves when the page's capture has run and its answers are applied.
   const wasm = attr('wasm') || url('tracker_bg.wasm');
   const load = () =>
-    (loading ||= Promise.all([
-      import(url('tracker.js')),
-      WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
-        fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
-    ])
+    (loading ||= Promise.resolve()
+      .then(() => Promise.all([
+        import(url('tracker.js')),
+        WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
+          fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
+      ]))
       .then(async ([t, module]) => {
         t.initSync({ module });
         m = t;

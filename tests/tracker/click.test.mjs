@@ -30,7 +30,7 @@ const SPY = () => {
   const real = window.fetch;
   window.__fetches = [];
   window.fetch = function (url, init) {
-    window.__fetches.push({ url: String(url), method: init?.method, keepalive: init?.keepalive, signal: !!init?.signal });
+    window.__fetches.push({ url: String(url), method: init?.method, keepalive: init?.keepalive, signal: !!init?.signal, credentials: init?.credentials });
     return real.apply(this, arguments);
   };
 };
@@ -38,8 +38,9 @@ const SPY = () => {
 /**
  * A visit through `?via=JB007` reports one click: `POST /v1/track/click` with
  * `Content-Type: application/json`, `Authorization: Bearer <data-key>`, `keepalive`, and
- * exactly `{token, url, referrer, visitor_id}` — the token normalised, the page URL, the
- * referring page, and the visitor ID that is also in the `viatrack_vid` cookie.
+ * exactly `{token, url, referrer, visitor_id, report_id}` — the token normalised, the page
+ * URL, the referring page, the visitor ID that is also in the `viatrack_vid` cookie once
+ * answered, and the report's own ID. Same-site, so it carries the visitor's cookies.
  */
 test('click report: body, headers and keepalive', async () => {
   server.page('/from.html', '<!doctype html><a id="go" href="/landing.html?via=JB007&utm=x">go</a>');
@@ -57,7 +58,8 @@ test('click report: body, headers and keepalive', async () => {
   assert.equal(r.path, '/v1/track/click');
   assert.equal(r.headers['content-type'], 'application/json');
   assert.equal(r.headers.authorization, `Bearer ${KEY}`);
-  assert.deepEqual(Object.keys(r.json), ['token', 'url', 'referrer', 'visitor_id']);
+  assert.deepEqual(Object.keys(r.json), ['token', 'url', 'referrer', 'visitor_id', 'report_id']);
+  assert.match(r.json.report_id, /^rpt_[0-9a-f]{32}$/);
   assert.equal(r.json.token, 'jb007');
   assert.equal(r.json.url, `${server.url}/landing.html?via=JB007&utm=x`);
   assert.equal(r.json.referrer, `${server.url}/from.html`);
@@ -65,14 +67,14 @@ test('click report: body, headers and keepalive', async () => {
   assert.equal((await cookies(context)).viatrack_vid.value, r.json.visitor_id);
 
   const fetches = await page.evaluate(() => window.__fetches.filter((f) => f.url.includes('/v1/')));
-  assert.deepEqual(fetches, [{ url: `${server.url}/v1/track/click`, method: 'POST', keepalive: true, signal: true }]);
+  assert.deepEqual(fetches, [{ url: `${server.url}/v1/track/click`, method: 'POST', keepalive: true, signal: true, credentials: 'include' }]);
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 /**
  * A page without a referrer leaves `referrer` out, and a visit without a token reports
- * nothing (the visitor cookie is still set).
+ * nothing.
  */
 test('no referrer field without a referrer; no report without a token', async () => {
   server.page('/plain.html', testPage());
@@ -81,7 +83,7 @@ test('no referrer field without a referrer; no report without a token', async ()
   await page.goto(`${server.url}/plain.html?via=partner`);
   await ready(page);
   const [r] = server.tracking().slice(before);
-  assert.deepEqual(Object.keys(r.json), ['token', 'url', 'visitor_id']);
+  assert.deepEqual(Object.keys(r.json), ['token', 'url', 'visitor_id', 'report_id']);
 
   before = server.tracking().length;
   await page.goto(`${server.url}/plain.html?utm_source=x`);
@@ -152,7 +154,8 @@ test('long page URL is cut to origin and path', async () => {
 
 /**
  * `data-api` sends the reports to another origin (a CORS request with a preflight, as
- * to a Worker on its own hostname); the cookie is still the page's own.
+ * to a Worker on its own hostname); the cookie is still the page's own. Another site: the
+ * reports carry no cookies.
  */
 test('data-api: reports cross-origin', async () => {
   server.page('/cross.html', testPage({ attrs: { api: server.url } }));
@@ -165,7 +168,8 @@ test('data-api: reports cross-origin', async () => {
   assert.equal(r.headers.origin, server.origin('www.shop.test'));
   const ref = await page.evaluate(() => viatrack.referral);
   assert.match(ref, /^ref_[0-9a-f]{32}$/);
-  assert.equal((await cookies(context)).viatrack_ref.domain, 'www.shop.test');
+  assert.equal((await cookies(context)).viatrack_js.domain, 'www.shop.test');
+  assert.equal(r.headers.cookie, undefined);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -63,26 +63,42 @@ test('convert sends the lead and resolves the referral', async () => {
   await context.close();
 });
 
-/** Without a referral cookie, convert resolves null and sends nothing. */
+/**
+ * Without a referral cookie, convert resolves null. With the API on another site it sends
+ * nothing; on the page's own site (where the Worker may hold its HttpOnly cookie) it sends
+ * the lead without a click ID and the Worker answers that there is no referral.
+ */
 test('convert without a referral resolves null without a request', async () => {
-  const { context, page, problems } = await open(browser);
-  await page.goto(`${server.url}/t.html`);
-  await ready(page);
-  const before = server.tracking().length;
-  assert.equal(await page.evaluate(() => viatrack('convert', { email: 'nobody@example.com' })), null);
-  assert.equal(server.tracking().length, before);
-  assert.deepEqual(problems, []);
-  await context.close();
+  server.page('/cross-convert.html', testPage({ attrs: { api: server.url } }));
+  const cross = await open(browser);
+  await cross.page.goto(`${server.origin('www.shop.test')}/cross-convert.html`);
+  await ready(cross.page);
+  let before = server.requests.length;
+  assert.equal(await cross.page.evaluate(() => viatrack('convert', { email: 'nobody@example.com' })), null);
+  assert.deepEqual(server.requests.slice(before), [], 'another site: no request');
+
+  const same = await open(browser);
+  await same.page.goto(`${server.url}/t.html`);
+  await ready(same.page);
+  before = server.tracking().length;
+  assert.equal(await same.page.evaluate(() => viatrack('convert', { email: 'nobody@example.com' })), null);
+  assert.deepEqual(server.tracking().slice(before).map((r) => r.json), [{ email: 'nobody@example.com' }], 'same site: the Worker decides');
+  assert.deepEqual([...cross.problems, ...same.problems], []);
+  await cross.context.close();
+  await same.context.close();
 });
 
 /**
  * Every non-success resolves null and nothing throws: a 409 (email already referred), a
- * notice (click unknown to the Worker), a 503, a garbage body, missing or bad arguments.
+ * notice (click unknown to the Worker), a 503, a garbage body, missing or bad arguments. A
+ * repeated lead with the same email is answered the same (the Worker is idempotent).
  */
 test('convert resolves null on errors, notices and bad arguments', async () => {
-  const { context, page, problems } = await referred();
-  await page.evaluate(() => viatrack('convert', { email: 'dup@example.com' }));
-  assert.equal(await page.evaluate(() => viatrack('convert', { email: 'dup@example.com' })), null, '409');
+  const { context, page, problems, ref } = await referred();
+  server.leads.set('dup@example.com', { id: `ref_${'0'.repeat(32)}` });
+  assert.equal(await page.evaluate(() => viatrack('convert', { email: 'dup@example.com' })), null, '409: another referral has this email');
+  assert.equal((await page.evaluate(() => viatrack('convert', { email: 'once@example.com' }))).id, ref);
+  assert.equal((await page.evaluate(() => viatrack('convert', { email: 'once@example.com' }))).id, ref, 'a repeat is answered the same');
   server.fail(503);
   assert.equal(await page.evaluate(() => viatrack('convert', { email: 'a@example.com' })), null, '503');
   server.fail('garbage');

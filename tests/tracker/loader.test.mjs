@@ -36,7 +36,7 @@ log.queued = (viatrack.q || []).length;
  * callback already sees the referral, the lead report reaches the Worker after it and
  * before the second ready callback runs. With the promise-returning stub the page gets
  * convert's answer; with the field's plain snippet the call still runs; without a
- * snippet, calls made after the loader are queued by the loader's own stub.
+ * snippet, calls made after the loader has run wait in the loader's own chain.
  */
 test('queued calls run after load, in order', async () => {
   server.delay('/tracker_bg.wasm', 400);
@@ -55,7 +55,7 @@ test('queued calls run after load, in order', async () => {
       const log = await page.evaluate(() => window.log);
       const ref = await page.evaluate(() => viatrack.referral);
       assert.match(ref, /^ref_/);
-      assert.equal(log.queued, 3, `${snippet}: the calls were queued`);
+      assert.equal(log.queued, snippet === 'none' ? 0 : 3, `${snippet}: the calls were queued by the snippet`);
       assert.equal(log.ready1.referral, ref, `${snippet}: the click was applied before queued calls`);
       const lead = server.tracking('/v1/track/lead').find((r) => r.json?.email === 'early@example.com');
       assert.ok(lead, `${snippet}: the queued convert ran`);
@@ -116,7 +116,7 @@ test('consent required: nothing before consent', async () => {
   await page.evaluate(() => viatrack('consent', true));
   assert.equal(server.tracking('/v1/track/click').length, clicks + 1);
   const jar = await cookies(context);
-  assert.ok(jar.viatrack_ref && jar.viatrack_vid);
+  assert.ok(jar.viatrack_js && jar.viatrack_vid);
 
   await page.evaluate(() => viatrack('consent', false));
   assert.deepEqual(await cookies(context), {}, 'withdrawn: cookies deleted');
@@ -169,9 +169,9 @@ test('hostile locations: page works, nothing captured, nothing thrown', async ()
     const jar = await cookies(context);
     if (q.startsWith('?via=jb007#')) {
       // The token itself is valid; the fragment is just part of the reported URL.
-      assert.ok(jar.viatrack_ref, q);
+      assert.ok(jar.viatrack_js, q);
     } else {
-      assert.equal(jar.viatrack_ref, undefined, q);
+      assert.equal(jar.viatrack_js, undefined, q);
       assert.equal(server.tracking().length, before, `no report for ${q}`);
     }
     assert.deepEqual(Object.keys(jar).filter((k) => !k.startsWith('viatrack_')), [], `no foreign cookie: ${q}`);
@@ -188,7 +188,7 @@ test('mangled cookies are ignored', async () => {
   server.page('/m.html', testPage({ body: PAGE_SCRIPT }));
   const { context, page, problems } = await open(browser);
   await context.addCookies([
-    { name: 'viatrack_ref', value: '1.ref_zzz.aff_.%3Cb%3E.-1.q', url: server.url },
+    { name: 'viatrack_js', value: '1.ref_zzz.aff_.%3Cb%3E.-1.q', url: server.url },
     { name: 'viatrack_vid', value: 'vis_<script>', url: server.url },
   ]);
   await page.goto(`${server.url}/m.html`);

@@ -1,5 +1,5 @@
-// Browser tests of the retry queue: a click report that fails is kept in localStorage and
-// delivered on the next page load, once.
+// Browser tests of the delivery queue: a click report is kept in localStorage from before it
+// is sent until it is answered, and a failed one is delivered on the next page load, once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, freePort } from './server.mjs';
@@ -36,7 +36,7 @@ test('a 503 report is delivered once on the next load', async () => {
   await ready(page);
   assert.equal(await page.evaluate(() => viatrack.referral), null);
   const line = await queued(page);
-  assert.match(line, /^\d+ \{"token":"jb007",.*"visitor_id":"vis_[0-9a-f]{32}"\}$/);
+  assert.match(line, /^\d+ c \{"token":"jb007",.*"visitor_id":"vis_[0-9a-f]{32}","report_id":"rpt_[0-9a-f]{32}"\}$/);
   const clicksBefore = server.clicks.size;
 
   await page.goto(`${server.url}/t.html`);

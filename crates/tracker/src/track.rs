@@ -17,7 +17,7 @@ use alloc::string::String;
 use js_sys::{Array, Object};
 use viatrack_core::attribution::{credit, Credit};
 use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
-use viatrack_core::{AffiliateId, Attribution, ClickId, ReportId, Timestamp, ViaToken, VisitorId};
+use viatrack_core::{AffiliateId, Attribution, ClickId, ReferralId, ReportId, Timestamp, ViaToken, VisitorId};
 use wasm_bindgen::JsValue;
 
 /// The Worker's click endpoint.
@@ -277,8 +277,9 @@ fn lead_body(cfg: &Config, data: &JsValue, now: Timestamp) -> Option<String> {
     page::stringify(&body)
 }
 
-/// The answer `convert` resolves: the Worker's referral object (`data`) for a success,
-/// `null` for a notice (no click, click not found or expired), an error or a failure. The
+/// The answer `convert` resolves: the Worker's referral object (`data`, with a valid `id`)
+/// for a success, `null` for a notice (no click, click not found or expired), an error, a
+/// failure or an answer that is not a referral. The
 /// lead leaves the delivery queue unless the outcome is worth retrying (then the next page
 /// view sends it again).
 pub fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
@@ -287,7 +288,7 @@ pub fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
         queue::remove(line, page::now());
     }
     match outcome {
-        Outcome::Data(data) => data,
+        Outcome::Data(data) if page::get_string(&data, "id").is_some_and(|id| ReferralId::parse(&id).is_ok()) => data,
         _ => JsValue::NULL,
     }
 }

@@ -599,6 +599,8 @@ async fn convert_needs_a_referral_and_an_email() {
     assert_eq!(queue::pending(page::now()).len(), 1, "no answer: kept for the next page view");
     assert!(track::converted(&line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)])).is_null());
     assert!(queue::pending(page::now()).is_empty(), "answered: removed");
+    let not_a_referral = options(&[("id", 42.into()), ("status", "lead".into())]);
+    assert!(track::converted(&line, 200, &envelope(&not_a_referral)).is_null(), "not a referral: null");
     let referral = options(&[("id", REF1.into()), ("status", "lead".into())]);
     assert_eq!(
         page::get_string(&track::converted(&line, 200, &envelope(&referral)), "status").as_deref(),
