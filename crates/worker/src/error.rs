@@ -104,8 +104,10 @@ impl From<worker::Error> for ApiError {
 impl From<crate::repo::StoreError> for ApiError {
     fn from(e: crate::repo::StoreError) -> Self {
         match e {
-            crate::repo::StoreError::Unique(what) => ApiError::Conflict(format!("{what} is already taken")),
-            crate::repo::StoreError::Backend(cause) => ApiError::Internal(cause),
+            crate::repo::StoreError::Unique { constraint, .. } => {
+                ApiError::Conflict(format!("{} is already taken", constraint.field()))
+            }
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

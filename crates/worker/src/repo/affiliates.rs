@@ -1,6 +1,6 @@
 //! `affiliates`: partners, each in one campaign, with an email unique in the program.
 
-use super::{all, corrupt, first, int, opt_text, parse_ts, random_id_bytes, run, text, ts, Count, StoreResult};
+use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::referrals::CampaignRef;
 use viatrack_core::api::resources::{Affiliate, CreateAffiliate, UpdateAffiliate};
@@ -61,13 +61,13 @@ impl<'a> AffiliateRepo<'a> {
             self.db,
             "INSERT INTO affiliates (id, program_id, campaign_id, email, first_name, last_name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             &[
-                text(id.as_str()),
-                text(program.as_str()),
-                text(input.campaign_id.as_str()),
-                text(input.email.as_str()),
-                opt_text(input.first_name.as_ref().map(|n| n.as_str())),
-                opt_text(input.last_name.as_ref().map(|n| n.as_str())),
-                ts(now),
+                arg(id.as_str()),
+                arg(program.as_str()),
+                arg(input.campaign_id.as_str()),
+                arg(input.email.as_str()),
+                arg(&input.first_name.as_ref().map(|n| n.as_str())),
+                arg(&input.last_name.as_ref().map(|n| n.as_str())),
+                arg(&now),
             ],
         )
         .await?;
@@ -81,7 +81,7 @@ impl<'a> AffiliateRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &AffiliateId) -> StoreResult<Option<Affiliate>> {
         let sql = format!("{SELECT} WHERE a.program_id = ?1 AND a.id = ?2");
-        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+        first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
             .await?
             .map(Row::into_affiliate)
             .transpose()
@@ -99,18 +99,13 @@ impl<'a> AffiliateRepo<'a> {
         let rows = all::<Row>(
             self.db,
             &sql,
-            &[
-                text(program.as_str()),
-                opt_text(campaign),
-                int(i64::from(q.paging.limit)),
-                int(q.paging.offset() as i64),
-            ],
+            &[arg(program.as_str()), arg(&campaign), arg(&i64::from(q.paging.limit)), arg(&q.paging.offset())],
         )
         .await?;
         let total = first::<Count>(
             self.db,
             &format!("SELECT COUNT(*) AS n FROM affiliates a WHERE {filter}"),
-            &[text(program.as_str()), opt_text(campaign)],
+            &[arg(program.as_str()), arg(&campaign)],
         )
         .await?
         .map_or(0, |c| c.n);
@@ -142,13 +137,13 @@ impl<'a> AffiliateRepo<'a> {
             self.db,
             "UPDATE affiliates SET email = ?3, first_name = ?4, last_name = ?5, campaign_id = ?6, updated_at = ?7 WHERE program_id = ?1 AND id = ?2",
             &[
-                text(program.as_str()),
-                text(id.as_str()),
-                text(input.email.as_ref().map_or(current.email.as_str(), |e| e.as_str())),
-                opt_text(first_name.as_deref()),
-                opt_text(last_name.as_deref()),
-                text(input.campaign_id.as_ref().unwrap_or(&current.campaign.id).as_str()),
-                ts(now),
+                arg(program.as_str()),
+                arg(id.as_str()),
+                arg(input.email.as_ref().map_or(current.email.as_str(), |e| e.as_str())),
+                arg(&first_name.as_deref()),
+                arg(&last_name.as_deref()),
+                arg(input.campaign_id.as_ref().unwrap_or(&current.campaign.id).as_str()),
+                arg(&now),
             ],
         )
         .await?;

@@ -1,6 +1,6 @@
 //! `campaigns`: cookie duration, attribution, allowed hostnames, commission.
 
-use super::{all, corrupt, first, int, opt_text, parse_ts, random_id_bytes, run, text, ts, Count, StoreResult};
+use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::resources::{Campaign, CommissionType, CreateCampaign, UpdateCampaign};
 use viatrack_core::{Attribution, CampaignId, CookieDuration, ProgramId, Timestamp};
@@ -68,15 +68,15 @@ impl<'a> CampaignRepo<'a> {
             "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
             &[
-                text(id.as_str()),
-                text(program.as_str()),
-                text(input.name.as_str()),
-                int(i64::from(input.cookie_duration.unwrap_or(CookieDuration::DEFAULT).days())),
-                text(input.attribution.unwrap_or(Attribution::LastClick).as_str()),
-                text(&serde_json::to_string(&hostnames)?),
-                opt_text(input.commission_type.map(CommissionType::as_str)),
-                input.commission_amount.map_or(wasm_bindgen::JsValue::NULL, |a| int(a as i64)),
-                ts(now),
+                arg(id.as_str()),
+                arg(program.as_str()),
+                arg(input.name.as_str()),
+                arg(&i64::from(input.cookie_duration.unwrap_or(CookieDuration::DEFAULT).days())),
+                arg(input.attribution.unwrap_or(Attribution::LastClick).as_str()),
+                arg(&serde_json::to_string(&hostnames)?),
+                arg(&input.commission_type.map(CommissionType::as_str)),
+                arg(&input.commission_amount),
+                arg(&now),
             ],
         )
         .await?;
@@ -90,7 +90,7 @@ impl<'a> CampaignRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &CampaignId) -> StoreResult<Option<Campaign>> {
         let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 AND id = ?2");
-        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+        first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
             .await?
             .map(Row::into_campaign)
             .transpose()
@@ -103,16 +103,13 @@ impl<'a> CampaignRepo<'a> {
     /// Storage failure.
     pub async fn list(&self, program: &ProgramId, paging: Paging) -> StoreResult<(Vec<Campaign>, u64)> {
         let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE program_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
-        let rows = all::<Row>(
-            self.db,
-            &sql,
-            &[text(program.as_str()), int(i64::from(paging.limit)), int(paging.offset() as i64)],
-        )
-        .await?;
+        let rows =
+            all::<Row>(self.db, &sql, &[arg(program.as_str()), arg(&i64::from(paging.limit)), arg(&paging.offset())])
+                .await?;
         let total = first::<Count>(
             self.db,
             "SELECT COUNT(*) AS n FROM campaigns WHERE program_id = ?1",
-            &[text(program.as_str())],
+            &[arg(program.as_str())],
         )
         .await?
         .map_or(0, |c| c.n);
@@ -143,15 +140,15 @@ impl<'a> CampaignRepo<'a> {
             "UPDATE campaigns SET name = ?3, cookie_duration = ?4, attribution = ?5, allowed_hostnames = ?6, commission_type = ?7, commission_amount = ?8, updated_at = ?9 \
              WHERE program_id = ?1 AND id = ?2",
             &[
-                text(program.as_str()),
-                text(id.as_str()),
-                text(input.name.as_ref().map_or(current.name.as_str(), |n| n.as_str())),
-                int(i64::from(input.cookie_duration.unwrap_or(current.cookie_duration).days())),
-                text(input.attribution.unwrap_or(current.attribution).as_str()),
-                text(&serde_json::to_string(&hostnames)?),
-                opt_text(commission_type.map(CommissionType::as_str)),
-                commission_amount.map_or(wasm_bindgen::JsValue::NULL, |a| int(a as i64)),
-                ts(now),
+                arg(program.as_str()),
+                arg(id.as_str()),
+                arg(input.name.as_ref().map_or(current.name.as_str(), |n| n.as_str())),
+                arg(&i64::from(input.cookie_duration.unwrap_or(current.cookie_duration).days())),
+                arg(input.attribution.unwrap_or(current.attribution).as_str()),
+                arg(&serde_json::to_string(&hostnames)?),
+                arg(&commission_type.map(CommissionType::as_str)),
+                arg(&commission_amount),
+                arg(&now),
             ],
         )
         .await?;
@@ -170,7 +167,7 @@ impl<'a> CampaignRepo<'a> {
             self.db,
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM campaigns c WHERE c.allowed_hostnames = '[]' \
                OR EXISTS (SELECT 1 FROM json_each(c.allowed_hostnames) h WHERE h.value = ?1 OR ?1 LIKE '%.' || h.value) LIMIT 1)",
-            &[text(host)],
+            &[arg(host)],
         )
         .await?;
         Ok(hit.is_some_and(|c| c.n > 0))

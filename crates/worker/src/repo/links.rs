@@ -1,7 +1,7 @@
 //! `links`: tokens tied to an affiliate and a campaign, with counters computed from
 //! referrals, and the token look-up the click endpoint makes on every visit.
 
-use super::{all, corrupt, first, int, opt_text, parse_ts, random_id_bytes, run, text, ts, Count, StoreResult};
+use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
 use serde::{Deserialize, Serialize};
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ResourceQuery;
@@ -75,11 +75,9 @@ struct Row {
     updated_at: String,
 }
 
+/// The counters are kept by triggers on `referrals` (migration 0003).
 const SELECT: &str = "SELECT l.id, l.token, l.destination_url, l.affiliate_id, l.campaign_id, \
-    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id) AS visitors, \
-    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id AND r.became_lead_at IS NOT NULL) AS leads, \
-    (SELECT COUNT(*) FROM referrals r WHERE r.link_id = l.id AND r.became_conversion_at IS NOT NULL) AS conversions, \
-    l.created_at, l.updated_at FROM links l";
+    l.visitors, l.leads, l.conversions, l.created_at, l.updated_at FROM links l";
 
 impl Row {
     fn into_link(self) -> StoreResult<Link> {
@@ -130,13 +128,13 @@ impl<'a> LinkRepo<'a> {
             self.db,
             "INSERT INTO links (id, program_id, token, affiliate_id, campaign_id, destination_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             &[
-                text(id.as_str()),
-                text(program.as_str()),
-                text(input.token.as_str()),
-                text(input.affiliate_id.as_str()),
-                text(campaign.as_str()),
-                opt_text(input.destination_url.as_ref().map(|u| u.as_str())),
-                ts(now),
+                arg(id.as_str()),
+                arg(program.as_str()),
+                arg(input.token.as_str()),
+                arg(input.affiliate_id.as_str()),
+                arg(campaign.as_str()),
+                arg(&input.destination_url.as_ref().map(|u| u.as_str())),
+                arg(&now),
             ],
         )
         .await?;
@@ -150,7 +148,7 @@ impl<'a> LinkRepo<'a> {
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &LinkId) -> StoreResult<Option<Link>> {
         let sql = format!("{SELECT} WHERE l.program_id = ?1 AND l.id = ?2");
-        first::<Row>(self.db, &sql, &[text(program.as_str()), text(id.as_str())]).await?.map(Row::into_link).transpose()
+        first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())]).await?.map(Row::into_link).transpose()
     }
 
     /// A page of the program's links (optionally of one affiliate or campaign), newest first.
@@ -164,11 +162,11 @@ impl<'a> LinkRepo<'a> {
         let filter = "l.program_id = ?1 AND (?2 IS NULL OR l.affiliate_id = ?2) AND (?3 IS NULL OR l.campaign_id = ?3)";
         let sql = format!("{SELECT} WHERE {filter} ORDER BY l.created_at DESC, l.id DESC LIMIT ?4 OFFSET ?5");
         let args = [
-            text(program.as_str()),
-            opt_text(affiliate),
-            opt_text(campaign),
-            int(i64::from(q.paging.limit)),
-            int(q.paging.offset() as i64),
+            arg(program.as_str()),
+            arg(&affiliate),
+            arg(&campaign),
+            arg(&i64::from(q.paging.limit)),
+            arg(&q.paging.offset()),
         ];
         let rows = all::<Row>(self.db, &sql, &args).await?;
         let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM links l WHERE {filter}"), &args[..3])
@@ -198,12 +196,12 @@ impl<'a> LinkRepo<'a> {
             self.db,
             "UPDATE links SET token = ?3, campaign_id = ?4, destination_url = ?5, updated_at = ?6 WHERE program_id = ?1 AND id = ?2",
             &[
-                text(program.as_str()),
-                text(id.as_str()),
-                text(input.token.as_ref().unwrap_or(&current.token).as_str()),
-                text(input.campaign_id.as_ref().unwrap_or(&current.campaign_id).as_str()),
-                opt_text(destination.as_deref()),
-                ts(now),
+                arg(program.as_str()),
+                arg(id.as_str()),
+                arg(input.token.as_ref().unwrap_or(&current.token).as_str()),
+                arg(input.campaign_id.as_ref().unwrap_or(&current.campaign_id).as_str()),
+                arg(&destination.as_deref()),
+                arg(&now),
             ],
         )
         .await?;
@@ -220,7 +218,7 @@ impl<'a> LinkRepo<'a> {
             self.db,
             "SELECT l.id AS link_id, l.affiliate_id, l.campaign_id, c.cookie_duration, c.attribution, c.allowed_hostnames \
              FROM links l JOIN campaigns c ON c.id = l.campaign_id WHERE l.program_id = ?1 AND l.token = ?2",
-            &[text(program.as_str()), text(token.as_str())],
+            &[arg(program.as_str()), arg(token.as_str())],
         )
         .await
     }
@@ -238,7 +236,7 @@ impl<'a> LinkRepo<'a> {
         let rows = all::<T>(
             self.db,
             "SELECT token FROM links WHERE program_id = ?1 AND campaign_id = ?2",
-            &[text(program.as_str()), text(campaign.as_str())],
+            &[arg(program.as_str()), arg(campaign.as_str())],
         )
         .await?;
         rows.into_iter().map(|t| ViaToken::parse(&t.token).map_err(|_| corrupt("token"))).collect()

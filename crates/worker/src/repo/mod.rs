@@ -8,6 +8,9 @@ pub mod campaigns;
 pub mod links;
 pub mod referrals;
 pub mod sales;
+pub mod sql;
+
+pub use sql::{arg, Arg};
 
 use serde::de::DeserializeOwned;
 use viatrack_core::Timestamp;
@@ -15,72 +18,96 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
 /// A storage failure.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique constraint refused the write; names the field that clashed (`email`,
-    /// `token`, `invoice_id`).
-    Unique(&'static str),
+    /// A unique constraint refused the write.
+    #[error("{constraint:?} refused the write")]
+    Unique {
+        /// The constraint that clashed.
+        constraint: Constraint,
+        /// D1's error.
+        #[source]
+        source: worker::Error,
+    },
     /// Anything else D1 or the runtime reported (logged, answered as a bare 500).
-    Backend(String),
+    #[error("storage: {0}")]
+    Backend(#[from] worker::Error),
+    /// A stored row that does not deserialize into its type (corruption or a bug).
+    #[error("stored row does not parse: {0}")]
+    Corrupt(String),
+    /// A stored JSON column that does not parse, or a value that does not serialize.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The unique constraints of the schema (migrations/), named by the columns SQLite reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `referrals_email`: one referral per email in a program.
+    ReferralEmail,
+    /// `links (program_id, token)`: one link per token in a program.
+    LinkToken,
+    /// `sales (program_id, invoice_id)`: one sale per invoice in a program.
+    SaleInvoice,
+    /// `affiliates (program_id, email)`: one affiliate per email in a program.
+    AffiliateEmail,
+    /// Any other unique constraint.
+    Other,
+}
+
+impl Constraint {
+    /// The constraint SQLite names in `UNIQUE constraint failed: <table.column, …>`.
+    fn of(message: &str) -> Option<Constraint> {
+        let columns = message.split("UNIQUE constraint failed: ").nth(1)?;
+        let columns = columns.split(':').next().unwrap_or(columns).trim();
+        Some(match columns {
+            "referrals.program_id, referrals.email" => Constraint::ReferralEmail,
+            "links.program_id, links.token" => Constraint::LinkToken,
+            "sales.program_id, sales.invoice_id" => Constraint::SaleInvoice,
+            "affiliates.program_id, affiliates.email" => Constraint::AffiliateEmail,
+            _ => Constraint::Other,
+        })
+    }
+
+    /// The field a client sent that clashed, for the `CONFLICT` message.
+    pub fn field(self) -> &'static str {
+        match self {
+            Constraint::ReferralEmail | Constraint::AffiliateEmail => "email",
+            Constraint::LinkToken => "token",
+            Constraint::SaleInvoice => "invoice_id",
+            Constraint::Other => "a unique value",
+        }
+    }
 }
 
 /// Repository result.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-impl From<worker::Error> for StoreError {
-    fn from(e: worker::Error) -> Self {
-        let text = e.to_string();
-        if let Some(i) = text.find("UNIQUE constraint failed: ") {
-            let cols = &text[i + "UNIQUE constraint failed: ".len()..];
-            let field = if cols.contains(".token") {
-                "token"
-            } else if cols.contains(".invoice_id") {
-                "invoice_id"
-            } else if cols.contains(".email") {
-                "email"
-            } else {
-                "a unique value"
-            };
-            return StoreError::Unique(field);
-        }
-        StoreError::Backend(text)
-    }
-}
-
-impl From<serde_json::Error> for StoreError {
-    fn from(e: serde_json::Error) -> Self {
-        StoreError::Backend(format!("stored JSON: {e}"))
+/// Classifies a D1 error: a unique-constraint refusal names its constraint.
+fn classify(e: worker::Error) -> StoreError {
+    match Constraint::of(&e.to_string()) {
+        Some(constraint) => StoreError::Unique { constraint, source: e },
+        None => StoreError::Backend(e),
     }
 }
 
 /// A stored row that does not parse back (corruption or a bug).
 pub fn corrupt(what: &str) -> StoreError {
-    StoreError::Backend(format!("stored value does not parse: {what}"))
+    StoreError::Corrupt(what.to_string())
 }
 
-/// A text parameter.
-pub fn text(s: &str) -> JsValue {
-    JsValue::from_str(s)
+/// The bound parameters `[arg(&a), arg(&b), …]`.
+#[macro_export]
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::repo::arg(&$value)),*] };
 }
 
-/// A nullable text parameter.
-pub fn opt_text(s: Option<&str>) -> JsValue {
-    s.map_or(JsValue::NULL, JsValue::from_str)
-}
-
-/// An integer parameter.
-pub fn int(n: i64) -> JsValue {
-    JsValue::from_f64(n as f64)
-}
-
-/// A timestamp parameter (ISO 8601 UTC text).
-pub fn ts(t: Timestamp) -> JsValue {
-    JsValue::from_str(&t.to_iso8601())
-}
-
-/// A nullable timestamp parameter.
-pub fn opt_ts(t: Option<Timestamp>) -> JsValue {
-    t.map_or(JsValue::NULL, ts)
+fn js(args: &[Arg]) -> StoreResult<Vec<JsValue>> {
+    // As workers-rs's `query!` binds: JSON-compatible, a missing value as NULL.
+    let serializer = worker::d1::serde_wasm_bindgen::Serializer::json_compatible().serialize_missing_as_null(true);
+    args.iter()
+        .map(|a| serde::Serialize::serialize(a, &serializer).map_err(|e| StoreError::Corrupt(format!("bind: {e}"))))
+        .collect()
 }
 
 /// Parses a stored timestamp.
@@ -93,30 +120,30 @@ pub fn parse_opt_ts(s: Option<&str>) -> StoreResult<Option<Timestamp>> {
     s.map(parse_ts).transpose()
 }
 
-/// Prepares `sql` with bound `args`.
-pub fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> StoreResult<D1PreparedStatement> {
-    Ok(db.prepare(sql).bind(args)?)
+/// Prepares `sql` with bound `args` ([`arg`], [`args!`](crate::args)).
+pub fn stmt(db: &D1Database, sql: &str, args: &[Arg]) -> StoreResult<D1PreparedStatement> {
+    Ok(db.prepare(sql).bind(&js(args)?)?)
 }
 
-/// The first row, if any.
-pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[JsValue]) -> StoreResult<Option<T>> {
-    Ok(stmt(db, sql, args)?.first::<T>(None).await?)
+/// The first row, if any, deserialized into `T`.
+pub async fn first<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg]) -> StoreResult<Option<T>> {
+    stmt(db, sql, args)?.first::<T>(None).await.map_err(classify)
 }
 
-/// All rows.
-pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[JsValue]) -> StoreResult<Vec<T>> {
-    Ok(stmt(db, sql, args)?.all().await?.results::<T>()?)
+/// All rows, deserialized into `T`.
+pub async fn all<T: DeserializeOwned>(db: &D1Database, sql: &str, args: &[Arg]) -> StoreResult<Vec<T>> {
+    Ok(stmt(db, sql, args)?.all().await.map_err(classify)?.results::<T>()?)
 }
 
 /// Runs a write; returns the number of rows changed.
-pub async fn run(db: &D1Database, sql: &str, args: &[JsValue]) -> StoreResult<usize> {
-    let result = stmt(db, sql, args)?.run().await?;
+pub async fn run(db: &D1Database, sql: &str, args: &[Arg]) -> StoreResult<usize> {
+    let result = stmt(db, sql, args)?.run().await.map_err(classify)?;
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
 /// Runs statements as one transaction.
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<worker::D1Result>> {
-    Ok(db.batch(statements).await?)
+    db.batch(statements).await.map_err(classify)
 }
 
 /// The single `COUNT(*) AS n` of a count query.

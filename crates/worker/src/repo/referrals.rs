@@ -1,10 +1,8 @@
 //! `referrals`: one row per tracked click, which becomes the referral when it converts.
 
 use super::links::LinkTarget;
-use super::{
-    all, batch, corrupt, first, int, opt_text, opt_ts, parse_opt_ts, parse_ts, run, stmt, text, ts, Count, StoreError,
-    StoreResult,
-};
+use super::sql::REFERRAL_SELECT;
+use super::{all, arg, batch, corrupt, first, parse_opt_ts, parse_ts, run, stmt, Count, StoreError, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ReferralQuery;
@@ -14,7 +12,6 @@ use viatrack_core::{
     AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp, ViaToken,
     VisitorId,
 };
-use wasm_bindgen::JsValue;
 use worker::D1Database;
 
 /// The referrals of programs, through one D1 binding.
@@ -165,18 +162,6 @@ struct FullRow {
     affiliate_campaign_name: String,
 }
 
-const FULL: &str = "SELECT r.id, r.program_id, r.affiliate_id, r.link_id, r.status, r.visits, r.visitor_id, r.landing_url, r.referrer, \
-    r.email, r.name, r.customer_id, r.subscription_id, r.metadata, r.created_at, r.updated_at, r.expires_at, \
-    r.became_lead_at, r.became_conversion_at, r.converted_at, \
-    l.token AS link_token, l.destination_url AS link_destination_url, \
-    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id) AS link_visitors, \
-    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id AND x.became_lead_at IS NOT NULL) AS link_leads, \
-    (SELECT COUNT(*) FROM referrals x WHERE x.link_id = r.link_id AND x.became_conversion_at IS NOT NULL) AS link_conversions, \
-    a.email AS affiliate_email, a.first_name AS affiliate_first_name, a.last_name AS affiliate_last_name, \
-    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name \
-    FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id JOIN campaigns ac ON ac.id = a.campaign_id \
-    LEFT JOIN links l ON l.id = r.link_id";
-
 impl FullRow {
     fn into_referral(self) -> StoreResult<Referral> {
         let lifecycle = Lifecycle {
@@ -278,17 +263,17 @@ impl<'a> ReferralRepo<'a> {
         // ?7 landing url, ?8 referrer, ?9 now, ?10 expires_at, ?11 report id. Every statement
         // uses ?11, so each takes all eleven (D1 checks the count against the highest ?N).
         let args = [
-            text(new_id.as_str()),
-            text(program.as_str()),
-            text(&target.link_id),
-            text(&target.affiliate_id),
-            text(&target.campaign_id),
-            opt_text(report.visitor_id.as_ref().map(|v| v.as_str())),
-            text(report.url.as_str()),
-            opt_text(report.referrer.as_ref().map(|r| r.as_str())),
-            ts(now),
-            ts(expires_at),
-            text(report_id.as_str()),
+            arg(new_id.as_str()),
+            arg(program.as_str()),
+            arg(&target.link_id),
+            arg(&target.affiliate_id),
+            arg(&target.campaign_id),
+            arg(&report.visitor_id.as_ref().map(|v| v.as_str())),
+            arg(report.url.as_str()),
+            arg(&report.referrer.as_ref().map(|r| r.as_str())),
+            arg(&now),
+            arg(&expires_at),
+            arg(report_id.as_str()),
         ];
         // The report's row: stored now (attempt = ?1) unless the report was seen before. It
         // names the visitor's live click on the link, or else the new ID.
@@ -332,7 +317,7 @@ impl<'a> ReferralRepo<'a> {
     /// Storage failure.
     pub async fn stored(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Stored>> {
         let sql = format!("{STORED} WHERE r.program_id = ?1 AND r.id = ?2");
-        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+        first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
             .await?
             .map(StoredRow::into_stored)
             .transpose()
@@ -353,7 +338,7 @@ impl<'a> ReferralRepo<'a> {
             "{STORED} WHERE r.program_id = ?1 AND ((?2 IS NOT NULL AND r.customer_id = ?2) OR (?2 IS NULL AND ?3 IS NOT NULL AND r.email = ?3)) \
              ORDER BY r.created_at DESC LIMIT 1"
         );
-        first::<StoredRow>(self.db, &sql, &[text(program.as_str()), opt_text(customer_id), opt_text(email)])
+        first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(&customer_id), arg(&email)])
             .await?
             .map(StoredRow::into_stored)
             .transpose()
@@ -365,8 +350,8 @@ impl<'a> ReferralRepo<'a> {
     ///
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Referral>> {
-        let sql = format!("{FULL} WHERE r.program_id = ?1 AND r.id = ?2");
-        first::<FullRow>(self.db, &sql, &[text(program.as_str()), text(id.as_str())])
+        let sql = format!("{REFERRAL_SELECT} WHERE r.program_id = ?1 AND r.id = ?2");
+        first::<FullRow>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
             .await?
             .map(FullRow::into_referral)
             .transpose()
@@ -394,19 +379,19 @@ impl<'a> ReferralRepo<'a> {
              email = ?8, name = ?9, customer_id = ?10, subscription_id = ?11, metadata = ?12, updated_at = ?13 \
              WHERE program_id = ?1 AND id = ?2 AND status = ?3",
             &[
-                text(program.as_str()),
-                text(id.as_str()),
-                text(expected.as_str()),
-                text(next.status.as_str()),
-                opt_ts(next.became_lead_at),
-                opt_ts(next.became_conversion_at),
-                opt_ts(next.converted_at),
-                opt_text(fields.email.as_deref()),
-                opt_text(fields.name.as_deref()),
-                opt_text(fields.customer_id.as_deref()),
-                opt_text(fields.subscription_id.as_deref()),
-                opt_text(fields.metadata.as_deref()),
-                ts(now),
+                arg(program.as_str()),
+                arg(id.as_str()),
+                arg(expected.as_str()),
+                arg(next.status.as_str()),
+                arg(&next.became_lead_at),
+                arg(&next.became_conversion_at),
+                arg(&next.converted_at),
+                arg(&fields.email.as_deref()),
+                arg(&fields.name.as_deref()),
+                arg(&fields.customer_id.as_deref()),
+                arg(&fields.subscription_id.as_deref()),
+                arg(&fields.metadata.as_deref()),
+                arg(&now),
             ],
         )
         .await?;
@@ -431,22 +416,22 @@ impl<'a> ReferralRepo<'a> {
              created_at, updated_at, expires_at, became_lead_at, became_conversion_at, converted_at) \
              VALUES (?1, ?2, NULL, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             &[
-                text(id.as_str()),
-                text(program.as_str()),
-                text(r.affiliate_id.as_str()),
-                text(r.campaign_id.as_str()),
-                text(r.lifecycle.status.as_str()),
-                opt_text(r.fields.email.as_deref()),
-                opt_text(r.fields.name.as_deref()),
-                opt_text(r.fields.customer_id.as_deref()),
-                opt_text(r.fields.subscription_id.as_deref()),
-                opt_text(r.fields.metadata.as_deref()),
-                ts(r.created_at),
-                ts(now),
-                ts(r.expires_at),
-                opt_ts(r.lifecycle.became_lead_at),
-                opt_ts(r.lifecycle.became_conversion_at),
-                opt_ts(r.lifecycle.converted_at),
+                arg(id.as_str()),
+                arg(program.as_str()),
+                arg(r.affiliate_id.as_str()),
+                arg(r.campaign_id.as_str()),
+                arg(r.lifecycle.status.as_str()),
+                arg(&r.fields.email.as_deref()),
+                arg(&r.fields.name.as_deref()),
+                arg(&r.fields.customer_id.as_deref()),
+                arg(&r.fields.subscription_id.as_deref()),
+                arg(&r.fields.metadata.as_deref()),
+                arg(&r.created_at),
+                arg(&now),
+                arg(&r.expires_at),
+                arg(&r.lifecycle.became_lead_at),
+                arg(&r.lifecycle.became_conversion_at),
+                arg(&r.lifecycle.converted_at),
             ],
         )
         .await?;
@@ -459,7 +444,7 @@ impl<'a> ReferralRepo<'a> {
     ///
     /// Storage failure (nothing deleted).
     pub async fn delete(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<bool> {
-        let args = [text(program.as_str()), text(id.as_str())];
+        let args = [arg(program.as_str()), arg(id.as_str())];
         let results = batch(
             self.db,
             vec![
@@ -475,41 +460,19 @@ impl<'a> ReferralRepo<'a> {
 
     /// A page of the program's referrals matching `q`, newest first, and the total count.
     ///
+    /// The SQL names only the filters given (values always bound), so SQLite serves each
+    /// filter and each pair from an index whose tail is the list order (migration 0003;
+    /// `EXPLAIN QUERY PLAN` is tested for every combination). The page's IDs are read from
+    /// the index first and only those rows are joined. The count without filters other
+    /// than status reads the counters the triggers keep.
+    ///
     /// # Errors
     ///
     /// Storage failure.
     pub async fn list(&self, program: &ProgramId, q: &ReferralQuery) -> StoreResult<(Vec<Referral>, u64)> {
-        // Fixed SQL with optional filters: a NULL parameter disables its filter. The status
-        // set is bound as a JSON array and read with json_each.
-        let statuses = q
-            .statuses
-            .as_ref()
-            .map(|s| serde_json::to_string(&s.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
-            .transpose()?;
-        let filter = "r.program_id = ?1 AND (?2 IS NULL OR r.affiliate_id = ?2) AND (?3 IS NULL OR r.email = ?3) \
-            AND (?4 IS NULL OR r.customer_id = ?4) AND (?5 IS NULL OR r.status IN (SELECT value FROM json_each(?5))) \
-            AND (?6 IS NULL OR r.created_at >= ?6) AND (?7 IS NULL OR r.created_at <= ?7)";
-        let args: Vec<JsValue> = vec![
-            text(program.as_str()),
-            opt_text(q.affiliate_id.as_ref().map(|a| a.as_str())),
-            opt_text(q.email.as_ref().map(|e| e.as_str())),
-            opt_text(q.customer_id.as_deref()),
-            opt_text(statuses.as_deref()),
-            opt_ts(q.from),
-            opt_ts(q.to),
-        ];
-        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM referrals r WHERE {filter}"), &args)
-            .await?
-            .map_or(0, |c| c.n);
-        let mut page_args = args;
-        page_args.push(int(i64::from(q.paging.limit)));
-        page_args.push(int(q.paging.offset() as i64));
-        let rows = all::<FullRow>(
-            self.db,
-            &format!("{FULL} WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ?8 OFFSET ?9"),
-            &page_args,
-        )
-        .await?;
+        let list = super::sql::ListSql::new(program, q);
+        let total = first::<Count>(self.db, &list.count_sql(), &list.count_args()).await?.map_or(0, |c| c.n);
+        let rows = all::<FullRow>(self.db, &list.page_sql(), &list.page_args()).await?;
         Ok((rows.into_iter().map(FullRow::into_referral).collect::<StoreResult<_>>()?, total))
     }
 }

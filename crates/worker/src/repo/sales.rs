@@ -1,6 +1,6 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
-use super::{batch, corrupt, first, int, opt_ts, parse_ts, stmt, text, ts, StoreResult};
+use super::{arg, batch, corrupt, first, parse_ts, stmt, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
@@ -62,7 +62,7 @@ impl<'a> SaleRepo<'a> {
         first::<Row>(
             self.db,
             "SELECT id, referral_id, amount, currency, invoice_id, created_at FROM sales WHERE program_id = ?1 AND invoice_id = ?2",
-            &[text(program.as_str()), text(invoice_id)],
+            &[arg(program.as_str()), arg(invoice_id)],
         )
         .await?
         .map(Row::into_sale)
@@ -93,14 +93,14 @@ impl<'a> SaleRepo<'a> {
                     "INSERT INTO sales (id, program_id, referral_id, amount, currency, invoice_id, created_at) \
                      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM referrals WHERE program_id = ?2 AND id = ?3 AND status = ?8)",
                     &[
-                        text(id.as_str()),
-                        text(program.as_str()),
-                        text(sale.referral_id.as_str()),
-                        int(sale.amount as i64),
-                        text(sale.currency),
-                        text(sale.invoice_id),
-                        ts(now),
-                        text(expected.as_str()),
+                        arg(id.as_str()),
+                        arg(program.as_str()),
+                        arg(sale.referral_id.as_str()),
+                        arg(&sale.amount),
+                        arg(sale.currency),
+                        arg(sale.invoice_id),
+                        arg(&now),
+                        arg(expected.as_str()),
                     ],
                 )?,
                 stmt(
@@ -108,14 +108,14 @@ impl<'a> SaleRepo<'a> {
                     "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, updated_at = ?8 \
                      WHERE program_id = ?1 AND id = ?2 AND status = ?3",
                     &[
-                        text(program.as_str()),
-                        text(sale.referral_id.as_str()),
-                        text(expected.as_str()),
-                        text(next.status.as_str()),
-                        opt_ts(next.became_lead_at),
-                        opt_ts(next.became_conversion_at),
-                        opt_ts(next.converted_at),
-                        ts(now),
+                        arg(program.as_str()),
+                        arg(sale.referral_id.as_str()),
+                        arg(expected.as_str()),
+                        arg(next.status.as_str()),
+                        arg(&next.became_lead_at),
+                        arg(&next.became_conversion_at),
+                        arg(&next.converted_at),
+                        arg(&now),
                     ],
                 )?,
             ],

@@ -18,7 +18,7 @@ use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
-use crate::repo::{parse_ts, random_id_bytes, StoreError};
+use crate::repo::{parse_ts, random_id_bytes, Constraint, StoreError};
 use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
@@ -265,7 +265,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             Ok(Some(recorded)) => return sale_answer(ctx, program, recorded).await,
             // The referral moved meanwhile, or a racing request recorded this invoice:
             // the next round replays or re-decides.
-            Ok(None) | Err(StoreError::Unique(_)) => continue,
+            Ok(None) | Err(StoreError::Unique { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -326,7 +326,7 @@ async fn sale_answer(ctx: &Ctx, program: &ProgramId, sale: viatrack_core::api::t
 /// A write refused by the unique email index is the create-referral seed's conflict.
 pub fn conflict_on_email(e: StoreError) -> ApiError {
     match e {
-        StoreError::Unique("email") => {
+        StoreError::Unique { constraint: Constraint::ReferralEmail, .. } => {
             ApiError::Conflict("a referral with this email already exists in the program".into())
         }
         other => other.into(),

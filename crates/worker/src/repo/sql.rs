@@ -1,0 +1,137 @@
+//! SQL that needs no D1 binding, so core's native tests can run it on SQLite
+//! (`crates/core/tests/query_plans.rs` includes this file): bound parameters as values, and
+//! the referral list's statements for the filters present.
+
+use serde_json::Value;
+use viatrack_core::api::query::ReferralQuery;
+use viatrack_core::{ProgramId, Status};
+
+/// A bound SQL parameter: any `Serialize` value as JSON (text, number or null). Core's
+/// types serialize to their wire form, which is also their stored form (IDs, tokens,
+/// statuses, ISO 8601 timestamps), so values keep their types up to the binding.
+pub type Arg = Value;
+
+/// A bound parameter from any `Serialize` value (`None` binds NULL).
+pub fn arg<T: serde::Serialize + ?Sized>(value: &T) -> Arg {
+    // Core's types and plain values always serialize; a failure would be a bug, bound as NULL.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The referral object's columns: the referral, its link (with the counters the triggers
+/// keep), its affiliate and the affiliate's campaign.
+pub const REFERRAL_SELECT: &str = "SELECT r.id, r.program_id, r.affiliate_id, r.link_id, r.status, r.visits, r.visitor_id, r.landing_url, r.referrer, \
+    r.email, r.name, r.customer_id, r.subscription_id, r.metadata, r.created_at, r.updated_at, r.expires_at, \
+    r.became_lead_at, r.became_conversion_at, r.converted_at, \
+    l.token AS link_token, l.destination_url AS link_destination_url, \
+    l.visitors AS link_visitors, l.leads AS link_leads, l.conversions AS link_conversions, \
+    a.email AS affiliate_email, a.first_name AS affiliate_first_name, a.last_name AS affiliate_last_name, \
+    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name \
+    FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id JOIN campaigns ac ON ac.id = a.campaign_id \
+    LEFT JOIN links l ON l.id = r.link_id";
+/// The statements of a referral list for the filters present (see
+/// `ReferralRepo::list`): only the given filters are named, each value bound, so SQLite
+/// serves every filter and every pair from an index whose tail is the list order.
+#[derive(Debug)]
+pub struct ListSql {
+    conditions: Vec<String>,
+    args: Vec<Arg>,
+    /// No filter but status: the count comes from `referral_counts`.
+    counted: bool,
+    statuses: Vec<Status>,
+    limit: u32,
+    offset: u64,
+}
+
+impl ListSql {
+    /// The conditions and bound values for `q` in `program`.
+    pub fn new(program: &ProgramId, q: &ReferralQuery) -> Self {
+        let mut list = ListSql {
+            conditions: Vec::new(),
+            args: Vec::new(),
+            counted: q.affiliate_id.is_none()
+                && q.email.is_none()
+                && q.customer_id.is_none()
+                && q.from.is_none()
+                && q.to.is_none(),
+            statuses: q.statuses.clone().unwrap_or_else(|| Status::ALL.to_vec()),
+            limit: q.paging.limit,
+            offset: q.paging.offset(),
+        };
+        list.push("r.program_id = ", arg(program));
+        if let Some(a) = &q.affiliate_id {
+            list.push("r.affiliate_id = ", arg(a));
+        }
+        if let Some(e) = &q.email {
+            list.push("r.email = ", arg(e));
+        }
+        if let Some(c) = &q.customer_id {
+            list.push("r.customer_id = ", arg(c));
+        }
+        if let Some(statuses) = &q.statuses {
+            let marks: Vec<String> = statuses
+                .iter()
+                .map(|s| {
+                    list.args.push(arg(s));
+                    format!("?{}", list.args.len())
+                })
+                .collect();
+            list.conditions
+                .push(format!("r.status IN ({})", if marks.is_empty() { "NULL".into() } else { marks.join(", ") }));
+        }
+        if let Some(from) = &q.from {
+            list.push("r.created_at >= ", arg(from));
+        }
+        if let Some(to) = &q.to {
+            list.push("r.created_at <= ", arg(to));
+        }
+        list
+    }
+
+    fn push(&mut self, condition: &str, value: Arg) {
+        self.args.push(value);
+        self.conditions.push(format!("{condition}?{}", self.args.len()));
+    }
+
+    /// The count query.
+    pub fn count_sql(&self) -> String {
+        if self.counted {
+            let marks: Vec<String> = (0..self.statuses.len()).map(|i| format!("?{}", i + 2)).collect();
+            return format!(
+                "SELECT COALESCE(SUM(n), 0) AS n FROM referral_counts WHERE program_id = ?1 AND status IN ({})",
+                if marks.is_empty() { "NULL".into() } else { marks.join(", ") }
+            );
+        }
+        format!("SELECT COUNT(*) AS n FROM referrals r WHERE {}", self.conditions.join(" AND "))
+    }
+
+    /// The count query's bound values.
+    pub fn count_args(&self) -> Vec<Arg> {
+        if self.counted {
+            let mut args = vec![self.args[0].clone()];
+            args.extend(self.statuses.iter().map(arg));
+            return args;
+        }
+        self.args.clone()
+    }
+
+    /// The page query: the page's IDs read in order from an index, then only their rows
+    /// joined (an `OFFSET` skips index entries, not joined rows).
+    pub fn page_sql(&self) -> String {
+        let n = self.args.len();
+        format!(
+            "{REFERRAL_SELECT} WHERE r.id IN (SELECT r.id FROM referrals r WHERE {} \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT ?{} OFFSET ?{}) ORDER BY r.created_at DESC, r.id DESC",
+            self.conditions.join(" AND "),
+            n + 1,
+            n + 2
+        )
+    }
+
+    /// The page query's bound values.
+    pub fn page_args(&self) -> Vec<Arg> {
+        let mut args = self.args.clone();
+        args.push(arg(&self.limit));
+        args.push(arg(&self.offset));
+        args
+    }
+}
