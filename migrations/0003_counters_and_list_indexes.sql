@@ -61,6 +61,9 @@ END;
 DROP INDEX referrals_link;
 DROP INDEX referrals_affiliate;
 CREATE INDEX referrals_affiliate ON referrals(program_id, affiliate_id, created_at DESC, id DESC);
+-- The one pair two indexes would tie on (SQLite has no statistics to choose): an
+-- affiliate's referrals in some statuses.
+CREATE INDEX referrals_affiliate_status ON referrals(program_id, affiliate_id, status, created_at DESC, id DESC);
 DROP INDEX referrals_status;
 CREATE INDEX referrals_status ON referrals(program_id, status, created_at DESC, id DESC);
 DROP INDEX referrals_customer;

@@ -10,6 +10,8 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 node bench/worker-bench.mjs
 echo
+node bench/list-bench.mjs
+echo
 node bench/capture-bench.mjs
 echo
 if [ -x scripts/size.sh ]; then bash scripts/size.sh; fi

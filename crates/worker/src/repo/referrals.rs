@@ -2,7 +2,7 @@
 
 use super::links::LinkTarget;
 use super::sql::REFERRAL_SELECT;
-use super::{all, arg, batch, corrupt, first, parse_opt_ts, parse_ts, run, stmt, Count, StoreError, StoreResult};
+use super::{arg, batch, corrupt, first, parse_opt_ts, parse_ts, run, stmt, Count, StoreError, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ReferralQuery;
@@ -464,15 +464,27 @@ impl<'a> ReferralRepo<'a> {
     /// filter and each pair from an index whose tail is the list order (migration 0003;
     /// `EXPLAIN QUERY PLAN` is tested for every combination). The page's IDs are read from
     /// the index first and only those rows are joined. The count without filters other
-    /// than status reads the counters the triggers keep.
+    /// than status reads the counters the triggers keep. Count and page go in one batch.
     ///
     /// # Errors
     ///
     /// Storage failure.
     pub async fn list(&self, program: &ProgramId, q: &ReferralQuery) -> StoreResult<(Vec<Referral>, u64)> {
         let list = super::sql::ListSql::new(program, q);
-        let total = first::<Count>(self.db, &list.count_sql(), &list.count_args()).await?.map_or(0, |c| c.n);
-        let rows = all::<FullRow>(self.db, &list.page_sql(), &list.page_args()).await?;
+        // One round trip: the count and the page in one batch.
+        let results = batch(
+            self.db,
+            vec![
+                stmt(self.db, &list.count_sql(), &list.count_args())?,
+                stmt(self.db, &list.page_sql(), &list.page_args())?,
+            ],
+        )
+        .await?;
+        let [count, page] = results.as_slice() else {
+            return Err(corrupt("a list batch without its two results"));
+        };
+        let total = count.results::<Count>()?.first().map_or(0, |c| c.n);
+        let rows = page.results::<FullRow>()?;
         Ok((rows.into_iter().map(FullRow::into_referral).collect::<StoreResult<_>>()?, total))
     }
 }
