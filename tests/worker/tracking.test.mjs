@@ -194,7 +194,10 @@ test('lead: converts, is idempotent, and conflicts on a reused email', async () 
   assert.equal((await referral(c2.click_id)).status, 'click', 'conflict wrote nothing');
 });
 
-/** An unknown or expired click creates nothing and says so with 200 and a notice. */
+/**
+ * An unknown click creates nothing and says so with 200 and a notice; an expired click is
+ * refused as on every endpoint (422 INVALID_TRANSITION) and records nothing.
+ */
 test('lead: unknown and expired clicks record nothing', async () => {
   const unknown = await pk.post('/v1/track/lead', { click_id: `ref_${'0'.repeat(32)}`, email: 'nobody@example.com' });
   assert.equal(unknown.status, 200);
@@ -203,9 +206,8 @@ test('lead: unknown and expired clicks record nothing', async () => {
   const c = (await click({ visitor_id: visitor('8') })).body.data;
   await w.sql(`UPDATE referrals SET created_at = '2020-01-01T00:00:00.000Z', expires_at = '2020-03-01T00:00:00.000Z' WHERE id = '${c.click_id}'`);
   const expired = await pk.post('/v1/track/lead', { click_id: c.click_id, email: 'late@example.com' });
-  assert.equal(expired.status, 200);
-  assert.equal(expired.body.data, null);
-  assert.equal(expired.body.notice.code, 'CLICK_EXPIRED');
+  assert.equal(expired.status, 422);
+  assert.equal(expired.body.error.code, 'INVALID_TRANSITION');
   assert.equal((await referral(c.click_id)).status, 'click');
   assert.equal((await api.get('/v1/referrals?email=late@example.com')).body.pagination.total_count, 0);
   const bad = await pk.post('/v1/track/lead', { click_id: c.click_id, email: 'not-an-email' });
@@ -253,7 +255,8 @@ test('sale: refusals', async () => {
   const old = (await click({ visitor_id: visitor('b') })).body.data;
   await w.sql(`UPDATE referrals SET expires_at = '2020-03-01T00:00:00.000Z' WHERE id = '${old.click_id}'`);
   const expired = await api.post('/v1/track/sale', { click_id: old.click_id, amount: 500, currency: 'USD', invoice_id: 'in_202' });
-  assert.equal(expired.status, 404);
+  assert.equal(expired.status, 422);
+  assert.equal(expired.body.error.code, 'INVALID_TRANSITION');
   for (const [body, field] of [
     [{ amount: 500, currency: 'USD', invoice_id: 'x' }, 'click_id'],
     [{ email: 'a@b.co', amount: -5, currency: 'USD', invoice_id: 'x' }, 'amount'],
@@ -412,4 +415,28 @@ test('first-party prefix: /_viatrack/ serves the API and the loader', async () =
   assert.equal(r.status, 200);
   assert.match(r.body.data.click_id, /^ref_/);
   assert.equal((await api.get('/_viatrack/v1/referrals?limit=1')).status, 200);
+});
+
+/**
+ * One rule for an expired click on every endpoint that would convert it: the lead, a
+ * referral created with its click_id, and a sale naming it all answer 422
+ * INVALID_TRANSITION with the same message, and the click stays a click.
+ */
+test('an expired click is refused the same way everywhere', async () => {
+  const c = (await click({ visitor_id: visitor('f') })).body.data;
+  await w.sql(`UPDATE referrals SET created_at = '2020-01-01T00:00:00.000Z', expires_at = '2020-03-01T00:00:00.000Z' WHERE id = '${c.click_id}'`);
+  const answers = [
+    await pk.post('/v1/track/lead', { click_id: c.click_id, email: 'everywhere@example.com' }),
+    await api.post('/v1/referrals', { click_id: c.click_id, email: 'everywhere@example.com' }),
+    await api.post('/v1/track/sale', { click_id: c.click_id, amount: 900, currency: 'EUR', invoice_id: 'in_everywhere' }),
+  ];
+  for (const a of answers) {
+    assert.equal(a.status, 422);
+    assert.equal(a.body.error.code, 'INVALID_TRANSITION');
+    assert.equal(a.body.error.message, answers[0].body.error.message);
+  }
+  assert.match(answers[0].body.error.message, /cookie duration has passed/);
+  const after = await referral(c.click_id);
+  assert.equal(after.status, 'click');
+  assert.equal(after.email, null);
 });

@@ -112,6 +112,27 @@ pub fn can_convert(status: crate::Status, expires_at: Timestamp, now: Timestamp)
     status != crate::Status::Click || !is_expired(expires_at, now)
 }
 
+/// A click whose cookie duration has passed cannot be converted. Every endpoint that would
+/// convert a click (a lead from the tracker, a referral created with `click_id`, a sale
+/// naming the click) refuses it the same way: 422 `INVALID_TRANSITION` (the move out of
+/// `click` is what is refused), and records nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the click's cookie duration has passed; it can no longer be converted")]
+pub struct ClickExpired;
+
+/// Whether a referral may be converted now ([`can_convert`]), as a `Result`.
+///
+/// # Errors
+///
+/// [`ClickExpired`] for an unconverted click at or after `expires_at`.
+pub fn check_convertible(status: crate::Status, expires_at: Timestamp, now: Timestamp) -> Result<(), ClickExpired> {
+    if can_convert(status, expires_at, now) {
+        Ok(())
+    } else {
+        Err(ClickExpired)
+    }
+}
+
 /// The referral a visitor already holds, as far as attribution needs to know.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Held {

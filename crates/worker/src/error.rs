@@ -95,6 +95,12 @@ impl From<TransitionError> for ApiError {
     }
 }
 
+impl From<viatrack_core::attribution::ClickExpired> for ApiError {
+    fn from(e: viatrack_core::attribution::ClickExpired) -> Self {
+        ApiError::InvalidTransition(e.to_string())
+    }
+}
+
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
         ApiError::Internal(e.to_string())

@@ -173,8 +173,6 @@ impl From<Referral> for LeadReferral {
 pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
 /// Notice code: a known bot or link-preview fetcher made the click report; nothing recorded.
 pub const NOTICE_BOT: &str = "BOT";
-/// Notice code: the click's cookie duration has passed.
-pub const NOTICE_CLICK_EXPIRED: &str = "CLICK_EXPIRED";
 /// Notice code: the request names no click and carries no referral cookie.
 pub const NOTICE_NO_REFERRAL: &str = "NO_REFERRAL";
 
@@ -236,7 +234,8 @@ pub enum LeadDecision {
     Replay,
     /// The click already converted with another email: `CONFLICT`.
     AlreadyConverted,
-    /// The click's cookie duration has passed: nothing is recorded (`CLICK_EXPIRED`).
+    /// The click's cookie duration has passed: nothing is recorded, and the answer is the
+    /// one every endpoint gives ([`crate::attribution::ClickExpired`]).
     Expired,
 }
 

@@ -13,14 +13,15 @@ use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
 use viatrack_core::api::scopes::{Access, Resource};
-use viatrack_core::attribution::{can_convert, expires_at};
-use viatrack_core::{Lifecycle, ReferralId, Status};
+use viatrack_core::attribution::{check_convertible, expires_at};
+use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status};
 use worker::{Request, Response};
 
 /// How far in the future a backdated `created_at` may be (clock skew), in milliseconds.
 const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
-/// `POST /v1/referrals`: 201 with the referral.
+/// `POST /v1/referrals`: 201 with the referral. With `click_id` it converts that click
+/// ([`convert_click`]); without, it creates a referral for `affiliate_id` ([`create_new`]).
 ///
 /// # Errors
 ///
@@ -30,7 +31,6 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Referrals)?;
     let body: CreateReferral = read_json(req).await?;
-    let program = &who.program_id;
     let status = body.status.unwrap_or(Status::Lead);
     if status == Status::Click {
         return Err(ApiError::field(
@@ -45,64 +45,85 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         subscription_id: body.subscription_id.as_ref().map(|s| s.as_str().to_string()),
         metadata: body.metadata.as_ref().map(|m| m.to_json()),
     };
-    let repo = ReferralRepo::new(&ctx.db);
     let id = match &body.click_id {
-        Some(click_id) => {
-            let id: ReferralId = click_id.clone().into();
-            let stored = repo
-                .stored(program, &id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
-            if body.affiliate_id.as_ref().is_some_and(|a| *a != stored.affiliate_id) {
-                return Err(ApiError::InvalidAffiliate("affiliate_id is not the affiliate of this click".into()));
-            }
-            if stored.lifecycle.status != Status::Click {
-                return Err(ApiError::InvalidTransition(format!(
-                    "the click is already a referral in status {}",
-                    stored.lifecycle.status
-                )));
-            }
-            if !can_convert(stored.lifecycle.status, stored.expires_at, ctx.now) {
-                return Err(ApiError::InvalidTransition("the click has expired and can no longer be converted".into()));
-            }
-            let next = stored.lifecycle.transition(status, ctx.now)?;
-            if !repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
-                return Err(ApiError::InvalidTransition("the click converted meanwhile".into()));
-            }
-            id
-        }
-        None => {
-            let affiliate_id = body
-                .affiliate_id
-                .as_ref()
-                .ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
-            let affiliate = AffiliateRepo::new(&ctx.db).get(program, affiliate_id).await?.ok_or_else(|| {
-                ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into())
-            })?;
-            let campaign = CampaignRepo::new(&ctx.db)
-                .get(program, &affiliate.campaign.id)
-                .await?
-                .ok_or_else(|| ApiError::Internal("affiliate's campaign is missing".into()))?;
-            let created_at = body.created_at.unwrap_or(ctx.now);
-            if created_at > ctx.now.plus_ms(MAX_CLOCK_SKEW_MS) {
-                return Err(ApiError::field("created_at", "must not be in the future"));
-            }
-            let id = ReferralId::from_bytes(random_id_bytes());
-            let new = NewReferral {
-                affiliate_id: affiliate.id,
-                campaign_id: campaign.id,
-                created_at,
-                expires_at: expires_at(created_at, campaign.cookie_duration),
-                lifecycle: Lifecycle::CLICK.transition(status, created_at)?,
-                fields,
-            };
-            repo.insert(program, &id, &new, ctx.now).await.map_err(conflict_on_email)?;
-            id
-        }
+        Some(click_id) => convert_click(ctx, &who.program_id, click_id.clone().into(), &body, status, &fields).await?,
+        None => create_new(ctx, &who.program_id, &body, status, fields).await?,
     };
-    let referral =
-        repo.get(program, &id).await?.ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
+    let referral = ReferralRepo::new(&ctx.db)
+        .get(&who.program_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
     http::data(201, referral)
+}
+
+/// Converts the click `id` to a referral in `status` with the customer `fields`: it must be
+/// the program's, still a click, unexpired (core's one rule, [`check_convertible`]), and of
+/// `affiliate_id` when one is given.
+async fn convert_click(
+    ctx: &Ctx,
+    program: &ProgramId,
+    id: ReferralId,
+    body: &CreateReferral,
+    status: Status,
+    fields: &CustomerFields,
+) -> ApiResult<ReferralId> {
+    let repo = ReferralRepo::new(&ctx.db);
+    let stored =
+        repo.stored(program, &id).await?.ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
+    if body.affiliate_id.as_ref().is_some_and(|a| *a != stored.affiliate_id) {
+        return Err(ApiError::InvalidAffiliate("affiliate_id is not the affiliate of this click".into()));
+    }
+    if stored.lifecycle.status != Status::Click {
+        return Err(ApiError::InvalidTransition(format!(
+            "the click is already a referral in status {}",
+            stored.lifecycle.status
+        )));
+    }
+    check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;
+    let next = stored.lifecycle.transition(status, ctx.now)?;
+    if !repo.write(program, &id, Status::Click, &next, fields, ctx.now).await.map_err(conflict_on_email)? {
+        return Err(ApiError::InvalidTransition("the click converted meanwhile".into()));
+    }
+    Ok(id)
+}
+
+/// Creates a referral without a click for `affiliate_id`, in `status`, possibly backdated
+/// (`created_at`, at most [`MAX_CLOCK_SKEW_MS`] ahead), expiring after the affiliate's
+/// campaign cookie duration.
+async fn create_new(
+    ctx: &Ctx,
+    program: &ProgramId,
+    body: &CreateReferral,
+    status: Status,
+    fields: CustomerFields,
+) -> ApiResult<ReferralId> {
+    let affiliate_id = body
+        .affiliate_id
+        .as_ref()
+        .ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
+    let affiliate = AffiliateRepo::new(&ctx.db)
+        .get(program, affiliate_id)
+        .await?
+        .ok_or_else(|| ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into()))?;
+    let campaign = CampaignRepo::new(&ctx.db)
+        .get(program, &affiliate.campaign.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("affiliate's campaign is missing".into()))?;
+    let created_at = body.created_at.unwrap_or(ctx.now);
+    if created_at > ctx.now.plus_ms(MAX_CLOCK_SKEW_MS) {
+        return Err(ApiError::field("created_at", "must not be in the future"));
+    }
+    let id = ReferralId::from_bytes(random_id_bytes());
+    let new = NewReferral {
+        affiliate_id: affiliate.id,
+        campaign_id: campaign.id,
+        created_at,
+        expires_at: expires_at(created_at, campaign.cookie_duration),
+        lifecycle: Lifecycle::CLICK.transition(status, created_at)?,
+        fields,
+    };
+    ReferralRepo::new(&ctx.db).insert(program, &id, &new, ctx.now).await.map_err(conflict_on_email)?;
+    Ok(id)
 }
 
 /// `GET /v1/referrals`: a page, newest first.

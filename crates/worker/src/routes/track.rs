@@ -23,10 +23,10 @@ use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
-    SaleResponse, NOTICE_BOT, NOTICE_CLICK_EXPIRED, NOTICE_CLICK_NOT_FOUND, NOTICE_NO_REFERRAL,
+    SaleResponse, NOTICE_BOT, NOTICE_CLICK_NOT_FOUND, NOTICE_NO_REFERRAL,
 };
 use viatrack_core::api::{Notice, Tracked};
-use viatrack_core::attribution::{can_convert, expires_at};
+use viatrack_core::attribution::{check_convertible, expires_at, ClickExpired};
 use viatrack_core::attribution::{credit, Credit};
 use viatrack_core::cookie::{held_in, server_cookie_line, ReferralCookie, REFERRAL_COOKIE};
 use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
@@ -158,14 +158,15 @@ pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 
 /// `POST /v1/track/lead`: converts the visitor's click into a referral in status `lead`.
 /// The click is the body's `click_id`, or else the one in the request's server-set referral
-/// cookie. Repeating it returns the same referral; no click, or an unknown or expired one,
-/// records nothing and answers 200 with `data: null` and a notice, so the page logs no
-/// failure.
+/// cookie. Repeating it returns the same referral; no click or an unknown one records
+/// nothing and answers 200 with `data: null` and a notice. An expired click is refused as
+/// on every endpoint ([`ClickExpired`]).
 ///
 /// # Errors
 ///
 /// `UNAUTHORIZED`, `PERMISSION_DENIED`, `VALIDATION_ERROR`, `CONFLICT` (the email already has
-/// a referral in the program, or the click converted with another email).
+/// a referral in the program, or the click converted with another email),
+/// `INVALID_TRANSITION` (the click expired).
 pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require_tracking()?;
@@ -196,9 +197,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             LeadDecision::AlreadyConverted => {
                 return Err(ApiError::Conflict("this click already converted to a referral with another email".into()))
             }
-            LeadDecision::Expired => {
-                return nothing(NOTICE_CLICK_EXPIRED, "the click's cookie duration has passed; nothing recorded")
-            }
+            LeadDecision::Expired => return Err(ClickExpired.into()),
             LeadDecision::Convert => {}
         }
         // A second referral with this email is refused by the unique index (CONFLICT).
@@ -223,8 +222,8 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 /// # Errors
 ///
 /// `UNAUTHORIZED`, `PERMISSION_DENIED` (needs `write:referrals`), `VALIDATION_ERROR`,
-/// `NOT_FOUND` (no referral matches, or its click expired unconverted),
-/// `INVALID_TRANSITION` (a rejected referral).
+/// `NOT_FOUND` (no referral matches), `INVALID_TRANSITION` (a rejected referral, or a click
+/// that expired unconverted).
 pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Referrals)?;
@@ -251,9 +250,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             }
         }
         .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
-        if !can_convert(stored.lifecycle.status, stored.expires_at, ctx.now) {
-            return Err(ApiError::NotFound("the click expired before converting; no referral to credit".into()));
-        }
+        check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;
         let next = stored.lifecycle.record_sale(ctx.now)?;
         let new_sale = NewSale {
             referral_id: &stored.id,
