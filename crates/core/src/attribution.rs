@@ -64,32 +64,13 @@ impl<'de> serde::Deserialize<'de> for CookieDuration {
     }
 }
 
-/// Who gets the credit when a visitor arrives through a second link.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Attribution {
-    /// The first unexpired referral keeps the credit.
-    FirstClick,
-    /// The latest link takes the credit.
-    LastClick,
-}
-
-impl Attribution {
-    /// The wire name: `first_click` or `last_click`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Attribution::FirstClick => "first_click",
-            Attribution::LastClick => "last_click",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "first_click" => Some(Attribution::FirstClick),
-            "last_click" => Some(Attribution::LastClick),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// Who gets the credit when a visitor arrives through a second link.
+    pub enum Attribution ("attribution (first_click or last_click)") {
+        /// The first unexpired referral keeps the credit.
+        FirstClick = "first_click",
+        /// The latest link takes the credit.
+        LastClick = "last_click",
     }
 }
 

@@ -45,6 +45,63 @@ pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, Transition
 pub use time::Timestamp;
 pub use token::{TokenError, ViaToken};
 
+/// A wire name that is none of an enum's documented names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {0}")]
+pub struct UnknownName(pub &'static str);
+
+/// Declares a field-less enum whose wire names are written once, in the table given here:
+/// `as_str`, `parse` (a `Result` with [`UnknownName`]), `ALL`, `Display`, and serde (through
+/// [`serde_via_str!`]) all read that table.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name, the only spelling of it (serde, SQL and docs read this one).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)+
+                }
+            }
+
+            /// Parses a wire name (exact).
+            ///
+            /// # Errors
+            ///
+            /// [`UnknownName`](crate::UnknownName) for any other text.
+            pub fn parse(s: &str) -> Result<Self, $crate::UnknownName> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err($crate::UnknownName($what)),
+                }
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $crate::serde_via_str!($name, $what);
+    };
+}
+
 /// Implements `Serialize` as the string and `Deserialize` through the type's own parser,
 /// so an invalid value cannot be deserialized either.
 #[macro_export]

@@ -61,8 +61,8 @@ fn credit_table() {
 #[test]
 fn attribution_names() {
     assert_eq!(serde_json::to_string(&Attribution::FirstClick).unwrap(), "\"first_click\"");
-    assert_eq!(Attribution::parse("last_click"), Some(Attribution::LastClick));
-    assert_eq!(Attribution::parse("last-click"), None);
+    assert_eq!(Attribution::parse("last_click"), Ok(Attribution::LastClick));
+    assert!(Attribution::parse("last-click").is_err());
 }
 
 proptest! {

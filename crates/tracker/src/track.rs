@@ -64,7 +64,7 @@ impl ClickAnswer {
             token: ViaToken::parse(&text("token")?).ok()?,
             // `as` saturates and drops the fraction.
             expires_in: (expires_in as i64).min(cookies::MAX_AGE_CAP),
-            attribution: Attribution::parse(&text("attribution")?)?,
+            attribution: Attribution::parse(&text("attribution")?).ok()?,
             cookie_domain: text("cookie_domain").and_then(|d| cookies::valid_domain(&d)),
         })
     }

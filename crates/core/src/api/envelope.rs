@@ -7,51 +7,44 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-/// A stable, machine-readable error code. The referral tools seed documents `NOT_FOUND`,
-/// `INVALID_AFFILIATE`, `INVALID_TRANSITION` and `PERMISSION_DENIED`; the create-referral
-/// seed a conflict on duplicate email; the rest are viatrack's.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// The ID or route does not exist for this program (404).
-    NotFound,
-    /// `affiliate_id` names no affiliate of this program (422).
-    InvalidAffiliate,
-    /// The transition table forbids the status change (422).
-    InvalidTransition,
-    /// The key lacks the scope this request needs (403).
-    PermissionDenied,
-    /// A unique value is taken: referral email, link token, affiliate email (409).
-    Conflict,
-    /// The request is malformed or breaks a field rule; `field` names it (400, 413 when
-    /// the body is too large).
-    ValidationError,
-    /// No key, or a key that is unknown or revoked (401).
-    Unauthorized,
-    /// Too many requests (429).
-    RateLimited,
-    /// The route exists but not with this HTTP method (405).
-    MethodNotAllowed,
-    /// Something failed on our side; the message says nothing more (500).
-    InternalError,
+crate::wire_enum! {
+    /// A stable, machine-readable error code. The referral tools seed documents `NOT_FOUND`,
+    /// `INVALID_AFFILIATE`, `INVALID_TRANSITION` and `PERMISSION_DENIED`; the create-referral
+    /// seed a conflict on duplicate email; the rest are viatrack's.
+    pub enum ErrorCode ("error code") {
+        /// The ID or route does not exist for this program (404).
+        NotFound = "NOT_FOUND",
+        /// `affiliate_id` names no affiliate of this program (422).
+        InvalidAffiliate = "INVALID_AFFILIATE",
+        /// The transition table forbids the status change (422).
+        InvalidTransition = "INVALID_TRANSITION",
+        /// The key lacks the scope this request needs (403).
+        PermissionDenied = "PERMISSION_DENIED",
+        /// A unique value is taken: referral email, link token, affiliate email (409).
+        Conflict = "CONFLICT",
+        /// The request is malformed or breaks a field rule; `field` names it (400, 413 when
+        /// the body is too large).
+        ValidationError = "VALIDATION_ERROR",
+        /// No key, or a key that is unknown or revoked (401).
+        Unauthorized = "UNAUTHORIZED",
+        /// Too many requests (429).
+        RateLimited = "RATE_LIMITED",
+        /// The route exists but not with this HTTP method (405).
+        MethodNotAllowed = "METHOD_NOT_ALLOWED",
+        /// Something failed on our side; the message says nothing more (500).
+        InternalError = "INTERNAL_ERROR",
+    }
 }
 
-impl ErrorCode {
-    /// The wire name (`NOT_FOUND`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::InvalidAffiliate => "INVALID_AFFILIATE",
-            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
-            ErrorCode::PermissionDenied => "PERMISSION_DENIED",
-            ErrorCode::Conflict => "CONFLICT",
-            ErrorCode::ValidationError => "VALIDATION_ERROR",
-            ErrorCode::Unauthorized => "UNAUTHORIZED",
-            ErrorCode::RateLimited => "RATE_LIMITED",
-            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            ErrorCode::InternalError => "INTERNAL_ERROR",
-        }
+crate::wire_enum! {
+    /// Why a tracking answer (200) carries no data: `notice.code`.
+    pub enum NoticeCode ("notice code") {
+        /// A known bot or link-preview fetcher made the click report; nothing recorded.
+        Bot = "BOT",
+        /// The click ID names no click of this program (or the referral cookie does not).
+        ClickNotFound = "CLICK_NOT_FOUND",
+        /// The request names no click and carries no referral cookie.
+        NoReferral = "NO_REFERRAL",
     }
 }
 
@@ -72,7 +65,7 @@ impl<T> Success<T> {
 }
 
 /// A tracking answer that may carry no data, with a notice saying why:
-/// `{"success": true, "data": null, "notice": {"code": "CLICK_EXPIRED", "message": "…"}}`.
+/// `{"success": true, "data": null, "notice": {"code": "CLICK_NOT_FOUND", "message": "…"}}`.
 /// Used where the page must not see an error status (an unknown or expired click).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tracked<T> {
@@ -88,8 +81,8 @@ pub struct Tracked<T> {
 /// Why a tracking call recorded nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
-    /// `CLICK_NOT_FOUND` or `CLICK_EXPIRED`.
-    pub code: String,
+    /// Why there is no data.
+    pub code: NoticeCode,
     /// Human-readable explanation.
     pub message: String,
 }

@@ -25,7 +25,7 @@ pub mod resources;
 pub mod scopes;
 pub mod tracking;
 
-pub use envelope::{ErrorBody, ErrorCode, ErrorDetail, Notice, Page, Pagination, Success, Tracked};
+pub use envelope::{ErrorBody, ErrorCode, ErrorDetail, Notice, NoticeCode, Page, Pagination, Success, Tracked};
 
 use alloc::string::{String, ToString};
 use core::fmt;

@@ -13,32 +13,13 @@ use serde::{Deserialize, Serialize};
 /// Most allowed hostnames one campaign may list.
 pub const MAX_HOSTNAMES: usize = 20;
 
-/// How an affiliate's commission is counted; kept as data (viatrack does not pay out).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommissionType {
-    /// `commission_amount` is a percentage of each sale (0–100).
-    Percentage,
-    /// `commission_amount` is a fixed amount in cents per sale.
-    Fixed,
-}
-
-impl CommissionType {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommissionType::Percentage => "percentage",
-            CommissionType::Fixed => "fixed",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "percentage" => Some(CommissionType::Percentage),
-            "fixed" => Some(CommissionType::Fixed),
-            _ => None,
-        }
+crate::wire_enum! {
+    /// How an affiliate's commission is counted; kept as data (viatrack does not pay out).
+    pub enum CommissionType ("commission type (percentage or fixed)") {
+        /// `commission_amount` is a percentage of each sale (0–100).
+        Percentage = "percentage",
+        /// `commission_amount` is a fixed amount in cents per sale.
+        Fixed = "fixed",
     }
 }
 

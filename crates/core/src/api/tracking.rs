@@ -169,13 +169,6 @@ impl From<Referral> for LeadReferral {
     }
 }
 
-/// Notice code: the click ID names no click of this program.
-pub const NOTICE_CLICK_NOT_FOUND: &str = "CLICK_NOT_FOUND";
-/// Notice code: a known bot or link-preview fetcher made the click report; nothing recorded.
-pub const NOTICE_BOT: &str = "BOT";
-/// Notice code: the request names no click and carries no referral cookie.
-pub const NOTICE_NO_REFERRAL: &str = "NO_REFERRAL";
-
 /// `POST /v1/track/sale` (secret key with `write:referrals`): a payment, from the
 /// merchant's server. The referral is found by `click_id`, else `customer_id`, else `email`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

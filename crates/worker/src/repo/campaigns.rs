@@ -32,12 +32,12 @@ impl Row {
             id: CampaignId::parse(&self.id).map_err(|_| corrupt("campaign id"))?,
             name: self.name,
             cookie_duration: CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))?,
-            attribution: Attribution::parse(&self.attribution).ok_or_else(|| corrupt("attribution"))?,
+            attribution: Attribution::parse(&self.attribution).map_err(|_| corrupt("attribution"))?,
             allowed_hostnames: serde_json::from_str(&self.allowed_hostnames)?,
             commission_type: self
                 .commission_type
                 .as_deref()
-                .map(|t| CommissionType::parse(t).ok_or_else(|| corrupt("commission_type")))
+                .map(|t| CommissionType::parse(t).map_err(|_| corrupt("commission_type")))
                 .transpose()?,
             commission_amount: self
                 .commission_amount

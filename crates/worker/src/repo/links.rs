@@ -48,7 +48,7 @@ impl LinkTarget {
     ///
     /// A corrupt stored value.
     pub fn attribution(&self) -> StoreResult<Attribution> {
-        Attribution::parse(&self.attribution).ok_or_else(|| corrupt("attribution"))
+        Attribution::parse(&self.attribution).map_err(|_| corrupt("attribution"))
     }
 
     /// The campaign's allowed hostnames.

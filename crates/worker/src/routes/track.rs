@@ -23,9 +23,9 @@ use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
-    SaleResponse, NOTICE_BOT, NOTICE_CLICK_NOT_FOUND, NOTICE_NO_REFERRAL,
+    SaleResponse,
 };
-use viatrack_core::api::{Notice, Tracked};
+use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{check_convertible, expires_at, ClickExpired};
 use viatrack_core::attribution::{credit, Credit};
 use viatrack_core::cookie::{held_in, server_cookie_line, ReferralCookie, REFERRAL_COOKIE};
@@ -70,7 +70,7 @@ pub fn head() -> ApiResult<Response> {
 /// (no link with this token).
 pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     if bots::is_bot(req.headers().get("User-Agent")?.as_deref()) {
-        return nothing(NOTICE_BOT, "known bot or link preview; nothing recorded");
+        return nothing(NoticeCode::Bot, "known bot or link preview; nothing recorded");
     }
     let who = authenticate(req, ctx).await?;
     who.require_tracking()?;
@@ -146,10 +146,10 @@ pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require_tracking()?;
     let Some(held) = held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now) else {
-        return nothing(NOTICE_NO_REFERRAL, "no referral cookie with this request");
+        return nothing(NoticeCode::NoReferral, "no referral cookie with this request");
     };
     let Some(stored) = ReferralRepo::new(&ctx.db).stored(&who.program_id, &held.click_id.clone().into()).await? else {
-        return nothing(NOTICE_CLICK_NOT_FOUND, "the referral cookie names no click of this program");
+        return nothing(NoticeCode::ClickNotFound, "the referral cookie names no click of this program");
     };
     check_origin(ctx, &stored.allowed_hostnames)?;
     let domain = ctx.origin_host().and_then(|h| cookie_domain(&h));
@@ -176,14 +176,14 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let Some(click_id) =
         lead.click_id.clone().or_else(|| held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now).map(|c| c.click_id))
     else {
-        return nothing(NOTICE_NO_REFERRAL, "no click_id and no referral cookie; nothing recorded");
+        return nothing(NoticeCode::NoReferral, "no click_id and no referral cookie; nothing recorded");
     };
     let id: ReferralId = click_id.into();
     // Two rounds at most: if another request converts the click between our read and our
     // write, the second round sees it and replays or conflicts.
     for _ in 0..2 {
         let Some(stored) = repo.stored(program, &id).await? else {
-            return nothing(NOTICE_CLICK_NOT_FOUND, "no click with this id; nothing recorded");
+            return nothing(NoticeCode::ClickNotFound, "no click with this id; nothing recorded");
         };
         check_origin(ctx, &stored.allowed_hostnames)?;
         match decide_lead(
@@ -291,14 +291,10 @@ fn check_origin(ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
     }
 }
 
-fn nothing(code: &str, message: &str) -> ApiResult<Response> {
+fn nothing(code: NoticeCode, message: &str) -> ApiResult<Response> {
     http::json(
         200,
-        &Tracked::<()> {
-            success: true,
-            data: None,
-            notice: Some(Notice { code: code.into(), message: message.into() }),
-        },
+        &Tracked::<()> { success: true, data: None, notice: Some(Notice { code, message: message.into() }) },
     )
 }
 
