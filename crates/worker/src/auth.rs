@@ -5,7 +5,7 @@
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
-use serde::{Deserialize, Serialize};
+use crate::repo::keys::{KeyRecord, KeyRepo};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use viatrack_core::api::scopes::{Access, KeyKind, Resource, Scope};
@@ -21,15 +21,6 @@ pub struct Principal {
     pub kind: KeyKind,
     /// A secret key's scopes (empty for a publishable key).
     pub scopes: Vec<Scope>,
-}
-
-/// The stored facts about a key, as cached and as read from D1.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct KeyRecord {
-    program_id: String,
-    kind: String,
-    scopes: String,
-    key_hash: String,
 }
 
 /// SHA-256 of a key, lower-case hex (what `api_keys.key_hash` stores).
@@ -56,13 +47,7 @@ pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     let record = match cache::get::<KeyRecord>(ctx, &entry).await {
         Some(r) => r,
         None => {
-            let r = ctx
-                .db
-                .prepare("SELECT program_id, kind, scopes, key_hash FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL")
-                .bind(&[hash.as_str().into()])?
-                .first::<KeyRecord>(None)
-                .await?
-                .ok_or(ApiError::Unauthorized(MISSING))?;
+            let r = KeyRepo::new(&ctx.db).active_by_hash(&hash).await?.ok_or(ApiError::Unauthorized(MISSING))?;
             cache::put(ctx, entry, &r);
             r
         }
@@ -72,18 +57,11 @@ pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     if !bool::from(record.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Err(ApiError::Unauthorized(MISSING));
     }
-    let kind = match record.kind.as_str() {
-        "publishable" => KeyKind::Publishable,
-        "secret" => KeyKind::Secret,
-        _ => return Err(ApiError::Unauthorized(MISSING)),
-    };
-    if kind != claimed {
+    if record.kind != claimed {
         return Err(ApiError::Unauthorized(MISSING));
     }
-    let program_id = ProgramId::parse(&record.program_id)
-        .map_err(|_| ApiError::Internal("stored program id is malformed".into()))?;
-    let scopes = if kind == KeyKind::Secret { Scope::parse_list(&record.scopes) } else { Vec::new() };
-    Ok(Principal { program_id, kind, scopes })
+    let scopes = if record.kind == KeyKind::Secret { Scope::parse_list(&record.scopes) } else { Vec::new() };
+    Ok(Principal { program_id: record.program_id, kind: record.kind, scopes })
 }
 
 impl Principal {

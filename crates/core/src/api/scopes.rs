@@ -101,13 +101,14 @@ impl fmt::Display for Scope {
     }
 }
 
-/// The two kinds of API key.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum KeyKind {
-    /// `pk_…`: tracking endpoints only; safe to publish in a page.
-    Publishable,
-    /// `sk_…`: REST API and sales, limited by scopes; keep on the server.
-    Secret,
+crate::wire_enum! {
+    /// The two kinds of API key, by their stored name (`api_keys.kind`).
+    pub enum KeyKind ("key kind (publishable or secret)") {
+        /// `pk_…`: tracking endpoints only; safe to publish in a page.
+        Publishable = "publishable",
+        /// `sk_…`: REST API and sales, limited by scopes; keep on the server.
+        Secret = "secret",
+    }
 }
 
 impl KeyKind {
@@ -122,13 +123,5 @@ impl KeyKind {
             return None;
         };
         ((24..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(kind)
-    }
-
-    /// The stored name: `publishable` or `secret`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Publishable => "publishable",
-            KeyKind::Secret => "secret",
-        }
     }
 }

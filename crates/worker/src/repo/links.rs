@@ -1,7 +1,8 @@
 //! `links`: tokens tied to an affiliate and a campaign, with counters computed from
 //! referrals, and the token look-up the click endpoint makes on every visit.
 
-use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
+use crate::args;
 use serde::{Deserialize, Serialize};
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ResourceQuery;
@@ -15,64 +16,53 @@ pub struct LinkRepo<'a> {
 }
 
 /// What a click needs to know about a token: the link, its affiliate and its campaign's
-/// rules. This is what the KV cache holds under `link:<program>:<token>`.
+/// rules, as core's validated types (a row that does not validate fails to deserialize).
+/// This is what the KV cache holds under `link:<program>:<token>`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkTarget {
     /// The link.
-    pub link_id: String,
+    pub link_id: LinkId,
     /// Its affiliate.
-    pub affiliate_id: String,
+    pub affiliate_id: AffiliateId,
     /// Its campaign.
-    pub campaign_id: String,
-    /// The campaign's cookie duration, days.
-    pub cookie_duration: i64,
-    /// `first_click` / `last_click`.
-    pub attribution: String,
-    /// JSON array of hostnames.
-    pub allowed_hostnames: String,
-}
-
-impl LinkTarget {
-    /// The campaign's cookie duration.
-    ///
-    /// # Errors
-    ///
-    /// A corrupt stored value.
-    pub fn cookie_duration(&self) -> StoreResult<CookieDuration> {
-        CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))
-    }
-
+    pub campaign_id: CampaignId,
+    /// The campaign's cookie duration, in days.
+    pub cookie_duration: CookieDuration,
     /// The campaign's attribution.
-    ///
-    /// # Errors
-    ///
-    /// A corrupt stored value.
-    pub fn attribution(&self) -> StoreResult<Attribution> {
-        Attribution::parse(&self.attribution).map_err(|_| corrupt("attribution"))
-    }
+    pub attribution: Attribution,
+    /// The campaign's allowed hostnames (empty: any). D1 stores them as JSON text, the
+    /// cache as a list; both read.
+    #[serde(deserialize_with = "hostnames")]
+    pub allowed_hostnames: Vec<String>,
+}
 
-    /// The campaign's allowed hostnames.
-    ///
-    /// # Errors
-    ///
-    /// A corrupt stored value.
-    pub fn allowed_hostnames(&self) -> StoreResult<Vec<String>> {
-        Ok(serde_json::from_str(&self.allowed_hostnames)?)
+/// A hostname list from JSON text (a D1 column) or a JSON list (the cache).
+fn hostnames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Text(String),
+        List(Vec<String>),
+    }
+    match Stored::deserialize(d)? {
+        Stored::Text(t) => serde_json::from_str(&t).map_err(serde::de::Error::custom),
+        Stored::List(l) => Ok(l),
     }
 }
 
+/// A link row, deserialized straight into core's validated types.
 #[derive(Deserialize)]
 struct Row {
-    id: String,
-    token: String,
-    destination_url: Option<String>,
-    affiliate_id: String,
-    campaign_id: String,
+    id: LinkId,
+    token: ViaToken,
+    destination_url: Option<HttpUrl>,
+    affiliate_id: AffiliateId,
+    campaign_id: CampaignId,
     visitors: u64,
     leads: u64,
     conversions: u64,
-    created_at: String,
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// The counters are kept by triggers on `referrals` (migration 0003).
@@ -81,25 +71,18 @@ const SELECT: &str = "SELECT l.id, l.token, l.destination_url, l.affiliate_id, l
 
 impl Row {
     fn into_link(self) -> StoreResult<Link> {
-        let token = ViaToken::parse(&self.token).map_err(|_| corrupt("token"))?;
-        let destination = self
-            .destination_url
-            .as_deref()
-            .map(|u| HttpUrl::try_from(u.to_string()))
-            .transpose()
-            .map_err(|_| corrupt("destination_url"))?;
         Ok(Link {
-            id: LinkId::parse(&self.id).map_err(|_| corrupt("link id"))?,
-            url: destination.as_ref().map(|d| share_url(d, &token)),
-            token,
-            destination_url: self.destination_url,
-            affiliate_id: AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?,
-            campaign_id: CampaignId::parse(&self.campaign_id).map_err(|_| corrupt("campaign id"))?,
+            id: self.id,
+            url: self.destination_url.as_ref().map(|d| share_url(d, &self.token)),
+            destination_url: self.destination_url.map(|d| d.as_str().to_string()),
+            token: self.token,
+            affiliate_id: self.affiliate_id,
+            campaign_id: self.campaign_id,
             visitors: self.visitors,
             leads: self.leads,
             conversions: self.conversions,
-            created_at: parse_ts(&self.created_at)?,
-            updated_at: parse_ts(&self.updated_at)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }
@@ -231,14 +214,14 @@ impl<'a> LinkRepo<'a> {
     pub async fn tokens_of_campaign(&self, program: &ProgramId, campaign: &CampaignId) -> StoreResult<Vec<ViaToken>> {
         #[derive(Deserialize)]
         struct T {
-            token: String,
+            token: ViaToken,
         }
         let rows = all::<T>(
             self.db,
             "SELECT token FROM links WHERE program_id = ?1 AND campaign_id = ?2",
-            &[arg(program.as_str()), arg(campaign.as_str())],
+            &args![program, campaign],
         )
         .await?;
-        rows.into_iter().map(|t| ViaToken::parse(&t.token).map_err(|_| corrupt("token"))).collect()
+        Ok(rows.into_iter().map(|t| t.token).collect())
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod affiliates;
 pub mod campaigns;
+pub mod keys;
 pub mod links;
 pub mod referrals;
 pub mod sales;
@@ -96,10 +97,10 @@ pub fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-/// The bound parameters `[arg(&a), arg(&b), …]`.
+/// The bound parameters `[arg(&a), arg(&b), …]`, as an array.
 #[macro_export]
 macro_rules! args {
-    ($($value:expr),* $(,)?) => { vec![$($crate::repo::arg(&$value)),*] };
+    ($($value:expr),* $(,)?) => { [$($crate::repo::arg(&$value)),*] };
 }
 
 fn js(args: &[Arg]) -> StoreResult<Vec<JsValue>> {

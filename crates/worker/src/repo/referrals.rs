@@ -3,6 +3,7 @@
 use super::links::LinkTarget;
 use super::sql::REFERRAL_SELECT;
 use super::{arg, batch, corrupt, first, parse_opt_ts, parse_ts, run, stmt, Count, StoreError, StoreResult};
+use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
 use viatrack_core::api::query::ReferralQuery;
@@ -12,7 +13,7 @@ use viatrack_core::{
     AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp, ViaToken,
     VisitorId,
 };
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 /// The referrals of programs, through one D1 binding.
 pub struct ReferralRepo<'a> {
@@ -23,11 +24,11 @@ pub struct ReferralRepo<'a> {
 #[derive(Debug, Deserialize)]
 pub struct ClickRow {
     /// The click (= referral) ID.
-    pub id: String,
+    pub id: ClickId,
     /// Visits recorded on it, this one included.
     pub visits: u32,
-    /// When it expires (ISO 8601).
-    pub expires_at: String,
+    /// When it expires.
+    pub expires_at: Timestamp,
 }
 
 /// The facts a write needs about one referral: its lifecycle, identity and campaign rules.
@@ -398,6 +399,28 @@ impl<'a> ReferralRepo<'a> {
         Ok(changed > 0)
     }
 
+    /// The statement that moves a referral from status `expected` to `next` (lifecycle
+    /// timestamps included), changing nothing if its status is no longer `expected`.
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn move_stmt(
+        &self,
+        program: &ProgramId,
+        id: &ReferralId,
+        expected: Status,
+        next: &Lifecycle,
+        now: Timestamp,
+    ) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, updated_at = ?8 \
+             WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+            &args![program, id, expected, next.status, next.became_lead_at, next.became_conversion_at, next.converted_at, now],
+        )
+    }
+
     /// Inserts a referral created without a click.
     ///
     /// # Errors
@@ -438,7 +461,8 @@ impl<'a> ReferralRepo<'a> {
         Ok(())
     }
 
-    /// Deletes a referral and its sales in one transaction. Returns whether it existed.
+    /// Deletes a referral with its sales and click reports, in one transaction. Returns
+    /// whether it existed.
     ///
     /// # Errors
     ///
@@ -448,7 +472,7 @@ impl<'a> ReferralRepo<'a> {
         let results = batch(
             self.db,
             vec![
-                stmt(self.db, "DELETE FROM sales WHERE program_id = ?1 AND referral_id = ?2", &args)?,
+                super::sales::SaleRepo::new(self.db).delete_for_referral_stmt(program, id)?,
                 stmt(self.db, "DELETE FROM click_reports WHERE program_id = ?1 AND referral_id = ?2", &args)?,
                 stmt(self.db, "DELETE FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,
             ],

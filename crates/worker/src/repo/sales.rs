@@ -1,10 +1,12 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
+use super::referrals::ReferralRepo;
 use super::{arg, batch, corrupt, first, parse_ts, stmt, StoreResult};
+use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 /// The sales of programs, through one D1 binding.
 pub struct SaleRepo<'a> {
@@ -69,6 +71,41 @@ impl<'a> SaleRepo<'a> {
         .transpose()
     }
 
+    /// The statement that inserts a sale for `sale.referral_id`, only while that referral is
+    /// in status `expected` (else it inserts nothing).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn insert_stmt(
+        &self,
+        program: &ProgramId,
+        id: &SaleId,
+        sale: &NewSale<'_>,
+        expected: Status,
+        now: Timestamp,
+    ) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            "INSERT INTO sales (id, program_id, referral_id, amount, currency, invoice_id, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM referrals WHERE program_id = ?2 AND id = ?3 AND status = ?8)",
+            &args![id, program, sale.referral_id, sale.amount, sale.currency, sale.invoice_id, now, expected],
+        )
+    }
+
+    /// The statement that deletes a referral's sales (part of deleting the referral).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn delete_for_referral_stmt(
+        &self,
+        program: &ProgramId,
+        referral: &ReferralId,
+    ) -> StoreResult<D1PreparedStatement> {
+        stmt(self.db, "DELETE FROM sales WHERE program_id = ?1 AND referral_id = ?2", &args![program, referral])
+    }
+
     /// Records the sale and moves its referral to `next`, in one transaction, only if the
     /// referral is still in status `expected`. Returns the sale, or `None` (and writes
     /// nothing) if the referral's status changed meanwhile.
@@ -85,39 +122,13 @@ impl<'a> SaleRepo<'a> {
         now: Timestamp,
     ) -> StoreResult<Option<Sale>> {
         let id = SaleId::from_bytes(super::random_id_bytes());
+        // One transaction from each table's own statement: the sale (only while the referral
+        // is still `expected`), then the referral's move.
         let results = batch(
             self.db,
             vec![
-                stmt(
-                    self.db,
-                    "INSERT INTO sales (id, program_id, referral_id, amount, currency, invoice_id, created_at) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM referrals WHERE program_id = ?2 AND id = ?3 AND status = ?8)",
-                    &[
-                        arg(id.as_str()),
-                        arg(program.as_str()),
-                        arg(sale.referral_id.as_str()),
-                        arg(&sale.amount),
-                        arg(sale.currency),
-                        arg(sale.invoice_id),
-                        arg(&now),
-                        arg(expected.as_str()),
-                    ],
-                )?,
-                stmt(
-                    self.db,
-                    "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, updated_at = ?8 \
-                     WHERE program_id = ?1 AND id = ?2 AND status = ?3",
-                    &[
-                        arg(program.as_str()),
-                        arg(sale.referral_id.as_str()),
-                        arg(expected.as_str()),
-                        arg(next.status.as_str()),
-                        arg(&next.became_lead_at),
-                        arg(&next.became_conversion_at),
-                        arg(&next.converted_at),
-                        arg(&now),
-                    ],
-                )?,
+                self.insert_stmt(program, &id, sale, expected, now)?,
+                ReferralRepo::new(self.db).move_stmt(program, sale.referral_id, expected, next, now)?,
             ],
         )
         .await?;

@@ -18,7 +18,7 @@ use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
-use crate::repo::{parse_ts, random_id_bytes, Constraint, StoreError};
+use crate::repo::{random_id_bytes, Constraint, StoreError};
 use viatrack_core::api::fields::{cookie_domain, host_allowed};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
@@ -29,7 +29,7 @@ use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{check_convertible, expires_at, ClickExpired};
 use viatrack_core::attribution::{credit, Credit};
 use viatrack_core::cookie::{held_in, server_cookie_line, ReferralCookie, REFERRAL_COOKIE};
-use viatrack_core::{AffiliateId, ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
+use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
 /// `OPTIONS` preflight: allowed when some campaign lists the origin's host.
@@ -78,23 +78,22 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let target = link_target(ctx, &who.program_id, &report.token)
         .await?
         .ok_or_else(|| ApiError::NotFound("no link with this token".into()))?;
-    check_origin(ctx, &target.allowed_hostnames()?)?;
-    let duration = target.cookie_duration()?;
+    check_origin(ctx, &target.allowed_hostnames)?;
+    let duration = target.cookie_duration;
     let new_id = ClickId::from_bytes(random_id_bytes());
     let report_id = report.report_id.clone().unwrap_or_else(|| ReportId::from_bytes(random_id_bytes()));
     let row = ReferralRepo::new(&ctx.db)
         .record_click(&who.program_id, &target, &report, &report_id, &new_id, ctx.now, expires_at(ctx.now, duration))
         .await?;
-    let expires = parse_ts(&row.expires_at)?;
+    let expires = row.expires_at;
     let mut answer = ClickResponse {
-        click_id: ClickId::parse(&row.id).map_err(|_| StoreError::Backend("stored click id".into()))?,
-        affiliate_id: AffiliateId::parse(&target.affiliate_id)
-            .map_err(|_| StoreError::Backend("stored affiliate id".into()))?,
+        click_id: row.id,
+        affiliate_id: target.affiliate_id.clone(),
         token: report.token.clone(),
         expires_at: expires,
         expires_in: (expires.unix_ms() - ctx.now.unix_ms()).max(0) / 1000,
         cookie_duration: duration.days(),
-        attribution: target.attribution()?,
+        attribution: target.attribution,
         cookie_domain: cookie_domain(&report.url.host()),
         visits: row.visits,
         visitor_id: report.visitor_id.clone(),
