@@ -37,7 +37,7 @@ pub struct LinkTarget {
 }
 
 /// A hostname list from JSON text (a D1 column) or a JSON list (the cache).
-fn hostnames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn hostnames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Stored {

@@ -2,7 +2,7 @@
 
 use super::links::LinkTarget;
 use super::sql::REFERRAL_SELECT;
-use super::{arg, batch, corrupt, first, parse_opt_ts, parse_ts, run, stmt, Count, StoreError, StoreResult};
+use super::{arg, batch, corrupt, first, run, stmt, Count, StoreError, StoreResult};
 use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
@@ -48,41 +48,38 @@ pub struct Stored {
     pub fields: CustomerFields,
 }
 
+/// The write-side columns of a referral, deserialized straight into core's types.
 #[derive(Deserialize)]
 struct StoredRow {
-    id: String,
-    affiliate_id: String,
-    status: String,
+    id: ReferralId,
+    affiliate_id: AffiliateId,
+    status: Status,
     email: Option<String>,
     name: Option<String>,
     customer_id: Option<String>,
     subscription_id: Option<String>,
     metadata: Option<String>,
-    expires_at: String,
-    became_lead_at: Option<String>,
-    became_conversion_at: Option<String>,
-    converted_at: Option<String>,
-    allowed_hostnames: Option<String>,
+    expires_at: Timestamp,
+    became_lead_at: Option<Timestamp>,
+    became_conversion_at: Option<Timestamp>,
+    converted_at: Option<Timestamp>,
+    #[serde(deserialize_with = "super::links::hostnames")]
+    allowed_hostnames: Vec<String>,
 }
 
 impl StoredRow {
-    fn into_stored(self) -> StoreResult<Stored> {
-        Ok(Stored {
-            id: ReferralId::parse(&self.id).map_err(|_| corrupt("referral id"))?,
-            affiliate_id: AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?,
+    fn into_stored(self) -> Stored {
+        Stored {
+            id: self.id,
+            affiliate_id: self.affiliate_id,
             lifecycle: Lifecycle {
-                status: Status::parse(&self.status).map_err(|_| corrupt("status"))?,
-                became_lead_at: parse_opt_ts(self.became_lead_at.as_deref())?,
-                became_conversion_at: parse_opt_ts(self.became_conversion_at.as_deref())?,
-                converted_at: parse_opt_ts(self.converted_at.as_deref())?,
+                status: self.status,
+                became_lead_at: self.became_lead_at,
+                became_conversion_at: self.became_conversion_at,
+                converted_at: self.converted_at,
             },
-            expires_at: parse_ts(&self.expires_at)?,
-            allowed_hostnames: self
-                .allowed_hostnames
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()?
-                .unwrap_or_default(),
+            expires_at: self.expires_at,
+            allowed_hostnames: self.allowed_hostnames,
             fields: CustomerFields {
                 email: self.email,
                 name: self.name,
@@ -90,12 +87,12 @@ impl StoredRow {
                 subscription_id: self.subscription_id,
                 metadata: self.metadata,
             },
-        })
+        }
     }
 }
 
 const STORED: &str = "SELECT r.id, r.affiliate_id, r.status, r.email, r.name, r.customer_id, r.subscription_id, r.metadata, r.expires_at, r.became_lead_at, r.became_conversion_at, r.converted_at, \
-    c.allowed_hostnames FROM referrals r LEFT JOIN campaigns c ON c.id = r.campaign_id";
+    COALESCE(c.allowed_hostnames, '[]') AS allowed_hostnames FROM referrals r LEFT JOIN campaigns c ON c.id = r.campaign_id";
 
 /// The customer fields a lead, a create or an update writes. `metadata` is JSON text.
 #[derive(Debug, Clone, Default)]
@@ -129,15 +126,16 @@ pub struct NewReferral {
     pub fields: CustomerFields,
 }
 
+/// The referral object's row ([`REFERRAL_SELECT`]), deserialized straight into core's types.
 #[derive(Deserialize)]
 struct FullRow {
-    id: String,
-    program_id: String,
-    affiliate_id: String,
-    link_id: Option<String>,
-    status: String,
+    id: ReferralId,
+    program_id: ProgramId,
+    affiliate_id: AffiliateId,
+    link_id: Option<LinkId>,
+    status: Status,
     visits: u32,
-    visitor_id: Option<String>,
+    visitor_id: Option<VisitorId>,
     landing_url: Option<String>,
     referrer: Option<String>,
     email: Option<String>,
@@ -145,63 +143,54 @@ struct FullRow {
     customer_id: Option<String>,
     subscription_id: Option<String>,
     metadata: Option<String>,
-    created_at: String,
-    updated_at: String,
-    expires_at: String,
-    became_lead_at: Option<String>,
-    became_conversion_at: Option<String>,
-    converted_at: Option<String>,
-    link_token: Option<String>,
-    link_destination_url: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    expires_at: Timestamp,
+    became_lead_at: Option<Timestamp>,
+    became_conversion_at: Option<Timestamp>,
+    converted_at: Option<Timestamp>,
+    link_token: Option<ViaToken>,
+    link_destination_url: Option<HttpUrl>,
     link_visitors: Option<u64>,
     link_leads: Option<u64>,
     link_conversions: Option<u64>,
     affiliate_email: String,
     affiliate_first_name: Option<String>,
     affiliate_last_name: Option<String>,
-    affiliate_campaign_id: String,
+    affiliate_campaign_id: CampaignId,
     affiliate_campaign_name: String,
 }
 
 impl FullRow {
     fn into_referral(self) -> StoreResult<Referral> {
         let lifecycle = Lifecycle {
-            status: Status::parse(&self.status).map_err(|_| corrupt("status"))?,
-            became_lead_at: parse_opt_ts(self.became_lead_at.as_deref())?,
-            became_conversion_at: parse_opt_ts(self.became_conversion_at.as_deref())?,
-            converted_at: parse_opt_ts(self.converted_at.as_deref())?,
+            status: self.status,
+            became_lead_at: self.became_lead_at,
+            became_conversion_at: self.became_conversion_at,
+            converted_at: self.converted_at,
         };
         let link = match (self.link_id, self.link_token) {
-            (Some(id), Some(token)) => {
-                let token = ViaToken::parse(&token).map_err(|_| corrupt("token"))?;
-                let url =
-                    self.link_destination_url.and_then(|u| HttpUrl::try_from(u).ok()).map(|d| share_url(&d, &token));
-                Some(ReferralLink {
-                    id: LinkId::parse(&id).map_err(|_| corrupt("link id"))?,
-                    url,
-                    token: token.as_str().to_string(),
-                    visitors: self.link_visitors.unwrap_or(0),
-                    leads: self.link_leads.unwrap_or(0),
-                    conversions: self.link_conversions.unwrap_or(0),
-                })
-            }
+            (Some(id), Some(token)) => Some(ReferralLink {
+                id,
+                url: self.link_destination_url.map(|d| share_url(&d, &token)),
+                token: token.as_str().to_string(),
+                visitors: self.link_visitors.unwrap_or(0),
+                leads: self.link_leads.unwrap_or(0),
+                conversions: self.link_conversions.unwrap_or(0),
+            }),
             _ => None,
         };
-        let affiliate_id = AffiliateId::parse(&self.affiliate_id).map_err(|_| corrupt("affiliate id"))?;
         Ok(Referral {
-            id: ReferralId::parse(&self.id).map_err(|_| corrupt("referral id"))?,
-            program_id: ProgramId::parse(&self.program_id).map_err(|_| corrupt("program id"))?,
+            id: self.id,
+            program_id: self.program_id,
             affiliate: Some(ReferralAffiliate {
-                id: affiliate_id.clone(),
+                id: self.affiliate_id.clone(),
                 email: self.affiliate_email,
                 first_name: self.affiliate_first_name,
                 last_name: self.affiliate_last_name,
-                campaign: CampaignRef {
-                    id: CampaignId::parse(&self.affiliate_campaign_id).map_err(|_| corrupt("campaign id"))?,
-                    name: self.affiliate_campaign_name,
-                },
+                campaign: CampaignRef { id: self.affiliate_campaign_id, name: self.affiliate_campaign_name },
             }),
-            affiliate_id,
+            affiliate_id: self.affiliate_id,
             email: self.email,
             name: self.name,
             customer_id: self.customer_id,
@@ -211,18 +200,13 @@ impl FullRow {
             conversion_state: Some(lifecycle.conversion_state()),
             metadata: self.metadata.as_deref().map(serde_json::from_str).transpose()?,
             visits: self.visits,
-            visitor_id: self
-                .visitor_id
-                .as_deref()
-                .map(VisitorId::parse)
-                .transpose()
-                .map_err(|_| corrupt("visitor id"))?,
+            visitor_id: self.visitor_id,
             landing_url: self.landing_url,
             referrer: self.referrer,
             link,
-            created_at: parse_ts(&self.created_at)?,
-            updated_at: Some(parse_ts(&self.updated_at)?),
-            expires_at: Some(parse_ts(&self.expires_at)?),
+            created_at: self.created_at,
+            updated_at: Some(self.updated_at),
+            expires_at: Some(self.expires_at),
             became_lead_at: lifecycle.became_lead_at,
             became_conversion_at: lifecycle.became_conversion_at,
             converted_at: lifecycle.converted_at,
@@ -319,9 +303,8 @@ impl<'a> ReferralRepo<'a> {
     pub async fn stored(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Stored>> {
         let sql = format!("{STORED} WHERE r.program_id = ?1 AND r.id = ?2");
         first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
-            .await?
-            .map(StoredRow::into_stored)
-            .transpose()
+            .await
+            .map(|row| row.map(StoredRow::into_stored))
     }
 
     /// The newest referral of the program with this customer ID, or else this email.
@@ -340,9 +323,8 @@ impl<'a> ReferralRepo<'a> {
              ORDER BY r.created_at DESC LIMIT 1"
         );
         first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(&customer_id), arg(&email)])
-            .await?
-            .map(StoredRow::into_stored)
-            .transpose()
+            .await
+            .map(|row| row.map(StoredRow::into_stored))
     }
 
     /// The full referral object.
