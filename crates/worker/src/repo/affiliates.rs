@@ -1,6 +1,6 @@
 //! `affiliates`: partners, each in one campaign, with an email unique in the program.
 
-use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::referrals::CampaignRef;
 use viatrack_core::api::resources::{Affiliate, CreateAffiliate, UpdateAffiliate};
@@ -14,14 +14,14 @@ pub struct AffiliateRepo<'a> {
 
 #[derive(serde::Deserialize)]
 struct Row {
-    id: String,
+    id: AffiliateId,
     email: String,
     first_name: Option<String>,
     last_name: Option<String>,
-    campaign_id: String,
+    campaign_id: CampaignId,
     campaign_name: String,
-    created_at: String,
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 const SELECT: &str = "SELECT a.id, a.email, a.first_name, a.last_name, a.campaign_id, c.name AS campaign_name, a.created_at, a.updated_at \
@@ -30,16 +30,13 @@ const SELECT: &str = "SELECT a.id, a.email, a.first_name, a.last_name, a.campaig
 impl Row {
     fn into_affiliate(self) -> StoreResult<Affiliate> {
         Ok(Affiliate {
-            id: AffiliateId::parse(&self.id).map_err(|_| corrupt("affiliate id"))?,
+            id: self.id,
             email: self.email,
             first_name: self.first_name,
             last_name: self.last_name,
-            campaign: CampaignRef {
-                id: CampaignId::parse(&self.campaign_id).map_err(|_| corrupt("campaign id"))?,
-                name: self.campaign_name,
-            },
-            created_at: parse_ts(&self.created_at)?,
-            updated_at: parse_ts(&self.updated_at)?,
+            campaign: CampaignRef { id: self.campaign_id, name: self.campaign_name },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }

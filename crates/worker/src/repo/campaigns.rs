@@ -1,6 +1,6 @@
 //! `campaigns`: cookie duration, attribution, allowed hostnames, commission.
 
-use super::{all, arg, corrupt, first, parse_ts, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::resources::{Campaign, CommissionType, CreateCampaign, UpdateCampaign};
 use viatrack_core::{Attribution, CampaignId, CookieDuration, ProgramId, Timestamp};
@@ -13,15 +13,16 @@ pub struct CampaignRepo<'a> {
 
 #[derive(serde::Deserialize)]
 struct Row {
-    id: String,
+    id: CampaignId,
     name: String,
-    cookie_duration: i64,
-    attribution: String,
-    allowed_hostnames: String,
-    commission_type: Option<String>,
-    commission_amount: Option<i64>,
-    created_at: String,
-    updated_at: String,
+    cookie_duration: CookieDuration,
+    attribution: Attribution,
+    #[serde(deserialize_with = "super::links::hostnames")]
+    allowed_hostnames: Vec<String>,
+    commission_type: Option<CommissionType>,
+    commission_amount: Option<u64>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at";
@@ -29,22 +30,15 @@ const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames
 impl Row {
     fn into_campaign(self) -> StoreResult<Campaign> {
         Ok(Campaign {
-            id: CampaignId::parse(&self.id).map_err(|_| corrupt("campaign id"))?,
+            id: self.id,
             name: self.name,
-            cookie_duration: CookieDuration::from_days(self.cookie_duration).map_err(|_| corrupt("cookie_duration"))?,
-            attribution: Attribution::parse(&self.attribution).map_err(|_| corrupt("attribution"))?,
-            allowed_hostnames: serde_json::from_str(&self.allowed_hostnames)?,
-            commission_type: self
-                .commission_type
-                .as_deref()
-                .map(|t| CommissionType::parse(t).map_err(|_| corrupt("commission_type")))
-                .transpose()?,
-            commission_amount: self
-                .commission_amount
-                .map(|a| u64::try_from(a).map_err(|_| corrupt("commission_amount")))
-                .transpose()?,
-            created_at: parse_ts(&self.created_at)?,
-            updated_at: parse_ts(&self.updated_at)?,
+            cookie_duration: self.cookie_duration,
+            attribution: self.attribution,
+            allowed_hostnames: self.allowed_hostnames,
+            commission_type: self.commission_type,
+            commission_amount: self.commission_amount,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }

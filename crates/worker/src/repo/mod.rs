@@ -14,7 +14,6 @@ pub mod sql;
 pub use sql::{arg, Arg};
 
 use serde::de::DeserializeOwned;
-use viatrack_core::Timestamp;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -109,16 +108,6 @@ fn js(args: &[Arg]) -> StoreResult<Vec<JsValue>> {
     args.iter()
         .map(|a| serde::Serialize::serialize(a, &serializer).map_err(|e| StoreError::Corrupt(format!("bind: {e}"))))
         .collect()
-}
-
-/// Parses a stored timestamp.
-pub fn parse_ts(s: &str) -> StoreResult<Timestamp> {
-    Timestamp::parse_iso8601(s).map_err(|_| corrupt("timestamp"))
-}
-
-/// Parses an optional stored timestamp.
-pub fn parse_opt_ts(s: Option<&str>) -> StoreResult<Option<Timestamp>> {
-    s.map(parse_ts).transpose()
 }
 
 /// Prepares `sql` with bound `args` ([`arg`], [`args!`](crate::args)).

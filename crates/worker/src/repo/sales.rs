@@ -1,9 +1,8 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
 use super::referrals::ReferralRepo;
-use super::{arg, batch, corrupt, first, parse_ts, stmt, StoreResult};
+use super::{arg, batch, first, stmt, StoreResult};
 use crate::args;
-use serde::Deserialize;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
 use worker::{D1Database, D1PreparedStatement};
@@ -11,29 +10,6 @@ use worker::{D1Database, D1PreparedStatement};
 /// The sales of programs, through one D1 binding.
 pub struct SaleRepo<'a> {
     db: &'a D1Database,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    referral_id: String,
-    amount: u64,
-    currency: String,
-    invoice_id: String,
-    created_at: String,
-}
-
-impl Row {
-    fn into_sale(self) -> StoreResult<Sale> {
-        Ok(Sale {
-            id: SaleId::parse(&self.id).map_err(|_| corrupt("sale id"))?,
-            referral_id: ReferralId::parse(&self.referral_id).map_err(|_| corrupt("referral id"))?,
-            amount: self.amount,
-            currency: self.currency,
-            invoice_id: self.invoice_id,
-            created_at: parse_ts(&self.created_at)?,
-        })
-    }
 }
 
 /// A sale to record.
@@ -61,14 +37,12 @@ impl<'a> SaleRepo<'a> {
     ///
     /// Storage failure.
     pub async fn by_invoice(&self, program: &ProgramId, invoice_id: &str) -> StoreResult<Option<Sale>> {
-        first::<Row>(
+        first::<Sale>(
             self.db,
             "SELECT id, referral_id, amount, currency, invoice_id, created_at FROM sales WHERE program_id = ?1 AND invoice_id = ?2",
             &[arg(program.as_str()), arg(invoice_id)],
         )
-        .await?
-        .map(Row::into_sale)
-        .transpose()
+        .await
     }
 
     /// The statement that inserts a sale for `sale.referral_id`, only while that referral is
