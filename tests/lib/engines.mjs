@@ -8,7 +8,8 @@
 //    intercepts requests — what Chromium gets from playwright-core and its command line.
 // VIATRACK_ENGINES (comma-separated, default "chromium,webkit") selects the engines.
 //
-// A visitor is a fresh browser profile (own cookies and storage) with one page:
+// A visitor is a fresh browser profile (own cookies and storage) with one page; a test has
+// one visitor open at a time (WebKitWebDriver allows one session):
 //   goto(url, {waitUntil: 'load'|'domcontentloaded'}), reload(), url(), evaluate(f, arg),
 //   waitForFunction(f, arg, {timeout}), textContent(sel), getAttribute(sel, name),
 //   isVisible(sel), fill(sel, text), click(sel), screenshot(path),
@@ -205,8 +206,13 @@ async function launchWebKitEngine() {
   const open = new Set();
   return {
     name: 'webkit',
-    /** `options`: none apply (the UA is WebKit's own; TLS errors are always accepted). */
+    /**
+     * `options`: none apply (the UA is WebKit's own; TLS errors are always accepted).
+     * WebKitWebDriver runs one session at a time, so a test has one visitor open at a time
+     * (in every engine); a visitor a failed test left open is closed here.
+     */
     async open() {
+      for (const v of open) await v.close().catch(() => {});
       const visitor = await openWebKit(server);
       open.add(visitor);
       const close = visitor.close;
@@ -226,7 +232,6 @@ async function openWebKit(server) {
   const caps = {
     browserName: 'MiniBrowser',
     acceptInsecureCerts: true,
-    pageLoadStrategy: 'eager',
     'webkitgtk:browserOptions': {
       binary: MINIBROWSER,
       args: ['--automation', '--enable-itp', `--proxy=http://127.0.0.1:${proxy.port}`],
