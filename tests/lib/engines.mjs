@@ -67,6 +67,12 @@ export async function launchEngine(name) {
   throw new Error(`unknown engine ${name}`);
 }
 
+const UNDEFINED = '\u0000viatrack-test-undefined';
+const revive = (x) => {
+  if (x === UNDEFINED) return undefined;
+  if (x && typeof x === 'object') for (const k of Object.keys(x)) x[k] = revive(x[k]);
+  return x;
+};
 const fnSource = (f) => (typeof f === 'function' ? f.toString() : null);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const byPath = (path) => (u) => {
@@ -245,18 +251,21 @@ async function openWebKit(server) {
     await proxy.close();
     throw e;
   }
-  // Runs `f(arg)` in the page; awaits a returned promise; keeps `undefined` apart from null.
+  // Runs `f(arg)` in the page and awaits a returned promise. The result crosses as JSON
+  // with `undefined` marked, so it comes back as Playwright gives it (WebDriver would turn
+  // every undefined into null).
   const evaluate = async (f, arg) => {
     const body = typeof f === 'function' ? `return (${fnSource(f)})(arg)` : `return (${f})`;
     const r = await driver.executeAsyncScript(
       `const done = arguments[arguments.length - 1]; const arg = arguments[0];
+       const json = (v) => JSON.stringify([v], (k, x) => (x === undefined ? ${JSON.stringify(UNDEFINED)} : x));
        Promise.resolve().then(() => { ${body}; })
-         .then((v) => done(v === undefined ? { u: 1 } : { v }), (e) => done({ e: String(e && e.stack || e) }));`,
+         .then((v) => done({ v: json(v) }), (e) => done({ e: String(e && e.stack || e) }));`,
       arg ?? null,
     );
     if (r === null) throw new Error('evaluate: the page navigated away');
     if ('e' in r) throw new Error(`evaluate: ${r.e}`);
-    return 'u' in r ? undefined : r.v;
+    return revive(JSON.parse(r.v))[0];
   };
   const readyState = () => driver.executeScript('return document.readyState').catch((e) => { if (process.env.WKDEBUG) console.error('readyState', e.message); return 'loading'; });
   const waitLoaded = async (complete) => {
