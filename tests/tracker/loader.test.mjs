@@ -180,6 +180,37 @@ forEachEngine((engine) => {
   });
 
   /**
+   * Storage that throws (storage disabled or blocked: reading `window.localStorage` throws a
+   * SecurityError; or a full / private-mode store: `setItem` throws QuotaExceededError):
+   * the page works and nothing is thrown into it; the click is still reported and kept in
+   * the cookie, and convert still makes the lead (only the retry queue is lost).
+   */
+  for (const [name, init] of [
+    ['reading localStorage throws', () => {
+      Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
+    }],
+    ['setItem throws', () => {
+      Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+    }],
+  ]) test(`storage throwing (${name}): page works, click and lead still made`, async () => {
+    server.page('/storage.html', testPage({ body: PAGE_SCRIPT }));
+    const page = await engine.open();
+    await page.addInitScript(init);
+    const clicks = server.tracking('/v1/track/click').length;
+    await page.goto(`${server.url}/storage.html?via=jb007`);
+    await ready(page);
+    assert.equal(await page.textContent('#own'), 'page works');
+    assert.equal(server.tracking('/v1/track/click').length, clicks + 1, 'the click is reported');
+    const ref = await page.evaluate(() => viatrack.referral);
+    assert.match(ref, /^ref_/);
+    assert.equal((await cookies(page)).viatrack_js.value.split('.')[1], ref);
+    const email = `storage-${name.split(' ')[0]}-${engine.name}@example.com`;
+    assert.equal((await page.evaluate((email) => viatrack('convert', { email }), email))?.id, ref);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  /**
    * A mangled referral cookie and visitor cookie: they are ignored (no referral; a fresh
    * visitor ID is made), the next click replaces them, nothing is thrown.
    */
