@@ -14,23 +14,23 @@ import { forEachEngine } from '../lib/engines.mjs';
 const KEY = 'pk_demo1234567890abcdef1234567890';
 const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
 const JB007 = 'aff_00000000000000000000000000000001';
-let w, api;
-
-before(async () => {
-  w = await startWorker();
-  execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
-  api = client(w.url, SECRET);
-  // The subdomain test browses blog.example.com and www.example.com (mapped to 127.0.0.1).
-  for (const n of [1, 2]) {
-    const r = await api.patch(`/v1/campaigns/cmp_${String(n).padStart(32, '0')}`, { allowed_hostnames: ['127.0.0.1', 'localhost', 'example.com'] });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  }
-});
-after(async () => {
-  await w?.stop();
-});
-
 forEachEngine((engine) => {
+  // A Worker per engine, freshly seeded: each engine runs the same visitors and signups.
+  let w, api;
+  before(async () => {
+    w = await startWorker();
+    execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
+    api = client(w.url, SECRET);
+    // The subdomain test browses blog.example.com and www.example.com (mapped to 127.0.0.1).
+    for (const n of [1, 2]) {
+      const r = await api.patch(`/v1/campaigns/cmp_${String(n).padStart(32, '0')}`, { allowed_hostnames: ['127.0.0.1', 'localhost', 'example.com'] });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
   const visitor = (options = {}) => engine.open({ userAgent: BROWSER_UA, ...options });
   const visit = async (page, url) => {
     await page.goto(url.startsWith('http') ? url : w.url + url);

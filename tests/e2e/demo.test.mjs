@@ -13,18 +13,18 @@ import { ready, cookies, until } from '../lib/browser.mjs';
 import { forEachEngine } from '../lib/engines.mjs';
 
 const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
-let w, api;
-
-before(async () => {
-  w = await startWorker();
-  execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
-  api = client(w.url, SECRET);
-});
-after(async () => {
-  await w?.stop();
-});
-
 forEachEngine((engine) => {
+  // A Worker per engine, freshly seeded: each engine runs the same visitors and signups.
+  let w, api;
+  before(async () => {
+    w = await startWorker();
+    execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
+    api = client(w.url, SECRET);
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
   /** A visitor: own cookies and storage, an ordinary (not headless) browser user agent. */
   const visitor = () => engine.open({ userAgent: BROWSER_UA });
   const visit = async (page, path) => {

@@ -7,17 +7,18 @@ import { forEachEngine } from '../lib/engines.mjs';
 import { testPage } from './pages.mjs';
 
 const A = 'aff_' + 'a'.repeat(32);
-let server;
-
-before(async () => {
-  server = await startServer({ links: { jb007: { affiliate_id: A, attribution: 'last_click', cookie_duration: 60 } } });
-  server.page('/t.html', testPage());
-});
-after(async () => {
-  await server?.close();
-});
 
 forEachEngine((engine) => {
+  // A server per engine: leads are one per email, and each engine signs up the same people.
+  let server;
+  before(async () => {
+    server = await startServer({ links: { jb007: { affiliate_id: A, attribution: 'last_click', cookie_duration: 60 } } });
+    server.page('/t.html', testPage());
+  });
+  after(async () => {
+    await server?.close();
+  });
+
   /** Opens a page through ?via=jb007 and returns it with its referral (click ID). */
   async function referred() {
     const page = await engine.open();
