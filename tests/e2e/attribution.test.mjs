@@ -14,6 +14,7 @@ import { forEachEngine } from '../lib/engines.mjs';
 const KEY = 'pk_demo1234567890abcdef1234567890';
 const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
 const JB007 = 'aff_00000000000000000000000000000001';
+
 forEachEngine((engine) => {
   // A Worker per engine, freshly seeded: each engine runs the same visitors and signups.
   let w, api;

@@ -125,7 +125,7 @@ export async function startProxy() {
         request: { url: url.href, method: req.method, body },
         fetch: () => forward(req, url, body),
         fulfill: async ({ response, status, contentType, body: b }) =>
-          reply(res, response ?? { status, headers: { 'content-type': contentType ?? 'text/plain' }, body: Buffer.from(b ?? '') }),
+          reply(res, response ?? { status: status ?? 200, headers: { 'content-type': contentType ?? 'text/plain' }, body: Buffer.from(b ?? '') }),
         abort: async () => { req.socket.destroy(); },
       });
     } catch {
