@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, before, after } from 'node:test';
-import { Builder } from 'selenium-webdriver';
+import { Builder, By } from 'selenium-webdriver';
 import { launch as launchChromium } from './browser.mjs';
 import { startProxy } from './proxy.mjs';
 
@@ -267,7 +267,7 @@ async function openWebKit(server) {
     if ('e' in r) throw new Error(`evaluate: ${r.e}`);
     return revive(JSON.parse(r.v))[0];
   };
-  const readyState = () => driver.executeScript('return document.readyState').catch((e) => { if (process.env.WKDEBUG) console.error('readyState', e.message); return 'loading'; });
+  const readyState = () => driver.executeScript('return document.readyState').catch(() => 'loading');
   const waitLoaded = async (complete) => {
     for (let end = Date.now() + 30_000; Date.now() < end; await sleep(20)) {
       const s = await readyState();
@@ -326,13 +326,11 @@ async function openWebKit(server) {
     getAttribute: (sel, name) => evaluate(`${el(sel)}.getAttribute(${JSON.stringify(name)})`),
     isVisible: (sel) => evaluate(`(() => { const e = ${el(sel)}; return !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length); })()`),
     async fill(sel, text) {
-      const { By } = await import('selenium-webdriver');
       const e = await driver.findElement(By.css(sel));
       await e.clear();
       await e.sendKeys(text);
     },
     async click(sel) {
-      const { By } = await import('selenium-webdriver');
       await (await driver.findElement(By.css(sel))).click();
     },
     async screenshot(path) {

@@ -132,8 +132,11 @@ export async function startProxy() {
       req.socket.destroy(); // the upstream failed: the browser sees a network error
     }
   });
+  const tunnels = new Set();
   server.on('connect', (req, socket, head) => {
     const [host, port] = req.url.split(':');
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
     socket.on('error', () => {});
     if (!MAPPED.test(host)) {
       socket.end('HTTP/1.1 502 Not a test host\r\n\r\n');
@@ -166,6 +169,7 @@ export async function startProxy() {
     close: () =>
       new Promise((ok) => {
         server.closeAllConnections();
+        for (const t of tunnels) t.destroy();
         server.close(() => ok());
       }),
   };
