@@ -62,7 +62,9 @@ forEachEngine((engine) => {
    * before its answer arrives (the answer is held back 300 ms, and the test navigates at
    * once), ten times. Every time: exactly one click for the visitor, not counted twice, and
    * the page's referral cookie after the next page view (the replayed report gets the same
-   * click back).
+   * click back). (In WebKit `goto` waits for the load event whatever `waitUntil` says; a
+   * fetch does not hold that event back, so there too the page is left while the answer is
+   * held.)
    */
   test('leaving before the click answer: one click and the cookie after the next page view, 10 of 10', async () => {
     let held = 0;

@@ -226,9 +226,13 @@ async function launchWebKitEngine() {
       return visitor;
     },
     async close() {
-      for (const v of open) await v.close().catch(() => {});
-      killAll();
-      process.removeListener('exit', killAll);
+      try {
+        // A stuck session must not keep the browser alive: the group is killed regardless.
+        await Promise.race([Promise.all([...open].map((v) => v.close().catch(() => {}))), sleep(5000)]);
+      } finally {
+        killAll();
+        process.removeListener('exit', killAll);
+      }
     },
   };
 }
@@ -268,10 +272,9 @@ async function openWebKit(server) {
     return revive(JSON.parse(r.v))[0];
   };
   const readyState = () => driver.executeScript('return document.readyState').catch(() => 'loading');
-  const waitLoaded = async (complete) => {
+  const waitLoaded = async () => {
     for (let end = Date.now() + 30_000; Date.now() < end; await sleep(20)) {
-      const s = await readyState();
-      if (s === 'complete' || (!complete && s === 'interactive')) return;
+      if ((await readyState()) === 'complete') return;
     }
     throw new Error('page did not load within 30 s');
   };
@@ -311,13 +314,16 @@ async function openWebKit(server) {
     get requests() {
       return proxy.requests.map((r) => r.path);
     },
-    async goto(url, { waitUntil = 'load' } = {}) {
+    // WebKitWebDriver's 'eager' page-load strategy leaves later script calls hanging until the
+    // page-load timeout, so every navigation waits for the load event here; `waitUntil:
+    // 'domcontentloaded'` is the same as 'load' in WebKit (a later point, never an earlier one).
+    async goto(url) {
       await driver.get(url);
-      await waitLoaded(waitUntil === 'load');
+      await waitLoaded();
     },
     async reload() {
       await driver.navigate().refresh();
-      await waitLoaded(true);
+      await waitLoaded();
     },
     url: () => driver.getCurrentUrl(),
     evaluate,
@@ -355,7 +361,7 @@ async function openWebKit(server) {
     unroute: async (path) => proxy.unroute(path),
     networkIdle: () => proxy.idle(500),
     async close() {
-      await driver.quit().catch(() => {});
+      await Promise.race([driver.quit().catch(() => {}), sleep(5000)]);
       await proxy.close();
     },
   };
