@@ -11,9 +11,8 @@
 // A visitor is a fresh browser profile (own cookies and storage) with one page; a test has
 // one visitor open at a time (WebKitWebDriver allows one session):
 //   goto(url, {waitUntil: 'load'|'domcontentloaded'} (WebKit: always load)), reload(), url(),
-//   evaluate(f, arg),
-//   waitForFunction(f, arg, {timeout}), textContent(sel), getAttribute(sel, name),
-//   isVisible(sel), fill(sel, text), click(sel), screenshot(path),
+//   evaluate(f, arg), waitForFunction(f, arg, {timeout}), textContent(sel),
+//   getAttribute(sel, name), isVisible(sel), fill(sel, text), click(sel), screenshot(path),
 //   cookies() (every cookie the page's URL sees, HttpOnly ones too, Playwright's shape),
 //   addCookies([{name, value, url?, domain?, path?, expires?, httpOnly?, secure?, sameSite?}])
 //   (on `url`'s host, or `domain`, or the current page's host), clearCookies(),
