@@ -5,7 +5,8 @@
 # version, so a second run takes seconds. Fails loudly, naming the step that failed.
 # Recipe and versions: ../shared/TOOLCHAIN.md (Debian rustc-web + wasm32 std from
 # rust-web-src, lld, wasm-bindgen-cli/wasm-pack/worker-build from crates.io, wrangler,
-# binaryen and Node 22 from npm, Debian chromium + chromium-driver).
+# binaryen and Node 22 from npm, Debian chromium + chromium-driver; WebKitGTK's
+# webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb for the WebKit browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -20,8 +21,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # --- 1. Debian packages --------------------------------------------------------------
 CURRENT_STEP="apt packages"
 APT_PKGS=(rustc-web cargo-web libstd-rust-web-dev rust-web-src rust-web-clippy rustfmt-web
-  rust-web-llvm chromium chromium-driver build-essential pkg-config libssl-dev
-  ca-certificates curl)
+  rust-web-llvm chromium chromium-driver webkit2gtk-driver xvfb build-essential pkg-config
+  libssl-dev ca-certificates curl)
+# (Installed with their recommends: xvfb needs xauth and mesa's software GL from them.)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -83,7 +85,7 @@ have worker-build "$WORKER_VERSION" || { step "cargo install worker-build $WORKE
   "${CARGO[@]}" install --force --locked worker-build --version "$WORKER_VERSION"; }
 echo "cargo tools: wasm-bindgen $WB_VERSION, wasm-pack $WASM_PACK_VERSION, worker-build $WORKER_VERSION"
 
-# --- 5. npm packages (wrangler, binaryen, Node 22, playwright-core) -----------------
+# --- 5. npm packages (wrangler, binaryen, Node 22, playwright-core, selenium-webdriver)
 # `npm install` with the committed lock installs the locked versions. Not `npm ci`: the
 # registry here lists no other-platform builds of workerd/esbuild, so the lock holds only
 # the linux ones and `npm ci` refuses it as out of sync.
@@ -102,4 +104,5 @@ fi
 
 CURRENT_STEP="done"
 echo
-echo "setup: done (rustc $(/usr/bin/rustc --version | awk '{print $2}'), chromium $(chromium --version 2>/dev/null | awk '{print $2}'))"
+[ -x /usr/bin/WebKitWebDriver ] || die "/usr/bin/WebKitWebDriver missing (webkit2gtk-driver)"
+echo "setup: done (rustc $(/usr/bin/rustc --version | awk '{print $2}'), chromium $(chromium --version 2>/dev/null | awk '{print $2}'), webkit $(dpkg-query -W -f='${Version}' webkit2gtk-driver))"

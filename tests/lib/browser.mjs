@@ -1,6 +1,6 @@
-// Headless Debian Chromium driven by playwright-core, and helpers shared by the browser
-// tests (tests/tracker, tests/e2e) and bench/: waiting for the tracker, cookies, and
-// collecting anything the page throws or logs as an error.
+// Headless Debian Chromium driven by playwright-core (one of the engines of engines.mjs), and
+// helpers shared by the browser tests (tests/tracker, tests/e2e) and bench/, for a visitor of
+// any engine: waiting for the tracker, cookies by name, polling.
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 
@@ -16,7 +16,7 @@ const ARGS = [
   '--disable-dev-shm-usage',
   // Cookie-domain tests browse www.shop.test / app.shop.test (the tracker's stand-in server)
   // and blog.example.com / www.example.com (the real Worker; example.com is a registrable
-  // domain under a known public suffix), all served on 127.0.0.1.
+  // domain under a known public suffix), all served on 127.0.0.1 (WebKit: proxy.mjs).
   '--host-resolver-rules=MAP *.shop.test 127.0.0.1,MAP *.example.com 127.0.0.1',
 ];
 
@@ -26,33 +26,15 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-/**
- * A fresh context (own cookies and storage) and page. `problems` collects uncaught page
- * errors and console errors, except the browser's own network log lines ("Failed to load
- * resource: …", printed for every 4xx/5xx answer, which the tests provoke on purpose).
- */
-export async function open(browser, contextOptions = {}) {
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-      problems.push(`console.error: ${m.text()}`);
-    }
-  });
-  return { context, page, problems };
-}
-
 /** Resolves when the tracker has started and applied the page's click answers. */
 export async function ready(page) {
   await page.waitForFunction(() => typeof window.viatrack === 'function');
   await page.evaluate(() => new Promise((r) => window.viatrack('ready', r)));
 }
 
-/** The page's cookies by name. */
-export async function cookies(context) {
-  return Object.fromEntries((await context.cookies()).map((c) => [c.name, c]));
+/** The page's cookies by name (HttpOnly ones too). */
+export async function cookies(page) {
+  return Object.fromEntries((await page.cookies()).map((c) => [c.name, c]));
 }
 
 /** Polls `f` until it returns a truthy value (or throws after `ms`). */
