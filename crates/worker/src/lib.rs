@@ -8,11 +8,16 @@
 //! * [`routes`] — thin handlers, one module per resource: parse and validate with
 //!   `viatrack-core`, authorize, call a repository, answer JSON.
 //!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale).
-//! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only;
-//!   multi-row writes in one D1 batch (a transaction).
+//! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only,
+//!   values bound through serde ([`repo::arg`]), rows deserialized straight into core's
+//!   types; a multi-table write is one D1 batch (a transaction) assembled from each table's
+//!   own statements. [`repo::sql`] holds the SQL that needs no binding (the referral list
+//!   for the filters present), which core's native tests run on SQLite; [`repo::keys`] the
+//!   API-key look-up. [`repo::StoreError`] keeps D1's error and names a broken constraint.
 //! * [`cache`] — the KV read cache in front of the link and key look-ups; never read back
 //!   for a fact just written.
-//! * [`auth`] — API keys: SHA-256 hashes, constant-time comparison, kinds and scopes.
+//! * [`auth`] — API keys: SHA-256 hashes, constant-time comparison, kinds and scopes (the
+//!   look-up itself is [`repo::keys`]).
 //! * [`error`] — [`error::ApiError`], mapped to HTTP status and the core error body in
 //!   exactly one place.
 //! * [`http`] — the per-request context, body and query reading, CORS.
