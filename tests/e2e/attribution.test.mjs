@@ -6,22 +6,18 @@
 // no answer. Plus what an organic visitor must not pay, GPC and the URL clean-up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { startWorker, client, BROWSER_UA, ROOT } from '../lib/worker.mjs';
+import { startDemoWorker, DEMO, BROWSER_UA } from '../lib/worker.mjs';
 import { ready, cookies, until } from '../lib/browser.mjs';
 import { forEachEngine } from '../lib/engines.mjs';
 
-const KEY = 'pk_demo1234567890abcdef1234567890';
-const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
+const KEY = DEMO.publishableKey;
 const JB007 = 'aff_00000000000000000000000000000001';
 
 forEachEngine((engine) => {
   // A Worker per engine, freshly seeded: each engine runs the same visitors and signups.
   let w, api;
   before(async () => {
-    w = await startWorker();
-    execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
-    api = client(w.url, SECRET);
+    ({ w, api } = await startDemoWorker());
     // The subdomain test browses blog.example.com and www.example.com (mapped to 127.0.0.1).
     for (const n of [1, 2]) {
       const r = await api.patch(`/v1/campaigns/cmp_${String(n).padStart(32, '0')}`, { allowed_hostnames: ['127.0.0.1', 'localhost', 'example.com'] });

@@ -5,21 +5,17 @@
 // signs up later, does James Bond get the referral?"
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startWorker, client, BROWSER_UA, ROOT } from '../lib/worker.mjs';
+import { startDemoWorker, BROWSER_UA, ROOT } from '../lib/worker.mjs';
 import { ready, cookies, until } from '../lib/browser.mjs';
 import { forEachEngine } from '../lib/engines.mjs';
 
-const SECRET = 'sk_demo1234567890abcdef1234567890abcdef12';
 forEachEngine((engine) => {
   // A Worker per engine, freshly seeded: each engine runs the same visitors and signups.
   let w, api;
   before(async () => {
-    w = await startWorker();
-    execFileSync(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], { cwd: ROOT, env: { ...process.env, DEMO_ORIGIN: w.url } });
-    api = client(w.url, SECRET);
+    ({ w, api } = await startDemoWorker());
   });
   after(async () => {
     await w?.stop();

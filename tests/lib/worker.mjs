@@ -110,6 +110,25 @@ function kill(child) {
   try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
 }
 
+/** The demo program's keys (scripts/seed-demo.mjs: public, for local use only). */
+export const DEMO = {
+  publishableKey: 'pk_demo1234567890abcdef1234567890',
+  secretKey: 'sk_demo1234567890abcdef1234567890abcdef12',
+};
+
+/**
+ * A Worker with the demo program seeded (its links point at the Worker's own origin), for
+ * the end-to-end tests: { w, api } with `api` a client on the demo secret key.
+ */
+export async function startDemoWorker() {
+  const w = await startWorker();
+  await run(process.execPath, ['scripts/seed-demo.mjs', '--persist-to', w.state, '--quiet'], {
+    cwd: ROOT,
+    env: { ...process.env, DEMO_ORIGIN: w.url },
+  });
+  return { w, api: client(w.url, DEMO.secretKey) };
+}
+
 /**
  * A small API client bound to a key: api.get(path), api.post(path, body), … → { status, body, headers }.
  * Bodies that are strings are sent as they are (for malformed-JSON tests).
