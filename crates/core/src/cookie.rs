@@ -203,6 +203,26 @@ impl ReferralCookie {
     }
 }
 
+/// What a visitor's referral cookie becomes after a click: the one rule the page's cookie
+/// (in the tracker) and the server-set cookie (in the Worker) both follow.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum AfterClick {
+    /// Write the clicked referral (no unexpired referral held, or the held one's campaign is
+    /// last-click).
+    Write(ReferralCookie),
+    /// Keep the held referral (unexpired, first-click): the cookie is left as it is.
+    Keep(ReferralCookie),
+}
+
+/// Decides what the cookie that holds `held` becomes when the visitor clicks `clicked` at
+/// `now`, by [`crate::attribution::credit`]: the held referral's campaign decides.
+pub fn after_click(held: Option<ReferralCookie>, clicked: ReferralCookie, now: Timestamp) -> AfterClick {
+    match (crate::attribution::credit(held.as_ref().map(ReferralCookie::held), now), held) {
+        (crate::attribution::Credit::KeepHeld, Some(h)) => AfterClick::Keep(h),
+        _ => AfterClick::Write(clicked),
+    }
+}
+
 /// Appends a non-negative integer in decimal without `core::fmt` (keeps the browser
 /// module small). Negative values are written as 0.
 pub fn push_decimal(out: &mut String, n: i64) {

@@ -174,3 +174,20 @@ fn same_site_hosts_for_credentials() {
         assert_eq!(same_site_hosts(page, api, domain), want, "{page} {api} {domain:?}");
     }
 }
+
+/// The one cookie rule after a click: nothing held, an expired hold or a last-click hold →
+/// write the clicked referral; an unexpired first-click hold → keep it.
+#[test]
+fn after_click_keeps_only_an_unexpired_first_click() {
+    use viatrack_core::cookie::{after_click, AfterClick};
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let clicked = sample("second", Attribution::LastClick);
+    let first = sample("first", Attribution::FirstClick);
+    let last = sample("older", Attribution::LastClick);
+    let mut stale = sample("stale", Attribution::FirstClick);
+    stale.expires_at = Timestamp::from_unix_seconds(1_000);
+    assert_eq!(after_click(None, clicked.clone(), now), AfterClick::Write(clicked.clone()));
+    assert_eq!(after_click(Some(first.clone()), clicked.clone(), now), AfterClick::Keep(first));
+    assert_eq!(after_click(Some(last), clicked.clone(), now), AfterClick::Write(clicked.clone()));
+    assert_eq!(after_click(Some(stale), clicked.clone(), now), AfterClick::Write(clicked));
+}

@@ -15,8 +15,7 @@ use crate::page;
 use crate::queue::{self, Kind, Pending};
 use alloc::string::String;
 use js_sys::{Array, Object};
-use viatrack_core::attribution::{credit, Credit};
-use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{after_click, AfterClick, ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, ReferralId, ReportId, Timestamp, ViaToken, VisitorId};
 use wasm_bindgen::JsValue;
 
@@ -69,30 +68,40 @@ impl ClickAnswer {
         })
     }
 
+    /// The referral cookie value it makes at `now` (expiry: the page's clock + `expires_in`).
+    fn cookie(&self, now: Timestamp) -> ReferralCookie {
+        ReferralCookie {
+            click_id: self.click_id.clone(),
+            affiliate_id: self.affiliate_id.clone(),
+            token: self.token.clone(),
+            expires_at: now.plus_ms(self.expires_in * 1000),
+            attribution: self.attribution,
+        }
+    }
+
     /// The cookie domain: the `data-cookie-domain` override, else the Worker's.
     fn domain<'a>(&'a self, cfg: &'a Config) -> Option<&'a str> {
         cfg.cookie_domain.as_deref().or(self.cookie_domain.as_deref())
     }
 }
 
-/// Applies a click answer at `now`. The held referral's attribution decides ([`credit`]):
-/// a held, unexpired first-click referral is kept; otherwise the answer's click becomes the
-/// page's referral cookie ([`hold`]). Returns whether the cookie was written and is visible.
+/// Applies a click answer at `now` by core's one cookie rule ([`after_click`]): a held,
+/// unexpired first-click referral is kept; otherwise the answer's click becomes the page's
+/// referral cookie. Returns whether the cookie was written and is visible.
 pub fn remember(cfg: &Config, answer: &ClickAnswer, now: Timestamp) -> bool {
-    let held = cookies::held(now).map(|c| c.held());
-    credit(held, now) == Credit::TakeNew && hold(cfg, answer, now)
+    match after_click(cookies::held(now), answer.cookie(now), now) {
+        AfterClick::Write(cookie) => write(cfg, answer, &cookie),
+        AfterClick::Keep(_) => false,
+    }
 }
 
 /// Writes `answer` as the page's referral cookie (on the `data-cookie-domain` override, else
 /// the Worker's domain), whatever the page held. Returns whether it is visible.
 pub fn hold(cfg: &Config, answer: &ClickAnswer, now: Timestamp) -> bool {
-    let cookie = ReferralCookie {
-        click_id: answer.click_id.clone(),
-        affiliate_id: answer.affiliate_id.clone(),
-        token: answer.token.clone(),
-        expires_at: now.plus_ms(answer.expires_in * 1000),
-        attribution: answer.attribution,
-    };
+    write(cfg, answer, &answer.cookie(now))
+}
+
+fn write(cfg: &Config, answer: &ClickAnswer, cookie: &ReferralCookie) -> bool {
     cookies::set(SCRIPT_REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, answer.domain(cfg))
 }
 
@@ -196,7 +205,8 @@ pub fn start(cfg: &Config) -> Array {
 pub fn answered(cfg: &Config, line: &str, status: u16, body: &JsValue) {
     let now = page::now();
     let outcome = Outcome::of(status, body);
-    if outcome != Outcome::Retry {
+    // The restore request is never queued: nothing to remove.
+    if outcome != Outcome::Retry && line != RESTORE {
         queue::remove(line, now);
     }
     let Outcome::Data(data) = outcome else { return };

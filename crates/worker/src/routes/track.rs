@@ -27,8 +27,7 @@ use viatrack_core::api::tracking::{
 };
 use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{check_convertible, expires_at, ClickExpired};
-use viatrack_core::attribution::{credit, Credit};
-use viatrack_core::cookie::{held_in, server_cookie_line, ReferralCookie, REFERRAL_COOKIE};
+use viatrack_core::cookie::{after_click, held_in, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE};
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -102,22 +101,22 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let Some(page_host) = ctx.first_party_host() else {
         return http::data(200, answer);
     };
-    // The server cookie, by the same rule the tracker applies to its own cookie.
-    let held = held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now);
-    let set_cookie = match (credit(held.as_ref().map(ReferralCookie::held), ctx.now), held) {
-        (Credit::KeepHeld, Some(h)) => {
+    // The server cookie, by the rule the tracker applies to its own cookie.
+    let clicked = ReferralCookie {
+        click_id: answer.click_id.clone(),
+        affiliate_id: answer.affiliate_id.clone(),
+        token: answer.token.clone(),
+        expires_at: answer.expires_at,
+        attribution: answer.attribution,
+    };
+    let set_cookie = match after_click(held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now), clicked, ctx.now) {
+        AfterClick::Write(cookie) => Some(cookie),
+        AfterClick::Keep(h) => {
             if h.click_id != answer.click_id {
                 answer.held = Some(HeldReferral::from_cookie(&h, ctx.now, answer.cookie_domain.clone()));
             }
             None
         }
-        _ => Some(ReferralCookie {
-            click_id: answer.click_id.clone(),
-            affiliate_id: answer.affiliate_id.clone(),
-            token: answer.token.clone(),
-            expires_at: answer.expires_at,
-            attribution: answer.attribution,
-        }),
     };
     let mut resp = http::data(200, &answer)?;
     if let Some(cookie) = set_cookie {
