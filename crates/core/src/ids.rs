@@ -164,6 +164,10 @@ id_type!(
     /// A recorded sale.
     SaleId, "sal_", "a sale id (sal_…)"
 );
+id_type!(
+    /// An API key's record (not the key itself, which is shown once and stored hashed).
+    ApiKeyId, "key_", "an API key id (key_…)"
+);
 
 impl From<ClickId> for ReferralId {
     fn from(id: ClickId) -> Self {

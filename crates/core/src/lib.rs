@@ -40,7 +40,9 @@ pub mod token;
 pub mod api;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
-pub use ids::{AffiliateId, CampaignId, ClickId, IdError, LinkId, ProgramId, ReferralId, ReportId, SaleId, VisitorId};
+pub use ids::{
+    AffiliateId, ApiKeyId, CampaignId, ClickId, IdError, LinkId, ProgramId, ReferralId, ReportId, SaleId, VisitorId,
+};
 pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};
 pub use time::Timestamp;
 pub use token::{TokenError, ViaToken};

@@ -223,3 +223,44 @@ fn counters_and_lists_agree_with_a_recount() {
         assert_eq!(ids, want_ids, "{set:?} page 2");
     }
 }
+
+/// The guarded deletes of campaigns, affiliates and links, the "what uses it" read after a
+/// refused one, and the API key page: each reads only through indexes (the child-key
+/// indexes of migration 0004 also serve the foreign-key checks of the delete itself).
+#[test]
+fn deletes_usage_checks_and_key_list_use_indexes() {
+    let db = db();
+    let args = [Value::from(PROGRAM), Value::from(AFF)];
+    for (table, users) in
+        [("campaigns", sql::CAMPAIGN_USERS), ("affiliates", sql::AFFILIATE_USERS), ("links", sql::LINK_USERS)]
+    {
+        for statement in [sql::delete_unused(table, users), sql::usage(table, users)] {
+            let steps = plan(&db, &statement, &args);
+            assert!(steps.len() > users.len(), "{statement}: {steps:?}");
+            // A SELECT without FROM "scans" its one constant row; no table is scanned.
+            assert!(steps.iter().all(|s| !s.starts_with("SCAN") || s == "SCAN CONSTANT ROW"), "{statement}: {steps:?}");
+        }
+    }
+    let steps = plan(&db, sql::KEYS_PAGE, &[Value::from(PROGRAM), Value::from(50), Value::from(0)]);
+    assert!(steps.iter().all(|s| !s.starts_with("SCAN") && !s.contains("TEMP B-TREE")), "{steps:?}");
+    // A parent delete's foreign-key checks look the children up by an index that starts with
+    // the child key: SQLite's own list of such indexes for each child key must not be empty.
+    for (table, column) in [
+        ("referrals", "affiliate_id"),
+        ("referrals", "campaign_id"),
+        ("referrals", "link_id"),
+        ("links", "affiliate_id"),
+        ("links", "campaign_id"),
+        ("affiliates", "campaign_id"),
+    ] {
+        let mut stmt = db.prepare(&format!("SELECT name FROM pragma_index_list('{table}')")).unwrap();
+        let indexes: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let leads = indexes.iter().any(|i| {
+            db.query_row(&format!("SELECT name FROM pragma_index_info('{i}') WHERE seqno = 0"), [], |r| {
+                r.get::<_, String>(0)
+            })
+            .is_ok_and(|c| c == column)
+        });
+        assert!(leads, "no index of {table} starts with {column}: {indexes:?}");
+    }
+}

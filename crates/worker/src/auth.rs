@@ -5,9 +5,11 @@
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
+use crate::limits;
 use crate::repo::keys::{KeyRecord, KeyRepo};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use viatrack_core::api::fields::host_allowed;
 use viatrack_core::api::scopes::{Access, KeyKind, Resource, Scope};
 use viatrack_core::ProgramId;
 use worker::Request;
@@ -30,10 +32,27 @@ pub fn hash_key(key: &str) -> String {
 
 /// Identifies the caller from `Authorization: Bearer <key>`.
 ///
+/// The key's record is read from D1 and kept in this isolate's memory for
+/// [`cache::KEY_TTL_MS`] (never in KV), so a revoked key is refused within 10 s on every
+/// isolate and at once on the one that revoked it. A failed attempt counts against the
+/// client IP's limit ([`limits::auth_failed`]).
+///
 /// # Errors
 ///
-/// `UNAUTHORIZED` when the header is missing, malformed, or names no active key.
+/// `UNAUTHORIZED` when the header is missing, malformed, or names no active key;
+/// `RATE_LIMITED` when the client IP has failed too often.
 pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
+    limits::auth_blocked(ctx)?;
+    match identify(req, ctx).await {
+        Err(ApiError::Unauthorized(m)) => {
+            limits::auth_failed(ctx).await?;
+            Err(ApiError::Unauthorized(m))
+        }
+        other => other,
+    }
+}
+
+async fn identify(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     const MISSING: &str = "missing or invalid API key: send Authorization: Bearer <key>";
     let header = req.headers().get("Authorization")?.ok_or(ApiError::Unauthorized(MISSING))?;
     let key = header
@@ -44,11 +63,19 @@ pub async fn authenticate(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     let claimed = KeyKind::of(key).ok_or(ApiError::Unauthorized(MISSING))?;
     let hash = hash_key(key);
     let entry = cache::key_entry(&hash);
-    let record = match cache::get::<KeyRecord>(ctx, &entry).await {
+    let record = match cache::recall::<KeyRecord>(ctx, &entry) {
         Some(r) => r,
         None => {
             let r = KeyRepo::new(&ctx.db).active_by_hash(&hash).await?.ok_or(ApiError::Unauthorized(MISSING))?;
-            cache::put(ctx, entry, &r);
+            cache::remember(ctx, &entry, &r);
+            if r.last_used_at.is_none_or(|t| t < ctx.now.plus_ms(-60_000)) {
+                let (db, id, now) = (ctx.env.d1("DB")?, r.id.clone(), ctx.now);
+                ctx.wctx.wait_until(async move {
+                    if let Err(e) = KeyRepo::new(&db).touch(&id, now).await {
+                        worker::console_warn!("api key last_used_at not recorded: {e}");
+                    }
+                });
+            }
             r
         }
     };
@@ -82,7 +109,8 @@ impl Principal {
     }
 
     /// Requires a key that may record clicks and leads: a publishable key, or a secret key
-    /// with `write:referrals` (a merchant's server).
+    /// with `write:referrals` (a merchant's server). Where a browser may call from is
+    /// [`Principal::check_origin`].
     ///
     /// # Errors
     ///
@@ -91,6 +119,34 @@ impl Principal {
         match self.kind {
             KeyKind::Publishable => Ok(()),
             KeyKind::Secret => self.require(Access::Write, Resource::Referrals),
+        }
+    }
+}
+
+impl Principal {
+    /// A tracking call must come from a browser on one of the campaign's `allowed` hostnames
+    /// (any, when it lists none):
+    ///
+    /// * with an `Origin`, its host must be allowed;
+    /// * without one (a script or a server, not a browser), the publishable key is refused
+    ///   when the campaign lists hostnames: it is public, since it sits in the page, so it
+    ///   would let anyone inflate clicks from a script. Server-side tracking uses the secret
+    ///   key, which needs no `Origin`.
+    ///
+    /// # Errors
+    ///
+    /// 403 `PERMISSION_DENIED`: [`ApiError::OriginNotAllowed`] (no CORS headers) for a
+    /// refused origin, [`ApiError::PermissionDenied`] for the publishable key without one.
+    pub fn check_origin(&self, ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
+        match ctx.origin_host() {
+            Some(host) if !host_allowed(allowed, &host) => Err(ApiError::OriginNotAllowed),
+            Some(_) => Ok(()),
+            None if self.kind == KeyKind::Publishable && !allowed.is_empty() => Err(ApiError::PermissionDenied(
+                "the publishable key works only from a browser on the campaign's allowed hostnames \
+                 (no Origin header was sent); track from a server with a secret key"
+                    .into(),
+            )),
+            None => Ok(()),
         }
     }
 }

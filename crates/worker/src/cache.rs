@@ -1,14 +1,19 @@
-//! The KV read cache. KV is eventually consistent, so it only ever answers look-ups of
-//! facts that change rarely (API keys, link → campaign settings), with a TTL, and every
-//! change to those facts deletes the entry in the same request. A fact this Worker has just
-//! written is never read back from KV: writers read D1.
+//! The read caches.
 //!
-//! Keys: `key:<sha-256 hex of the API key>`, `link:<program id>:<token>`.
+//! **Link look-ups** (`link:<program id>:<token>` → link and campaign settings) go through
+//! KV. KV is eventually consistent, so it only answers facts that change rarely, with a
+//! TTL, and every change to those facts deletes the entry in the same request. A fact this
+//! Worker has just written is never read back from KV: writers read D1. In front of KV sits
+//! a small per-isolate memory (at most [`MEMO_ENTRIES`] entries, each for [`MEMO_TTL_MS`]):
+//! a hot token is then served without any storage round trip. A change drops the entry from
+//! this isolate's memory and from KV at once; other isolates see it within [`MEMO_TTL_MS`],
+//! which is inside the staleness KV itself has across locations.
 //!
-//! In front of KV sits a small per-isolate memory (at most [`MEMO_ENTRIES`] entries, each
-//! for [`MEMO_TTL_MS`]): a hot token is then served without any storage round trip. A change
-//! drops the entry from this isolate's memory and from KV at once; other isolates see it
-//! within [`MEMO_TTL_MS`], which is inside the staleness KV itself has across locations.
+//! **API keys** (`key:<sha-256 hex of the key>`) are kept only in the isolate's memory, for
+//! [`KEY_TTL_MS`], never in KV: a revoked key must be refused within 10 s everywhere, and
+//! KV may serve a deleted entry for up to 60 s at other locations. Revoking drops the entry
+//! from the revoking isolate at once (its next request is refused); every other isolate reads
+//! D1 again within [`KEY_TTL_MS`].
 
 use crate::http::Ctx;
 use serde::{de::DeserializeOwned, Serialize};
@@ -31,17 +36,42 @@ fn memo_get(key: &str, now: Timestamp) -> Option<String> {
 }
 
 fn memo_put(key: &str, text: &str, now: Timestamp) {
+    memo_put_for(key, text, now, MEMO_TTL_MS);
+}
+
+fn memo_put_for(key: &str, text: &str, now: Timestamp, ttl_ms: i64) {
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= MEMO_ENTRIES {
             m.clear();
         }
-        m.insert(key.to_string(), (now.unix_ms() + MEMO_TTL_MS, text.to_string()));
+        m.insert(key.to_string(), (now.unix_ms() + ttl_ms, text.to_string()));
     });
 }
 
 fn memo_forget(key: &str) {
     MEMO.with(|m| m.borrow_mut().remove(key));
+}
+
+/// How long an isolate keeps an API key look-up, in milliseconds (5 s: a revoked key is
+/// refused everywhere within 10 s).
+pub const KEY_TTL_MS: i64 = 5_000;
+
+/// An API key look-up from this isolate's memory ([`KEY_TTL_MS`]); never from KV.
+pub fn recall<T: DeserializeOwned>(ctx: &Ctx, key: &str) -> Option<T> {
+    memo_get(key, ctx.now).and_then(|t| serde_json::from_str(&t).ok())
+}
+
+/// Keeps an API key look-up in this isolate's memory for [`KEY_TTL_MS`].
+pub fn remember<T: Serialize>(ctx: &Ctx, key: &str, value: &T) {
+    if let Ok(text) = serde_json::to_string(value) {
+        memo_put_for(key, &text, ctx.now, KEY_TTL_MS);
+    }
+}
+
+/// Drops an API key look-up from this isolate's memory.
+pub fn drop_key(key: &str) {
+    memo_forget(key);
 }
 
 /// How long a cached look-up lives, in seconds.

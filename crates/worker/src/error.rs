@@ -29,6 +29,13 @@ pub enum ApiError {
     InvalidAffiliate(String),
     /// 422 `INVALID_TRANSITION`.
     InvalidTransition(String),
+    /// 429 `RATE_LIMITED`, with `Retry-After` in seconds ([`crate::limits`]).
+    RateLimited {
+        /// What was limited.
+        message: &'static str,
+        /// Seconds until a retry may succeed.
+        retry_after: u32,
+    },
     /// 500 `INTERNAL_ERROR`; the cause is logged, never sent.
     Internal(String),
 }
@@ -51,6 +58,7 @@ impl ApiError {
             ApiError::Conflict(_) => (409, ErrorCode::Conflict),
             ApiError::InvalidAffiliate(_) => (422, ErrorCode::InvalidAffiliate),
             ApiError::InvalidTransition(_) => (422, ErrorCode::InvalidTransition),
+            ApiError::RateLimited { .. } => (429, ErrorCode::RateLimited),
             ApiError::Internal(_) => (500, ErrorCode::InternalError),
         }
     }
@@ -62,10 +70,14 @@ impl ApiError {
     /// Only if the runtime cannot build a response at all.
     pub fn into_response(self) -> worker::Result<Response> {
         let (status, code) = self.status_and_code();
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let (message, field) = match self {
             ApiError::Validation(v) => (v.message, v.field),
             ApiError::PayloadTooLarge => ("request body is larger than 16384 bytes".into(), None),
-            ApiError::Unauthorized(m) => (m.into(), None),
+            ApiError::Unauthorized(m) | ApiError::RateLimited { message: m, .. } => (m.into(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
             ApiError::OriginNotAllowed => ("this origin is not an allowed hostname of the campaign".into(), None),
             ApiError::PermissionDenied(m)
@@ -79,7 +91,11 @@ impl ApiError {
             }
         };
         let body = ErrorBody::new(code, message, field);
-        Ok(Response::from_json(&body)?.with_status(status))
+        let mut resp = Response::from_json(&body)?.with_status(status);
+        if let Some(seconds) = retry_after {
+            resp.headers_mut().set("Retry-After", &seconds.to_string())?;
+        }
+        Ok(resp)
     }
 }
 

@@ -17,7 +17,10 @@ pub struct Ctx {
     pub wctx: Context,
     /// When the request arrived (one clock reading per request).
     pub now: Timestamp,
-    /// The request's `Origin` header, when a browser sent one.
+    /// The calling page's origin: the `Origin` header, or, for a same-origin request that
+    /// carries none (a browser's same-origin `GET`, e.g. the restore call on a first-party
+    /// route), the request's own origin when the browser marks it `Sec-Fetch-Site:
+    /// same-origin`.
     pub origin: Option<String>,
     /// The request's own host (the Worker's hostname as the browser addressed it).
     pub host: String,
@@ -26,6 +29,11 @@ pub struct Ctx {
     /// The request's `Cookie` header (`""` when none): the visitor's cookies, sent only by a
     /// browser on the same site.
     pub cookies: String,
+    /// The client's IP address (`CF-Connecting-IP`, set by Cloudflare's edge), `"unknown"`
+    /// when absent. Used only as a rate-limit key, never stored.
+    pub client_ip: String,
+    /// The bindings, for the rate limiters ([`crate::limits`]).
+    pub env: Env,
 }
 
 impl Ctx {
@@ -36,6 +44,13 @@ impl Ctx {
     /// A missing binding (a deployment error: see wrangler.toml).
     pub fn new(req: &Request, env: &Env, wctx: Context) -> worker::Result<Self> {
         let url = req.url()?;
+        let origin = match req.headers().get("Origin")?.filter(|o| o != "null") {
+            Some(o) => Some(o),
+            None if req.headers().get("Sec-Fetch-Site")?.as_deref() == Some("same-origin") => {
+                Some(url.origin().ascii_serialization())
+            }
+            None => None,
+        };
         Ok(Self {
             host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
             https: url.scheme() == "https",
@@ -44,7 +59,9 @@ impl Ctx {
             kv: env.kv("CACHE")?,
             wctx,
             now: Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64),
-            origin: req.headers().get("Origin")?.filter(|o| o != "null"),
+            origin,
+            client_ip: req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".into()),
+            env: env.clone(),
         })
     }
 
@@ -117,6 +134,7 @@ pub fn allow_origin(mut resp: Response, origin: &str) -> worker::Result<Response
     let headers = resp.headers_mut();
     headers.set("Access-Control-Allow-Origin", origin)?;
     headers.set("Access-Control-Allow-Credentials", "true")?;
+    headers.set("Access-Control-Expose-Headers", "Retry-After")?;
     headers.set("Vary", "Origin")?;
     Ok(resp)
 }

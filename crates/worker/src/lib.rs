@@ -5,7 +5,8 @@
 //! # Layout
 //!
 //! * [`router`] — the one `fetch` entry: matches method and path to a named handler.
-//! * [`routes`] — thin handlers, one module per resource: parse and validate with
+//! * [`routes`] — thin handlers, one module per resource (and [`routes::keys`] for
+//!   `/v1/api_keys`): parse and validate with
 //!   `viatrack-core`, authorize, call a repository, answer JSON.
 //!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale).
 //! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only,
@@ -21,6 +22,8 @@
 //! * [`error`] — [`error::ApiError`], mapped to HTTP status and the core error body in
 //!   exactly one place.
 //! * [`http`] — the per-request context, body and query reading, CORS.
+//! * [`limits`] — abuse limits on the Rate Limiting binding: clicks per client IP and
+//!   token, leads per click, failed authentications per IP (429 with `Retry-After`).
 //! * [`bots`] — known bot and link-preview user agents (`isbot`), which are not recorded.
 //!
 //! Domain rules (token syntax, the status transition table, attribution and expiry, wire
@@ -31,6 +34,7 @@ pub mod bots;
 pub mod cache;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod repo;
 pub mod router;
 pub mod routes;

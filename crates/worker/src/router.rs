@@ -9,7 +9,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::routes::{affiliates, campaigns, links, referrals, track};
+use crate::routes::{affiliates, campaigns, keys, links, referrals, track};
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.
@@ -73,16 +73,24 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         (Get, ["v1", "campaigns"]) => campaigns::list(req, ctx).await,
         (Get, ["v1", "campaigns", id]) => campaigns::get(req, ctx, id).await,
         (Patch, ["v1", "campaigns", id]) => campaigns::update(req, ctx, id).await,
+        (Delete, ["v1", "campaigns", id]) => campaigns::delete(req, ctx, id).await,
 
         (Post, ["v1", "affiliates"]) => affiliates::create(req, ctx).await,
         (Get, ["v1", "affiliates"]) => affiliates::list(req, ctx).await,
         (Get, ["v1", "affiliates", id]) => affiliates::get(req, ctx, id).await,
         (Patch, ["v1", "affiliates", id]) => affiliates::update(req, ctx, id).await,
+        (Delete, ["v1", "affiliates", id]) => affiliates::delete(req, ctx, id).await,
 
         (Post, ["v1", "links"]) => links::create(req, ctx).await,
         (Get, ["v1", "links"]) => links::list(req, ctx).await,
         (Get, ["v1", "links", id]) => links::get(req, ctx, id).await,
         (Patch, ["v1", "links", id]) => links::update(req, ctx, id).await,
+        (Delete, ["v1", "links", id]) => links::delete(req, ctx, id).await,
+
+        (Post, ["v1", "api_keys"]) => keys::create(req, ctx).await,
+        (Get, ["v1", "api_keys"]) => keys::list(req, ctx).await,
+        (Get, ["v1", "api_keys", id]) => keys::get(req, ctx, id).await,
+        (Delete, ["v1", "api_keys", id]) => keys::delete(req, ctx, id).await,
 
         (_, path) if is_known(path) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound("no such route".into())),
@@ -95,7 +103,7 @@ fn is_known(segments: &[&str]) -> bool {
         segments,
         ["healthz"]
             | ["v1", "track", "click" | "lead" | "sale" | "referral"]
-            | ["v1", "referrals" | "campaigns" | "affiliates" | "links"]
-            | ["v1", "referrals" | "campaigns" | "affiliates" | "links", _]
+            | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys"]
+            | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys", _]
     )
 }

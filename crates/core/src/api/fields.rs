@@ -18,6 +18,17 @@ macro_rules! deserialize_via {
     };
 }
 
+/// Whether `s` holds a C0 control character (U+0000–U+001F) or DEL (U+007F). Fields whose
+/// syntax viatrack defines (URLs, referrers, emails, hostnames, tokens, IDs) refuse them
+/// rather than store or silently strip them (the URL parser would drop a tab or newline and
+/// keep the rest); free text (names, metadata values) is not judged by this rule.
+pub fn has_control(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == 0x7f)
+}
+
+/// The message for a refused control character.
+const CONTROL: &str = "must not contain control characters (U+0000-U+001F, U+007F)";
+
 /// Longest accepted email address, in bytes (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 
@@ -38,6 +49,9 @@ impl Email {
 impl TryFrom<String> for Email {
     type Error = &'static str;
     fn try_from(s: String) -> Result<Self, Self::Error> {
+        if has_control(&s) {
+            return Err(CONTROL);
+        }
         let s = s.trim().to_ascii_lowercase();
         if s.len() > MAX_EMAIL_LEN {
             return Err("email is longer than 254 characters");
@@ -123,6 +137,80 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
     }
 }
 
+/// Longest ID a request may name, in bytes (ours are 36; a client's own may be longer).
+pub const MAX_REF_LEN: usize = 255;
+
+/// An ID a request names to look something up (`affiliate_id`, `campaign_id`, `click_id`),
+/// in any format: one of ours (`aff_` + 32 hex digits), or a client's own (`aff_123abc`, a
+/// UUID), as a client ported from the seeds' products sends. An ID not in our format names
+/// nothing of ours, so the caller answers as for an unknown ID (the create-referral seed:
+/// an affiliate outside the program is `INVALID_AFFILIATE`; an unknown click is
+/// `NOT_FOUND`), not with a format error.
+///
+/// # Errors
+///
+/// Deserializing fails (400 `VALIDATION_ERROR`) only for what no ID can be: an empty
+/// string, more than [`MAX_REF_LEN`] bytes, or a control character ([`has_control`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Ref<T> {
+    raw: String,
+    id: Option<T>,
+}
+
+impl<T: FromStr> Ref<T> {
+    /// Checks `raw` and parses it as one of our IDs when it has our format.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Ref`].
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        if raw.is_empty() {
+            return Err("must not be empty");
+        }
+        if raw.len() > MAX_REF_LEN {
+            return Err("id is longer than 255 characters");
+        }
+        if has_control(raw) {
+            return Err(CONTROL);
+        }
+        Ok(Ref { raw: raw.to_string(), id: raw.parse().ok() })
+    }
+}
+
+impl<T> Ref<T> {
+    /// Our ID, when the text has our format; `None` means it names nothing of ours.
+    pub fn id(&self) -> Option<&T> {
+        self.id.as_ref()
+    }
+
+    /// The ID as sent.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl<T> From<T> for Ref<T>
+where
+    T: AsRef<str>,
+{
+    fn from(id: T) -> Self {
+        Ref { raw: id.as_ref().to_string(), id: Some(id) }
+    }
+}
+
+impl<T> Serialize for Ref<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl<'de, T: FromStr> Deserialize<'de> for Ref<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ref::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A person's name or an affiliate's first/last name: 1–200 characters.
 pub type Name = Text<200>;
 /// An ID from the merchant's own systems (customer, subscription, invoice): 1–255 characters.
@@ -165,13 +253,16 @@ impl<'de> Deserialize<'de> for Metadata {
 /// Longest accepted URL, in bytes.
 pub const MAX_URL_LEN: usize = 2048;
 
-/// An absolute `http:` or `https:` URL of at most [`MAX_URL_LEN`] bytes, with a host.
+/// An absolute `http:` or `https:` URL of at most [`MAX_URL_LEN`] bytes, with a host, in
+/// the form the WHATWG URL parser serialises it (`HTTPS://Shop.Example.com` →
+/// `https://shop.example.com/`): what is stored is what every reader of the URL would see.
+/// Control characters are refused, not stripped ([`has_control`]).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 #[serde(transparent)]
 pub struct HttpUrl(String);
 
 impl HttpUrl {
-    /// The URL as given.
+    /// The URL, serialised by the URL parser.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -193,14 +284,22 @@ impl HttpUrl {
 impl TryFrom<String> for HttpUrl {
     type Error = &'static str;
     fn try_from(s: String) -> Result<Self, Self::Error> {
+        const TOO_LONG: &str = "url is longer than 2048 characters";
         if s.len() > MAX_URL_LEN {
-            return Err("url is longer than 2048 characters");
+            return Err(TOO_LONG);
+        }
+        if has_control(&s) {
+            return Err(CONTROL);
         }
         let u = url::Url::parse(&s).map_err(|_| "not a valid absolute URL")?;
         if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(str::is_empty) {
             return Err("url must be an absolute http or https URL");
         }
-        Ok(HttpUrl(s))
+        let normalised: String = u.into();
+        if normalised.len() > MAX_URL_LEN {
+            return Err(TOO_LONG);
+        }
+        Ok(HttpUrl(normalised))
     }
 }
 
@@ -232,6 +331,9 @@ impl Hostname {
 impl TryFrom<String> for Hostname {
     type Error = &'static str;
     fn try_from(s: String) -> Result<Self, Self::Error> {
+        if has_control(&s) {
+            return Err(CONTROL);
+        }
         let h = s.trim().trim_end_matches('.').to_ascii_lowercase();
         let ok = !h.is_empty()
             && h.len() <= 253

@@ -12,6 +12,7 @@
 //! * [`resources`] — campaigns, affiliates and links.
 //! * [`query`] — list query strings: filters, `page` and `limit`.
 //! * [`scopes`] — publishable and secret keys and the scopes a secret key carries.
+//! * [`keys`] — `/v1/api_keys`: the key object and what a key may grant.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
 //! `program_id`, counters or timestamps can be mass-assigned. [`parse_json`] turns any
@@ -19,6 +20,7 @@
 
 pub mod envelope;
 pub mod fields;
+pub mod keys;
 pub mod query;
 pub mod referrals;
 pub mod resources;
@@ -76,9 +78,24 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Vali
     if body.len() > MAX_BODY_BYTES {
         return Err(ValidationError::body("request body is larger than 16384 bytes"));
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ValidationError::body("request body is empty; expected a JSON object"));
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ValidationError::body("request body is empty; expected a JSON object")),
+        // serde fills a struct from an array too (positionally, past `deny_unknown_fields`):
+        // only an object is a request body.
+        Some(b'{') => {}
+        Some(_) => return Err(ValidationError::body("request body must be a JSON object")),
     }
+    // A first pass refuses what the typed pass would let through: a key given twice at any
+    // depth (serde keeps the last one in a map such as `metadata`).
+    let mut strict = serde_json::Deserializer::from_slice(body);
+    serde::de::DeserializeSeed::deserialize(strict::NoDuplicateKeys, &mut strict).map_err(|e| {
+        let message = strip_position(&e.to_string());
+        if e.is_syntax() || e.is_eof() {
+            ValidationError::body(alloc::format!("malformed JSON: {message}"))
+        } else {
+            ValidationError::body(message)
+        }
+    })?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|e| {
@@ -95,6 +112,65 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Vali
     de.end()
         .map_err(|e| ValidationError::body(alloc::format!("malformed JSON: {}", strip_position(&e.to_string()))))?;
     Ok(value)
+}
+
+mod strict {
+    //! A JSON pass that keeps nothing and refuses a key repeated within one object.
+    use alloc::collections::BTreeSet;
+    use alloc::string::String;
+    use core::fmt;
+    use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
+
+    /// Walks any JSON value; fails on the first key an object repeats.
+    #[derive(Clone, Copy)]
+    pub struct NoDuplicateKeys;
+
+    impl<'de> DeserializeSeed<'de> for NoDuplicateKeys {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for NoDuplicateKeys {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(self)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = BTreeSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value_seed(self)?;
+                if seen.contains(&key) {
+                    return Err(A::Error::custom(alloc::format!("key `{key}` appears twice in one JSON object")));
+                }
+                seen.insert(key);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// serde_json appends " at line L column C"; the field path says where, more usefully.

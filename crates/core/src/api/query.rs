@@ -2,7 +2,7 @@
 //! list-referrals seed documents, and each list's filters. Out-of-range values and unknown
 //! parameters are `VALIDATION_ERROR`s, never silently clamped or ignored.
 
-use super::fields::Email;
+use super::fields::{Email, Ref};
 use super::ValidationError;
 use crate::ids::{AffiliateId, CampaignId};
 use crate::lifecycle::{ReferralType, Status};
@@ -95,8 +95,8 @@ impl Paging {
 pub struct ReferralQuery {
     /// Page and limit.
     pub paging: Paging,
-    /// `affiliate_id`.
-    pub affiliate_id: Option<AffiliateId>,
+    /// `affiliate_id`, any format ([`Ref`]).
+    pub affiliate_id: Option<Ref<AffiliateId>>,
     /// `email`, exact (normalised like stored emails).
     pub email: Option<Email>,
     /// `customer_id`, exact.
@@ -157,7 +157,7 @@ impl ReferralQuery {
         }
         Ok(Self {
             paging: p.paging()?,
-            affiliate_id: p.parse("affiliate_id", |v| AffiliateId::parse(v).ok(), "an affiliate id (aff_…)")?,
+            affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
             email: p.parse("email", |v| v.parse::<Email>().ok(), "a valid email address")?,
             customer_id: p.parse(
                 "customer_id",
@@ -169,6 +169,11 @@ impl ReferralQuery {
             to,
         })
     }
+
+    /// Whether the `affiliate_id` filter is not in our ID format, so no referral matches.
+    pub fn names_nothing(&self) -> bool {
+        names_nothing(&self.affiliate_id)
+    }
 }
 
 /// `GET /v1/affiliates`, `/v1/campaigns`, `/v1/links`: paging plus optional owner filters.
@@ -176,10 +181,10 @@ impl ReferralQuery {
 pub struct ResourceQuery {
     /// Page and limit.
     pub paging: Paging,
-    /// `affiliate_id` (links).
-    pub affiliate_id: Option<AffiliateId>,
-    /// `campaign_id` (affiliates, links).
-    pub campaign_id: Option<CampaignId>,
+    /// `affiliate_id` (links), any format ([`Ref`]).
+    pub affiliate_id: Option<Ref<AffiliateId>>,
+    /// `campaign_id` (affiliates, links), any format.
+    pub campaign_id: Option<Ref<CampaignId>>,
 }
 
 impl ResourceQuery {
@@ -200,8 +205,18 @@ impl ResourceQuery {
         let p = Params::new(pairs, &allowed)?;
         Ok(Self {
             paging: p.paging()?,
-            affiliate_id: p.parse("affiliate_id", |v| AffiliateId::parse(v).ok(), "an affiliate id (aff_…)")?,
-            campaign_id: p.parse("campaign_id", |v| CampaignId::parse(v).ok(), "a campaign id (cmp_…)")?,
+            affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
+            campaign_id: p.parse("campaign_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
         })
     }
+
+    /// Whether a filter names an ID not in our format, which no row can have: the list is
+    /// then empty, as for any ID that names nothing.
+    pub fn names_nothing(&self) -> bool {
+        names_nothing(&self.affiliate_id) || names_nothing(&self.campaign_id)
+    }
+}
+
+fn names_nothing<T>(filter: &Option<Ref<T>>) -> bool {
+    filter.as_ref().is_some_and(|r| r.id().is_none())
 }

@@ -1,6 +1,6 @@
 //! The referral object and the REST bodies that create and update it.
 
-use super::fields::{Email, ExternalId, Metadata, Name};
+use super::fields::{Email, ExternalId, Metadata, Name, Ref};
 use crate::ids::{AffiliateId, CampaignId, ClickId, LinkId, ProgramId, ReferralId, VisitorId};
 use crate::lifecycle::{ConversionState, ReferralType, Status};
 use crate::time::Timestamp;
@@ -118,9 +118,10 @@ pub struct CampaignRef {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferral {
-    /// The referring affiliate; must belong to the key's program (`INVALID_AFFILIATE`).
+    /// The referring affiliate; must belong to the key's program. One that does not, in any
+    /// format (`aff_123abc` too), is `INVALID_AFFILIATE`.
     #[serde(default)]
-    pub affiliate_id: Option<AffiliateId>,
+    pub affiliate_id: Option<Ref<AffiliateId>>,
     /// The customer's email; a second referral with it in the program is a `CONFLICT`.
     pub email: Email,
     /// The merchant's customer ID.
@@ -129,9 +130,10 @@ pub struct CreateReferral {
     /// The merchant's subscription ID.
     #[serde(default)]
     pub subscription_id: Option<ExternalId>,
-    /// Converts this existing click (status `click`) into the referral.
+    /// Converts this existing click (status `click`) into the referral; one that names no
+    /// click of the program, in any format, is `NOT_FOUND`.
     #[serde(default)]
-    pub click_id: Option<ClickId>,
+    pub click_id: Option<Ref<ClickId>>,
     /// Initial status; default `lead`; `click` is not allowed.
     #[serde(default)]
     pub status: Option<Status>,

@@ -1,6 +1,6 @@
 //! Campaigns, affiliates and links: the objects and their create/update bodies.
 
-use super::fields::{Email, Hostname, HttpUrl, Name, Title};
+use super::fields::{Email, Hostname, HttpUrl, Name, Ref, Title};
 use super::referrals::{nullable, present, CampaignRef};
 use crate::attribution::{Attribution, CookieDuration};
 use crate::ids::{AffiliateId, CampaignId, LinkId};
@@ -124,8 +124,8 @@ pub struct CreateAffiliate {
     /// Last name.
     #[serde(default)]
     pub last_name: Option<Name>,
-    /// The campaign the affiliate joins (`NOT_FOUND` if not in the program).
-    pub campaign_id: CampaignId,
+    /// The campaign the affiliate joins (`NOT_FOUND` if not in the program, any format).
+    pub campaign_id: Ref<CampaignId>,
 }
 
 /// `PATCH /v1/affiliates/{id}`.
@@ -141,9 +141,9 @@ pub struct UpdateAffiliate {
     /// New last name, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     pub last_name: Option<Option<Name>>,
-    /// Moves the affiliate to another campaign.
+    /// Moves the affiliate to another campaign (`NOT_FOUND` if not in the program).
     #[serde(default, deserialize_with = "present")]
-    pub campaign_id: Option<CampaignId>,
+    pub campaign_id: Option<Ref<CampaignId>>,
 }
 
 /// An affiliate link: a token tied to an affiliate and a campaign.
@@ -179,11 +179,11 @@ pub struct Link {
 pub struct CreateLink {
     /// The token (core token rules), unique in the program (`CONFLICT`).
     pub token: ViaToken,
-    /// The affiliate (`INVALID_AFFILIATE` if not in the program).
-    pub affiliate_id: AffiliateId,
-    /// The campaign; default the affiliate's.
+    /// The affiliate (`INVALID_AFFILIATE` if not in the program, any format).
+    pub affiliate_id: Ref<AffiliateId>,
+    /// The campaign; default the affiliate's (`NOT_FOUND` if not in the program).
     #[serde(default)]
-    pub campaign_id: Option<CampaignId>,
+    pub campaign_id: Option<Ref<CampaignId>>,
     /// Where the link sends visitors.
     #[serde(default)]
     pub destination_url: Option<HttpUrl>,
@@ -196,9 +196,9 @@ pub struct UpdateLink {
     /// New token (`CONFLICT` if taken).
     #[serde(default, deserialize_with = "present")]
     pub token: Option<ViaToken>,
-    /// New campaign.
+    /// New campaign (`NOT_FOUND` if not in the program).
     #[serde(default, deserialize_with = "present")]
-    pub campaign_id: Option<CampaignId>,
+    pub campaign_id: Option<Ref<CampaignId>>,
     /// New destination, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     pub destination_url: Option<Option<HttpUrl>>,

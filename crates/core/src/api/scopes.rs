@@ -1,5 +1,6 @@
 //! API key kinds and scopes (the referral tools seed's `read:referrals`, `write:referrals`,
-//! `delete:referrals`, and the same for affiliates, campaigns and links).
+//! `delete:referrals`, and the same for affiliates, campaigns and links; and `api_keys`,
+//! which governs the keys themselves).
 //!
 //! A **publishable key** (`pk_…`) is safe in a web page and may only call the tracking
 //! endpoints (click, lead). A **secret key** (`sk_…`) carries a set of scopes; the sale
@@ -20,6 +21,8 @@ pub enum Resource {
     Campaigns,
     /// Links.
     Links,
+    /// API keys (`/v1/api_keys`).
+    ApiKeys,
 }
 
 /// The kind of access.
@@ -46,7 +49,9 @@ impl Scope {
     /// Every scope a secret key may hold, in a stable order.
     pub fn all() -> Vec<Scope> {
         let mut v = Vec::new();
-        for resource in [Resource::Referrals, Resource::Affiliates, Resource::Campaigns, Resource::Links] {
+        for resource in
+            [Resource::Referrals, Resource::Affiliates, Resource::Campaigns, Resource::Links, Resource::ApiKeys]
+        {
             for access in [Access::Read, Access::Write, Access::Delete] {
                 v.push(Scope { access, resource });
             }
@@ -68,6 +73,7 @@ impl Scope {
             "affiliates" => Resource::Affiliates,
             "campaigns" => Resource::Campaigns,
             "links" => Resource::Links,
+            "api_keys" => Resource::ApiKeys,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -85,6 +91,7 @@ impl Scope {
             Resource::Affiliates => "affiliates",
             Resource::Campaigns => "campaigns",
             Resource::Links => "links",
+            Resource::ApiKeys => "api_keys",
         };
         alloc::format!("{a}:{r}")
     }
@@ -92,6 +99,24 @@ impl Scope {
     /// Parses a space-separated scope list; unknown names are dropped.
     pub fn parse_list(s: &str) -> Vec<Scope> {
         s.split_ascii_whitespace().filter_map(Scope::parse).collect()
+    }
+}
+
+impl serde::Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Scope::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(
+                "unknown scope: expected read, write or delete, ':', and referrals, affiliates, campaigns, \
+                 links or api_keys",
+            )
+        })
     }
 }
 

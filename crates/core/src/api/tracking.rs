@@ -1,7 +1,7 @@
 //! The tracking endpoints' bodies: `POST /v1/track/click`, `/v1/track/lead`, `/v1/track/sale`,
 //! and `GET /v1/track/referral`.
 
-use super::fields::{AmountCents, Currency, Email, ExternalId, HttpUrl, Metadata, Name};
+use super::fields::{AmountCents, Currency, Email, ExternalId, HttpUrl, Metadata, Name, Ref};
 use super::referrals::Referral;
 use crate::attribution::Attribution;
 use crate::cookie::ReferralCookie;
@@ -107,7 +107,7 @@ pub struct LeadRequest {
     /// The click ID from the page's referral cookie. Without it the Worker takes the click
     /// from the server-set referral cookie the request carries.
     #[serde(default)]
-    pub click_id: Option<ClickId>,
+    pub click_id: Option<Ref<ClickId>>,
     /// The lead's email.
     pub email: Email,
     /// The lead's name.
@@ -176,7 +176,7 @@ impl From<Referral> for LeadReferral {
 pub struct SaleRequest {
     /// The click/referral ID (e.g. Stripe's `client_reference_id`).
     #[serde(default)]
-    pub click_id: Option<ClickId>,
+    pub click_id: Option<Ref<ClickId>>,
     /// The merchant's customer ID given at signup.
     #[serde(default)]
     pub customer_id: Option<ExternalId>,

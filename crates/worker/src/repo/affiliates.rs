@@ -1,6 +1,6 @@
 //! `affiliates`: partners, each in one campaign, with an email unique in the program.
 
-use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::referrals::CampaignRef;
 use viatrack_core::api::resources::{Affiliate, CreateAffiliate, UpdateAffiliate};
@@ -47,12 +47,18 @@ impl<'a> AffiliateRepo<'a> {
         Self { db }
     }
 
-    /// Creates an affiliate (the campaign must already be checked to be the program's).
+    /// Creates an affiliate in `campaign` (already checked to be the program's).
     ///
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`email`) or storage failure.
-    pub async fn create(&self, program: &ProgramId, input: &CreateAffiliate, now: Timestamp) -> StoreResult<Affiliate> {
+    pub async fn create(
+        &self,
+        program: &ProgramId,
+        input: &CreateAffiliate,
+        campaign: &CampaignId,
+        now: Timestamp,
+    ) -> StoreResult<Affiliate> {
         let id = AffiliateId::from_bytes(random_id_bytes());
         run(
             self.db,
@@ -60,7 +66,7 @@ impl<'a> AffiliateRepo<'a> {
             &[
                 arg(id.as_str()),
                 arg(program.as_str()),
-                arg(input.campaign_id.as_str()),
+                arg(campaign.as_str()),
                 arg(input.email.as_str()),
                 arg(&input.first_name.as_ref().map(|n| n.as_str())),
                 arg(&input.last_name.as_ref().map(|n| n.as_str())),
@@ -119,6 +125,7 @@ impl<'a> AffiliateRepo<'a> {
         program: &ProgramId,
         id: &AffiliateId,
         input: &UpdateAffiliate,
+        campaign: Option<&CampaignId>,
         now: Timestamp,
     ) -> StoreResult<Option<Affiliate>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
@@ -139,11 +146,20 @@ impl<'a> AffiliateRepo<'a> {
                 arg(input.email.as_ref().map_or(current.email.as_str(), |e| e.as_str())),
                 arg(&first_name.as_deref()),
                 arg(&last_name.as_deref()),
-                arg(input.campaign_id.as_ref().unwrap_or(&current.campaign.id).as_str()),
+                arg(campaign.unwrap_or(&current.campaign.id).as_str()),
                 arg(&now),
             ],
         )
         .await?;
         self.get(program, id).await
+    }
+
+    /// Deletes the affiliate unless a link or referral names it.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn delete(&self, program: &ProgramId, id: &AffiliateId) -> StoreResult<Deleted> {
+        delete_unused(self.db, "affiliates", super::sql::AFFILIATE_USERS, program.as_str(), id.as_str()).await
     }
 }

@@ -1,6 +1,6 @@
 //! `campaigns`: cookie duration, attribution, allowed hostnames, commission.
 
-use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::resources::{Campaign, CommissionType, CreateCampaign, UpdateCampaign};
 use viatrack_core::{Attribution, CampaignId, CookieDuration, ProgramId, Timestamp};
@@ -165,5 +165,14 @@ impl<'a> CampaignRepo<'a> {
         )
         .await?;
         Ok(hit.is_some_and(|c| c.n > 0))
+    }
+
+    /// Deletes the campaign unless an affiliate, link or referral names it.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn delete(&self, program: &ProgramId, id: &CampaignId) -> StoreResult<Deleted> {
+        delete_unused(self.db, "campaigns", super::sql::CAMPAIGN_USERS, program.as_str(), id.as_str()).await
     }
 }

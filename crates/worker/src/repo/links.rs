@@ -1,7 +1,7 @@
 //! `links`: tokens tied to an affiliate and a campaign, with counters computed from
 //! referrals, and the token look-up the click endpoint makes on every visit.
 
-use super::{all, arg, corrupt, first, random_id_bytes, run, Count, StoreResult};
+use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
 use crate::args;
 use serde::{Deserialize, Serialize};
 use viatrack_core::api::fields::{share_url, HttpUrl};
@@ -93,7 +93,7 @@ impl<'a> LinkRepo<'a> {
         Self { db }
     }
 
-    /// Creates a link in `campaign` (affiliate and campaign already checked to be the
+    /// Creates a link of `affiliate` in `campaign` (both already checked to be the
     /// program's).
     ///
     /// # Errors
@@ -103,6 +103,7 @@ impl<'a> LinkRepo<'a> {
         &self,
         program: &ProgramId,
         input: &CreateLink,
+        affiliate: &AffiliateId,
         campaign: &CampaignId,
         now: Timestamp,
     ) -> StoreResult<Link> {
@@ -114,7 +115,7 @@ impl<'a> LinkRepo<'a> {
                 arg(id.as_str()),
                 arg(program.as_str()),
                 arg(input.token.as_str()),
-                arg(input.affiliate_id.as_str()),
+                arg(affiliate.as_str()),
                 arg(campaign.as_str()),
                 arg(&input.destination_url.as_ref().map(|u| u.as_str())),
                 arg(&now),
@@ -168,6 +169,7 @@ impl<'a> LinkRepo<'a> {
         program: &ProgramId,
         id: &LinkId,
         input: &UpdateLink,
+        campaign: Option<&CampaignId>,
         now: Timestamp,
     ) -> StoreResult<Option<Link>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
@@ -182,7 +184,7 @@ impl<'a> LinkRepo<'a> {
                 arg(program.as_str()),
                 arg(id.as_str()),
                 arg(input.token.as_ref().unwrap_or(&current.token).as_str()),
-                arg(input.campaign_id.as_ref().unwrap_or(&current.campaign_id).as_str()),
+                arg(campaign.unwrap_or(&current.campaign_id).as_str()),
                 arg(&destination.as_deref()),
                 arg(&now),
             ],
@@ -223,5 +225,14 @@ impl<'a> LinkRepo<'a> {
         )
         .await?;
         Ok(rows.into_iter().map(|t| t.token).collect())
+    }
+
+    /// Deletes the link unless a referral came through it.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn delete(&self, program: &ProgramId, id: &LinkId) -> StoreResult<Deleted> {
+        delete_unused(self.db, "links", super::sql::LINK_USERS, program.as_str(), id.as_str()).await
     }
 }

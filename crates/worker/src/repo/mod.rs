@@ -11,7 +11,7 @@ pub mod referrals;
 pub mod sales;
 pub mod sql;
 
-pub use sql::{arg, Arg};
+pub use sql::{arg, Arg, Users};
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -146,4 +146,42 @@ pub struct Count {
 /// 16 random bytes for a new ID (a UUID v4, from the `uuid` crate).
 pub fn random_id_bytes() -> [u8; 16] {
     uuid::Uuid::new_v4().into_bytes()
+}
+
+/// What a guarded delete did ([`delete_unused`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleted {
+    /// The row is gone.
+    Yes,
+    /// The program has no such row.
+    NotFound,
+    /// Rows of these kinds (`"affiliates"`, `"links"`, `"referrals"`) still name it.
+    InUse(Vec<&'static str>),
+}
+
+/// Deletes the program's row `id` of `table` unless a row of `users` still names it: one
+/// statement ([`sql::delete_unused`]), so nothing can start using it between the check and
+/// the delete. When nothing was deleted, a second read ([`sql::usage`]) tells why.
+///
+/// # Errors
+///
+/// Storage failure.
+pub async fn delete_unused(
+    db: &D1Database,
+    table: &'static str,
+    users: Users,
+    program: &str,
+    id: &str,
+) -> StoreResult<Deleted> {
+    if run(db, &sql::delete_unused(table, users), &args![program, id]).await? > 0 {
+        return Ok(Deleted::Yes);
+    }
+    let row = first::<std::collections::HashMap<String, i64>>(db, &sql::usage(table, users), &args![program, id])
+        .await?
+        .unwrap_or_default();
+    if row.get("found").copied().unwrap_or(0) == 0 {
+        return Ok(Deleted::NotFound);
+    }
+    let in_use = users.iter().enumerate().filter(|(i, _)| row.get(&format!("u{i}")).copied().unwrap_or(0) != 0);
+    Ok(Deleted::InUse(in_use.map(|(_, (kind, _, _))| *kind).collect()))
 }

@@ -135,3 +135,43 @@ impl ListSql {
         args
     }
 }
+
+/// Rows that name a row to delete: `(kind, table, column)`, e.g.
+/// `("links", "links", "campaign_id")`. Each column has an index that starts with it
+/// (migrations/0004), so the checks and the delete's own foreign-key checks never scan.
+pub type Users = &'static [(&'static str, &'static str, &'static str)];
+
+/// `DELETE` of the program's row `?2` of `table` (program `?1`) unless a row of `users`
+/// names it: the check and the delete in one statement.
+pub fn delete_unused(table: &str, users: Users) -> String {
+    let unused: String =
+        users.iter().map(|(_, t, c)| format!(" AND NOT EXISTS (SELECT 1 FROM {t} WHERE {c} = ?2)")).collect();
+    format!("DELETE FROM {table} WHERE program_id = ?1 AND id = ?2{unused}")
+}
+
+/// Whether the program's row `?2` of `table` exists (`found`), and for each of `users` in
+/// order whether a row names it (`u0`, `u1`, …).
+pub fn usage(table: &str, users: Users) -> String {
+    let checks: String = users
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t, c))| format!(", EXISTS (SELECT 1 FROM {t} WHERE {c} = ?2) AS u{i}"))
+        .collect();
+    format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE program_id = ?1 AND id = ?2) AS found{checks}")
+}
+
+/// What names a campaign.
+pub const CAMPAIGN_USERS: Users = &[
+    ("affiliates", "affiliates", "campaign_id"),
+    ("links", "links", "campaign_id"),
+    ("referrals", "referrals", "campaign_id"),
+];
+/// What names an affiliate.
+pub const AFFILIATE_USERS: Users = &[("links", "links", "affiliate_id"), ("referrals", "referrals", "affiliate_id")];
+/// What names a link.
+pub const LINK_USERS: Users = &[("referrals", "referrals", "link_id")];
+
+/// A page of the program's active API keys, newest first (`?1` program, `?2` limit,
+/// `?3` offset).
+pub const KEYS_PAGE: &str = "SELECT id, kind, key_prefix, scopes, created_at, last_used_at FROM api_keys \
+    WHERE program_id = ?1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";

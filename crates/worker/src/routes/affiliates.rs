@@ -1,11 +1,12 @@
-//! `/v1/affiliates`: create, list, get, update.
+//! `/v1/affiliates`: create, list, get, update, delete.
 
-use super::{page, path_id};
+use super::{deleted, page, path_id};
 use crate::auth::authenticate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::campaigns::CampaignRepo;
+use viatrack_core::api::fields::Ref;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{CreateAffiliate, UpdateAffiliate};
 use viatrack_core::api::scopes::{Access, Resource};
@@ -21,8 +22,8 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Affiliates)?;
     let body: CreateAffiliate = read_json(req).await?;
-    require_campaign(ctx, &who.program_id, &body.campaign_id).await?;
-    let affiliate = AffiliateRepo::new(&ctx.db).create(&who.program_id, &body, ctx.now).await?;
+    let campaign = require_campaign(ctx, &who.program_id, &body.campaign_id).await?;
+    let affiliate = AffiliateRepo::new(&ctx.db).create(&who.program_id, &body, &campaign, ctx.now).await?;
     http::data(201, affiliate)
 }
 
@@ -35,6 +36,9 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Read, Resource::Affiliates)?;
     let q = ResourceQuery::parse(query_pairs(req)?, &["campaign_id"])?;
+    if q.names_nothing() {
+        return page(Vec::<()>::new(), 0, q.paging);
+    }
     let (items, total) = AffiliateRepo::new(&ctx.db).list(&who.program_id, &q).await?;
     page(items, total, q.paging)
 }
@@ -65,24 +69,42 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     if body == UpdateAffiliate::default() {
         return Err(ApiError::field("body", "no fields to update"));
     }
-    if let Some(campaign) = &body.campaign_id {
-        require_campaign(ctx, &who.program_id, campaign).await?;
-    }
-    let affiliate =
-        AffiliateRepo::new(&ctx.db).update(&who.program_id, &id, &body, ctx.now).await?.ok_or_else(not_found)?;
+    let campaign = match &body.campaign_id {
+        Some(c) => Some(require_campaign(ctx, &who.program_id, c).await?),
+        None => None,
+    };
+    let affiliate = AffiliateRepo::new(&ctx.db)
+        .update(&who.program_id, &id, &body, campaign.as_ref(), ctx.now)
+        .await?
+        .ok_or_else(not_found)?;
     http::data(200, affiliate)
 }
 
-/// The campaign must be the program's.
+/// `DELETE /v1/affiliates/{id}`: only an affiliate no link or referral names.
+///
+/// # Errors
+///
+/// `NOT_FOUND`; `CONFLICT` naming what still uses it.
+pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Delete, Resource::Affiliates)?;
+    let id: AffiliateId = path_id(raw_id, "affiliate")?;
+    let result = AffiliateRepo::new(&ctx.db).delete(&who.program_id, &id).await?;
+    deleted(result, "affiliate", id.as_str())
+}
+
+/// The campaign a request names must be the program's (in any format: one not in ours
+/// names none).
 ///
 /// # Errors
 ///
 /// `NOT_FOUND` naming `campaign_id`.
-pub async fn require_campaign(ctx: &Ctx, program: &ProgramId, id: &CampaignId) -> ApiResult<()> {
-    match CampaignRepo::new(&ctx.db).get(program, id).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::NotFound("no campaign with this campaign_id in the program".into())),
-    }
+pub async fn require_campaign(ctx: &Ctx, program: &ProgramId, id: &Ref<CampaignId>) -> ApiResult<CampaignId> {
+    let found = match id.id() {
+        Some(id) => CampaignRepo::new(&ctx.db).get(program, id).await?,
+        None => None,
+    };
+    found.map(|c| c.id).ok_or_else(|| ApiError::NotFound("no campaign with this campaign_id in the program".into()))
 }
 
 fn not_found() -> ApiError {

@@ -1,7 +1,7 @@
-//! `/v1/campaigns`: create, list, get, update. A change drops the KV entries of the
+//! `/v1/campaigns`: create, list, get, update, delete. A change drops the KV entries of the
 //! campaign's links, so the next click reads the new rules from D1.
 
-use super::{page, path_id};
+use super::{deleted, page, path_id};
 use crate::auth::authenticate;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
@@ -80,6 +80,19 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let keys: Vec<String> = tokens.iter().map(|t| cache::link_entry(&who.program_id, t)).collect();
     cache::forget(ctx, &keys).await;
     http::data(200, updated)
+}
+
+/// `DELETE /v1/campaigns/{id}`: only a campaign no affiliate, link or referral names.
+///
+/// # Errors
+///
+/// `NOT_FOUND`; `CONFLICT` naming what still uses it.
+pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Delete, Resource::Campaigns)?;
+    let id: CampaignId = path_id(raw_id, "campaign")?;
+    let result = CampaignRepo::new(&ctx.db).delete(&who.program_id, &id).await?;
+    deleted(result, "campaign", id.as_str())
 }
 
 fn not_found() -> ApiError {

@@ -46,7 +46,10 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         metadata: body.metadata.as_ref().map(|m| m.to_json()),
     };
     let id = match &body.click_id {
-        Some(click_id) => convert_click(ctx, &who.program_id, click_id.clone().into(), &body, status, &fields).await?,
+        Some(click_id) => {
+            let id = click_id.id().ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
+            convert_click(ctx, &who.program_id, id.clone().into(), &body, status, &fields).await?
+        }
         None => create_new(ctx, &who.program_id, &body, status, fields).await?,
     };
     let referral = ReferralRepo::new(&ctx.db)
@@ -70,7 +73,7 @@ async fn convert_click(
     let repo = ReferralRepo::new(&ctx.db);
     let stored =
         repo.stored(program, &id).await?.ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
-    if body.affiliate_id.as_ref().is_some_and(|a| *a != stored.affiliate_id) {
+    if body.affiliate_id.as_ref().is_some_and(|a| a.id() != Some(&stored.affiliate_id)) {
         return Err(ApiError::InvalidAffiliate("affiliate_id is not the affiliate of this click".into()));
     }
     if stored.lifecycle.status != Status::Click {
@@ -101,10 +104,12 @@ async fn create_new(
         .affiliate_id
         .as_ref()
         .ok_or_else(|| ApiError::field("affiliate_id", "is required unless click_id is given"))?;
-    let affiliate = AffiliateRepo::new(&ctx.db)
-        .get(program, affiliate_id)
-        .await?
-        .ok_or_else(|| ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into()))?;
+    let affiliate = match affiliate_id.id() {
+        Some(id) => AffiliateRepo::new(&ctx.db).get(program, id).await?,
+        // Not in our ID format (the seed's `aff_123abc`, a UUID): no affiliate of ours.
+        None => None,
+    }
+    .ok_or_else(|| ApiError::InvalidAffiliate("no affiliate with this affiliate_id in the program".into()))?;
     let campaign = CampaignRepo::new(&ctx.db)
         .get(program, &affiliate.campaign.id)
         .await?
@@ -135,6 +140,9 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Read, Resource::Referrals)?;
     let q = ReferralQuery::parse(query_pairs(req)?)?;
+    if q.names_nothing() {
+        return page(Vec::<()>::new(), 0, q.paging);
+    }
     let (items, total) = ReferralRepo::new(&ctx.db).list(&who.program_id, &q).await?;
     page(items, total, q.paging)
 }

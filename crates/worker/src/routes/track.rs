@@ -14,12 +14,14 @@ use crate::bots;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
+use crate::limits;
 use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
-use viatrack_core::api::fields::{cookie_domain, host_allowed};
+use viatrack_core::api::fields::cookie_domain;
+use viatrack_core::api::scopes::KeyKind;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
@@ -77,7 +79,10 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let target = link_target(ctx, &who.program_id, &report.token)
         .await?
         .ok_or_else(|| ApiError::NotFound("no link with this token".into()))?;
-    check_origin(ctx, &target.allowed_hostnames)?;
+    who.check_origin(ctx, &target.allowed_hostnames)?;
+    if who.kind == KeyKind::Publishable {
+        limits::click(ctx, &who.program_id, &report.token).await?;
+    }
     let duration = target.cookie_duration;
     let new_id = ClickId::from_bytes(random_id_bytes());
     let report_id = report.report_id.clone().unwrap_or_else(|| ReportId::from_bytes(random_id_bytes()));
@@ -149,7 +154,7 @@ pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let Some(stored) = ReferralRepo::new(&ctx.db).stored(&who.program_id, &held.click_id.clone().into()).await? else {
         return nothing(NoticeCode::ClickNotFound, "the referral cookie names no click of this program");
     };
-    check_origin(ctx, &stored.allowed_hostnames)?;
+    who.check_origin(ctx, &stored.allowed_hostnames)?;
     let domain = ctx.origin_host().and_then(|h| cookie_domain(&h));
     http::data(200, HeldReferral::from_cookie(&held, ctx.now, domain))
 }
@@ -171,11 +176,18 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let lead: LeadRequest = read_json(req).await?;
     let program = &who.program_id;
     let repo = ReferralRepo::new(&ctx.db);
-    let Some(click_id) =
-        lead.click_id.clone().or_else(|| held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now).map(|c| c.click_id))
-    else {
-        return nothing(NoticeCode::NoReferral, "no click_id and no referral cookie; nothing recorded");
+    let click_id = match &lead.click_id {
+        // An ID not in our format names no click.
+        Some(r) => match r.id() {
+            Some(id) => id.clone(),
+            None => return nothing(NoticeCode::ClickNotFound, "no click with this id; nothing recorded"),
+        },
+        None => match held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now) {
+            Some(c) => c.click_id,
+            None => return nothing(NoticeCode::NoReferral, "no click_id and no referral cookie; nothing recorded"),
+        },
     };
+    limits::lead(ctx, program, &click_id).await?;
     let id: ReferralId = click_id.into();
     // Two rounds at most: if another request converts the click between our read and our
     // write, the second round sees it and replays or conflicts.
@@ -183,7 +195,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         let Some(stored) = repo.stored(program, &id).await? else {
             return nothing(NoticeCode::ClickNotFound, "no click with this id; nothing recorded");
         };
-        check_origin(ctx, &stored.allowed_hostnames)?;
+        who.check_origin(ctx, &stored.allowed_hostnames)?;
         match decide_lead(
             stored.lifecycle.status,
             stored.fields.email.as_deref(),
@@ -237,7 +249,10 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             return sale_answer(ctx, program, first).await;
         }
         let stored: Stored = match &sale.click_id {
-            Some(click) => repo.stored(program, &click.clone().into()).await?,
+            Some(click) => match click.id() {
+                Some(id) => repo.stored(program, &id.clone().into()).await?,
+                None => None,
+            },
             None => {
                 repo.stored_by(
                     program,
@@ -278,15 +293,6 @@ async fn link_target(ctx: &Ctx, program: &ProgramId, token: &ViaToken) -> ApiRes
         cache::put(ctx, key, t);
     }
     Ok(found)
-}
-
-/// A browser call must come from one of the campaign's hostnames (any, when it lists none).
-/// Calls without an `Origin` (servers) are not browsers and are not limited.
-fn check_origin(ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
-    match ctx.origin_host() {
-        Some(host) if !host_allowed(allowed, &host) => Err(ApiError::OriginNotAllowed),
-        _ => Ok(()),
-    }
 }
 
 fn nothing(code: NoticeCode, message: &str) -> ApiResult<Response> {
