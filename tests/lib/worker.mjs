@@ -82,8 +82,12 @@ export async function startWorker() {
     async sql(text) {
       const file = join(state, `exec-${Date.now()}-${Math.random().toString(16).slice(2)}.sql`);
       writeFileSync(file, text);
-      const { stdout } = await wrangler(['d1', 'execute', 'viatrack', '--local', '--persist-to', state, '--file', file, '--json']);
-      return JSON.parse(stdout);
+      try {
+        const { stdout } = await wrangler(['d1', 'execute', 'viatrack', '--local', '--persist-to', state, '--file', file, '--json']);
+        return JSON.parse(stdout);
+      } catch (e) {
+        throw new Error(`wrangler d1 execute failed:\n${e.stdout}\n${e.stderr}`);
+      }
     },
     /** Creates a program; returns { programId, publishableKey, secretKey } (all scopes). */
     async createProgram(opts = {}) {
@@ -131,11 +135,12 @@ export async function startDemoWorker() {
 
 /**
  * A small API client bound to a key: api.get(path), api.post(path, body), … → { status, body, headers }.
- * Bodies that are strings are sent as they are (for malformed-JSON tests).
+ * Bodies that are strings are sent as they are (for malformed-JSON tests). A header given as
+ * `undefined` is not sent (e.g. `{ Origin: undefined }` on a browser-like client).
  */
 export function client(base, key, extraHeaders = {}) {
   const call = async (method, path, body, headers = {}) => {
-    const h = { ...extraHeaders, ...headers };
+    const h = Object.fromEntries(Object.entries({ ...extraHeaders, ...headers }).filter(([, v]) => v !== undefined));
     if (key) h.Authorization = `Bearer ${key}`;
     let payload;
     if (body !== undefined) {

@@ -62,7 +62,6 @@ test('create: defaults, backdating and status rules', async () => {
     [{ affiliate_id: seeded.affiliate.id, email: 'f@example.com', status: 'click' }, 'VALIDATION_ERROR', 'status'],
     [{ affiliate_id: seeded.affiliate.id, email: 'f@example.com', status: 'paid' }, 'VALIDATION_ERROR', 'status'],
     [{ email: 'f@example.com' }, 'VALIDATION_ERROR', 'affiliate_id'],
-    [{ affiliate_id: 'aff_123abc', email: 'f@example.com' }, 'VALIDATION_ERROR', 'affiliate_id'],
     [{ affiliate_id: seeded.affiliate.id, email: 'nope' }, 'VALIDATION_ERROR', 'email'],
     [{ affiliate_id: seeded.affiliate.id }, 'VALIDATION_ERROR', 'email'],
     [{ affiliate_id: seeded.affiliate.id, email: 'f@example.com', program_id: 'prg_x' }, 'VALIDATION_ERROR', 'program_id'],
@@ -74,9 +73,13 @@ test('create: defaults, backdating and status rules', async () => {
     assert.equal(r.body.error.code, code);
     assert.equal(r.body.error.field, field, JSON.stringify(body));
   }
-  const unknown = await api.post('/v1/referrals', { affiliate_id: `aff_${'9'.repeat(32)}`, email: 'f@example.com' });
-  assert.equal(unknown.status, 422);
-  assert.equal(unknown.body.error.code, 'INVALID_AFFILIATE');
+  // An affiliate that is not the program's, in any format (the seed's own `aff_123abc`, a
+  // UUID, ours), is INVALID_AFFILIATE, as the create-referral seed documents.
+  for (const id of [`aff_${'9'.repeat(32)}`, 'aff_123abc', '3f2504e0-4f89-11d3-9a0c-0305e82c3301']) {
+    const unknown = await api.post('/v1/referrals', { affiliate_id: id, email: 'f@example.com' });
+    assert.equal(unknown.status, 422, id);
+    assert.equal(unknown.body.error.code, 'INVALID_AFFILIATE', id);
+  }
   assert.equal((await api.get('/v1/referrals?email=f@example.com')).body.pagination.total_count, 0, 'nothing written');
 });
 
@@ -120,7 +123,9 @@ test('get: the full referral object', async () => {
   assert.equal(d.conversion_state, 'lead');
   assert.equal(d.affiliate.first_name, 'James');
   assert.equal(d.link.url, 'https://shop.example.com/?via=jb007');
-  assert.equal((await api.get('/v1/referrals/ref_nope')).body.error.field, 'id');
+  const nope = await api.get('/v1/referrals/ref_nope');
+  assert.equal(nope.status, 404, 'an id of another format names nothing');
+  assert.equal(nope.body.error.code, 'NOT_FOUND');
   assert.equal((await api.get(`/v1/referrals/ref_${'0'.repeat(32)}`)).status, 404);
 });
 
@@ -200,7 +205,10 @@ test('list: filters and pagination', async () => {
   const p3 = await a.get('/v1/referrals?page=3');
   assert.equal(p3.body.data.length, 0);
   assert.equal((await a.get('/v1/referrals?limit=100')).body.data.length, 12);
-  for (const q of ['limit=101', 'limit=0', 'page=0', 'page=-1', 'limit=abc', 'status=paid', 'type=lead', 'from=yesterday', 'sort=asc', 'affiliate_id=aff_1', 'email=x']) {
+  const foreign = await a.get('/v1/referrals?affiliate_id=aff_1');
+  assert.equal(foreign.status, 200, 'an affiliate id of another format filters to nothing');
+  assert.equal(foreign.body.pagination.total_count, 0);
+  for (const q of ['limit=101', 'limit=0', 'page=0', 'page=-1', 'limit=abc', 'status=paid', 'type=lead', 'from=yesterday', 'sort=asc', 'affiliate_id=', 'email=x']) {
     const r = await a.get(`/v1/referrals?${q}`);
     assert.equal(r.status, 400, q);
     assert.equal(r.body.error.code, 'VALIDATION_ERROR', q);
