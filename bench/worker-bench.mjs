@@ -82,7 +82,9 @@ async function exactRun(base, key, token, n, concurrency) {
         // A keep-alive socket the server closed while idle fails before any byte of an
         // answer (UND_ERR_SOCKET); resend once. Every report carries a visitor ID, so a
         // resend that had in fact been stored would show up as an extra visit below.
-        const send = () => fetch(`${base}/v1/track/click`, { method: 'POST', headers, body });
+        // One address per visitor (the per-IP click limit counts addresses, as in production).
+        const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+        const send = () => fetch(`${base}/v1/track/click`, { method: 'POST', headers: { ...headers, 'CF-Connecting-IP': ip }, body });
         const r = await send().catch((e) => {
           if (e.cause?.code !== 'UND_ERR_SOCKET') throw e;
           resent++;
