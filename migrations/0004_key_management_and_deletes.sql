@@ -1,6 +1,6 @@
 -- Key management and DELETE for campaigns, affiliates and links (issue 12).
 --
--- 1. api_keys.last_used_at: when a request last authenticated with the key, to the minute
+-- 1. The api_keys scopes for full-access keys made before them, and api_keys.last_used_at: when a request last authenticated with the key, to the minute
 --    (written when an isolate first reads the key and the stored value is over a minute
 --    old). A list index for GET /v1/api_keys.
 -- 2. Deleting a campaign, affiliate or link is refused while rows still name it. SQLite
@@ -13,6 +13,22 @@
 --    link_id is partial, so SQLite cannot use it for the check).
 
 ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
+-- A secret key made before this migration with every scope there was (what
+-- `npm run create-program` gives) keeps full access: it also gets the new api_keys scopes.
+UPDATE api_keys SET scopes = scopes || ' read:api_keys write:api_keys delete:api_keys'
+WHERE kind = 'secret'
+  AND instr(' ' || scopes || ' ', ' read:referrals ') > 0
+  AND instr(' ' || scopes || ' ', ' write:referrals ') > 0
+  AND instr(' ' || scopes || ' ', ' delete:referrals ') > 0
+  AND instr(' ' || scopes || ' ', ' read:affiliates ') > 0
+  AND instr(' ' || scopes || ' ', ' write:affiliates ') > 0
+  AND instr(' ' || scopes || ' ', ' delete:affiliates ') > 0
+  AND instr(' ' || scopes || ' ', ' read:campaigns ') > 0
+  AND instr(' ' || scopes || ' ', ' write:campaigns ') > 0
+  AND instr(' ' || scopes || ' ', ' delete:campaigns ') > 0
+  AND instr(' ' || scopes || ' ', ' read:links ') > 0
+  AND instr(' ' || scopes || ' ', ' write:links ') > 0
+  AND instr(' ' || scopes || ' ', ' delete:links ') > 0;
 CREATE INDEX api_keys_list ON api_keys(program_id, created_at DESC, id DESC) WHERE revoked_at IS NULL;
 
 DROP INDEX referrals_affiliate;
