@@ -14,6 +14,9 @@
 //! * [`attribution`] — [`CookieDuration`], [`Attribution`] (first-click / last-click),
 //!   `expires_at` arithmetic and who gets the credit.
 //! * [`cookie`] — the referral cookie's value (IDs and an expiry only) and its encoding.
+//! * [`commission`] (feature `api`) — commission amounts (basis points or cents, rounded
+//!   half away from zero), recurring sales, the commission status table, the "due" view and
+//!   what a refund does (reduce, void or claw back).
 //! * [`api`] (feature `api`, on by default) — the JSON wire contract: request bodies,
 //!   response objects, list queries, pagination, the success envelope and the error body
 //!   with its stable codes, and request validation.
@@ -38,6 +41,8 @@ pub mod token;
 
 #[cfg(feature = "api")]
 pub mod api;
+#[cfg(feature = "api")]
+pub mod commission;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{

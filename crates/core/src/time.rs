@@ -86,6 +86,24 @@ mod text {
             Ok(Self(ms))
         }
 
+        /// The same wall-clock time `months` calendar months later, in UTC (the `time`
+        /// crate's calendar); a day past the end of the target month is clamped to its last
+        /// day (Jan 31 + 1 month = Feb 28 or 29). Saturates at the end of year 9999.
+        pub fn plus_months(self, months: u32) -> Self {
+            let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000) else { return self };
+            let index = i64::from(t.year()) * 12 + i64::from(u8::from(t.month())) - 1 + i64::from(months);
+            let Ok(year) = i32::try_from(index.div_euclid(12)) else { return Self(super::MAX_UNIX_MS) };
+            let Ok(month) = time::Month::try_from((index.rem_euclid(12) + 1) as u8) else { return self };
+            let day = t.day().min(time::util::days_in_month(month, year));
+            match time::Date::from_calendar_date(year, month, day) {
+                Ok(date) => {
+                    let ms = date.with_time(t.time()).assume_utc().unix_timestamp_nanos() / 1_000_000;
+                    Self(i64::try_from(ms).unwrap_or(super::MAX_UNIX_MS).min(super::MAX_UNIX_MS))
+                }
+                Err(_) => Self(super::MAX_UNIX_MS),
+            }
+        }
+
         /// ISO 8601 UTC with milliseconds: `2020-04-27T00:34:28.448Z`.
         pub fn to_iso8601(self) -> String {
             let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
