@@ -17,6 +17,8 @@
 //! * [`commission`] (feature `api`) — commission amounts (basis points or cents, rounded
 //!   half away from zero), recurring sales, the commission status table, the "due" view and
 //!   what a refund does (reduce, void or claw back).
+//! * [`stripe`] (feature `api`) — Stripe webhook signatures (`Stripe-Signature`), checked as
+//!   Stripe's libraries check them.
 //! * [`api`] (feature `api`, on by default) — the JSON wire contract: request bodies,
 //!   response objects, list queries, pagination, the success envelope and the error body
 //!   with its stable codes, and request validation.
@@ -43,6 +45,8 @@ pub mod token;
 pub mod api;
 #[cfg(feature = "api")]
 pub mod commission;
+#[cfg(feature = "api")]
+pub mod stripe;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{
