@@ -18,4 +18,8 @@ viatrack is starting on $ORIGIN
     curl -s -H 'Authorization: Bearer sk_demo1234567890abcdef1234567890abcdef12' '$ORIGIN/v1/referrals?limit=5'
 
 MSG
-VIATRACK_SKIP_BUILD=1 exec node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false
+# A fixed local key for sealing integration secrets (crates/worker/src/crypto.rs); a
+# deployment sets its own: openssl rand -hex 32 | npx wrangler secret put INTEGRATIONS_KEY
+LOCAL_INTEGRATIONS_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+VIATRACK_SKIP_BUILD=1 exec node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false \
+  --var "INTEGRATIONS_KEY:$LOCAL_INTEGRATIONS_KEY"

@@ -22,6 +22,12 @@ const ENV = {
   NO_COLOR: '1',
 };
 
+/**
+ * The Worker secret that seals stored integration secrets (crates/worker/src/crypto.rs), for
+ * local Workers only; a deployment sets its own with `wrangler secret put INTEGRATIONS_KEY`.
+ */
+export const INTEGRATIONS_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -54,7 +60,7 @@ export async function startWorker() {
   const inspector = await freePort();
   const child = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `INTEGRATIONS_KEY:${INTEGRATIONS_KEY}`],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let log = '';

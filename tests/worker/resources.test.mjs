@@ -22,10 +22,13 @@ test('campaigns', async () => {
   assert.equal(c.body.data.cookie_duration, 60);
   assert.equal(c.body.data.attribution, 'last_click');
   assert.deepEqual(c.body.data.allowed_hostnames, []);
-  const full = await apiA.post('/v1/campaigns', { name: 'Partners', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['Shop.Example.com'], commission_type: 'percentage', commission_amount: 20 });
+  const full = await apiA.post('/v1/campaigns', { name: 'Partners', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['Shop.Example.com'], commission_type: 'percentage', commission_amount: 2000 });
   assert.equal(full.status, 201);
   assert.deepEqual(full.body.data.allowed_hostnames, ['shop.example.com']);
-  assert.equal(full.body.data.commission_amount, 20);
+  assert.equal(full.body.data.commission_amount, 2000, '20 % in basis points');
+  assert.equal(full.body.data.recurring, false);
+  assert.equal(full.body.data.recurring_months, null);
+  assert.equal(full.body.data.hold_days, 0);
   for (const [body, field] of [
     [{ name: '' }, 'name'],
     [{ name: 'x', cookie_duration: 0 }, 'cookie_duration'],
@@ -34,7 +37,10 @@ test('campaigns', async () => {
     [{ name: 'x', attribution: 'linear' }, 'attribution'],
     [{ name: 'x', allowed_hostnames: ['https://x.com'] }, 'allowed_hostnames[0]'],
     [{ name: 'x', allowed_hostnames: Array.from({ length: 21 }, (_, i) => `h${i}.example.com`) }, 'allowed_hostnames'],
-    [{ name: 'x', commission_type: 'percentage', commission_amount: 101 }, 'commission_amount'],
+    [{ name: 'x', commission_type: 'percentage', commission_amount: 10001 }, 'commission_amount'],
+    [{ name: 'x', recurring_months: 0 }, 'recurring_months'],
+    [{ name: 'x', hold_days: 366 }, 'hold_days'],
+    [{ name: 'x', recurring: 'yes' }, 'recurring'],
     [{ name: 'x', commission_amount: 5 }, 'commission_type'],
     [{ name: 'x', id: 'cmp_x' }, 'id'],
   ]) {

@@ -105,6 +105,57 @@ impl Recurring {
     }
 }
 
+/// What a campaign pays on its referrals' sales.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Terms {
+    /// The amount rule; `None` = no commission.
+    pub rule: Option<Rule>,
+    /// Whether, and how long, sales after the first earn.
+    pub recurring: Recurring,
+    /// Days a commission is held before it is due.
+    pub hold_days: u32,
+}
+
+/// A commission a sale earns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Earned {
+    /// Cents, at least 1.
+    pub amount: u64,
+    /// `created_at` + the hold period.
+    pub due_at: Timestamp,
+}
+
+impl Terms {
+    /// Terms from a campaign's stored fields: `kind` `percentage` (amount in basis points)
+    /// or `fixed` (cents); no kind or no amount = no commission.
+    pub fn from_fields(percentage: Option<bool>, amount: Option<u64>, recurring: Recurring, hold_days: u32) -> Self {
+        let rule = match (percentage, amount) {
+            (Some(true), Some(a)) => Some(Rule::Percentage { basis_points: u32::try_from(a).unwrap_or(u32::MAX) }),
+            (Some(false), Some(cents)) => Some(Rule::Fixed { cents }),
+            _ => None,
+        };
+        Terms { rule, recurring, hold_days }
+    }
+
+    /// The commission a sale of `sale_cents` at `sale_at` earns, given the referral's first
+    /// sale (`None` when this is it); `None` when it earns nothing (no rule, a later sale
+    /// outside the recurring terms, or a zero amount). It is created at `now`.
+    pub fn on_sale(
+        self,
+        first_sale_at: Option<Timestamp>,
+        sale_at: Timestamp,
+        sale_cents: u64,
+        now: Timestamp,
+    ) -> Option<Earned> {
+        let rule = self.rule?;
+        if !self.recurring.earns(first_sale_at, sale_at) {
+            return None;
+        }
+        let amount = rule.amount(sale_cents);
+        (amount > 0).then(|| Earned { amount, due_at: due_at(now, self.hold_days) })
+    }
+}
+
 crate::wire_enum! {
     /// A commission's stored status.
     pub enum CommissionStatus ("commission status (pending, paid or voided)") {

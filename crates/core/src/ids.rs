@@ -165,6 +165,10 @@ id_type!(
     SaleId, "sal_", "a sale id (sal_…)"
 );
 id_type!(
+    /// A commission (or a clawback) on a sale.
+    CommissionId, "com_", "a commission id (com_…)"
+);
+id_type!(
     /// An API key's record (not the key itself, which is shown once and stored hashed).
     ApiKeyId, "key_", "an API key id (key_…)"
 );

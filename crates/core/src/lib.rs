@@ -50,7 +50,8 @@ pub mod stripe;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{
-    AffiliateId, ApiKeyId, CampaignId, ClickId, IdError, LinkId, ProgramId, ReferralId, ReportId, SaleId, VisitorId,
+    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, IdError, LinkId, ProgramId, ReferralId, ReportId, SaleId,
+    VisitorId,
 };
 pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};
 pub use time::Timestamp;

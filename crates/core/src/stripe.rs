@@ -67,3 +67,154 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now_unix: i64) -> Result<
     }
     Ok(t)
 }
+
+/// The part of a Stripe event viatrack reads (Stripe sends many more fields; they are
+/// ignored). Referral IDs in it are in any format ([`Ref`]): one not ours names nothing.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Event {
+    /// `evt_…`: a replay of the same ID changes nothing.
+    pub id: String,
+    /// `checkout.session.completed`, …
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When Stripe created the event, Unix seconds: the sale's time.
+    pub created: i64,
+    /// `{"object": …}`.
+    pub data: EventData,
+}
+
+/// The event's object, read by [`Event::object`] as the type the event names.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct EventData {
+    /// The Stripe object (a Checkout Session, an Invoice, a Charge, a Subscription).
+    pub object: serde_json::Value,
+}
+
+/// What an event asks viatrack to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A sale: `checkout.session.completed` or `invoice.paid`.
+    Sale(StripeSale),
+    /// A refund: `charge.refunded`.
+    Refund(StripeRefund),
+    /// The referral of this customer canceled: `customer.subscription.deleted`.
+    Cancel {
+        /// Stripe's customer ID.
+        customer: String,
+    },
+    /// Nothing (another event type, or an event without what a sale needs).
+    Ignore(&'static str),
+}
+
+/// A payment to credit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StripeSale {
+    /// The referral, in the order Stripe's objects name it: `client_reference_id` (what
+    /// `viatrack.referral` gave the page), `metadata.viatrack_referral`.
+    pub referral: Option<Ref<ReferralId>>,
+    /// The customer's email (a lead of the program with it is the referral, when no ID).
+    pub email: Option<String>,
+    /// Stripe's customer ID (stored as the referral's `customer_id`; `invoice.paid` finds the
+    /// referral by it).
+    pub customer: Option<String>,
+    /// Cents.
+    pub amount: u64,
+    /// ISO 4217, as Stripe spells it (lower case).
+    pub currency: String,
+    /// The invoice (`in_…`) when there is one, else the Checkout Session (`cs_…`): a sale is
+    /// recorded once per invoice ID, so a subscription's first invoice paid through Checkout
+    /// is one sale, not two.
+    pub invoice_id: String,
+    /// The PaymentIntent (`pi_…`), by which a refund finds the sale.
+    pub payment_id: Option<String>,
+}
+
+/// A refund of a charge; Stripe gives the charge's total refunded so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StripeRefund {
+    /// `ch_…`.
+    pub charge: String,
+    /// The PaymentIntent the charge belongs to.
+    pub payment_id: Option<String>,
+    /// The invoice the charge paid, when Stripe names it.
+    pub invoice_id: Option<String>,
+    /// Cents refunded on the charge in all, so far.
+    pub amount_refunded: u64,
+}
+
+use crate::api::fields::Ref;
+use crate::ids::ReferralId;
+use alloc::string::{String, ToString};
+use serde_json::Value;
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        // An expanded object: its ID.
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(ToString::to_string),
+        _ => None,
+    }
+}
+
+fn cents(v: &Value, key: &str) -> Option<u64> {
+    v.get(key)?.as_u64()
+}
+
+impl Event {
+    /// What this event asks for, read from its object.
+    pub fn action(&self) -> Action {
+        let o = &self.data.object;
+        match self.event_type.as_str() {
+            "checkout.session.completed" => {
+                let Some(amount) = cents(o, "amount_total").filter(|a| *a > 0) else {
+                    return Action::Ignore("no amount paid");
+                };
+                let referral = text(o, "client_reference_id")
+                    .or_else(|| o.get("metadata").and_then(|m| text(m, "viatrack_referral")))
+                    .and_then(|r| Ref::parse(&r).ok());
+                let email =
+                    text(o, "customer_email").or_else(|| o.get("customer_details").and_then(|d| text(d, "email")));
+                let Some(id) = text(o, "invoice").or_else(|| text(o, "id")) else {
+                    return Action::Ignore("no session id");
+                };
+                Action::Sale(StripeSale {
+                    referral,
+                    email,
+                    customer: text(o, "customer"),
+                    amount,
+                    currency: text(o, "currency").unwrap_or_default(),
+                    invoice_id: id,
+                    payment_id: text(o, "payment_intent"),
+                })
+            }
+            "invoice.paid" => {
+                let (Some(amount), Some(id)) = (cents(o, "amount_paid").filter(|a| *a > 0), text(o, "id")) else {
+                    return Action::Ignore("nothing paid");
+                };
+                Action::Sale(StripeSale {
+                    referral: None,
+                    email: None,
+                    customer: text(o, "customer"),
+                    amount,
+                    currency: text(o, "currency").unwrap_or_default(),
+                    invoice_id: id,
+                    payment_id: text(o, "payment_intent"),
+                })
+            }
+            "charge.refunded" => match (text(o, "id"), cents(o, "amount_refunded")) {
+                (Some(charge), Some(amount_refunded)) => Action::Refund(StripeRefund {
+                    charge,
+                    payment_id: text(o, "payment_intent"),
+                    invoice_id: text(o, "invoice"),
+                    amount_refunded,
+                }),
+                _ => Action::Ignore("no charge or refunded amount"),
+            },
+            "customer.subscription.deleted" => match text(o, "customer") {
+                Some(customer) => Action::Cancel { customer },
+                None => Action::Ignore("no customer"),
+            },
+            _ => Action::Ignore("event type not handled"),
+        }
+    }
+}

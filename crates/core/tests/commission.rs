@@ -146,3 +146,20 @@ proptest! {
         if paid && refunded == sale { prop_assert_eq!(-clawed, base as i64, "a full refund takes back all of it"); }
     }
 }
+
+#[test]
+fn terms_on_sale() {
+    use viatrack_core::commission::{Earned, Terms};
+    let now = at("2026-03-01T00:00:00Z");
+    let terms =
+        Terms { rule: Some(pct(2_000)), recurring: Recurring { recurring: true, months: Some(2) }, hold_days: 30 };
+    let first = at("2026-01-15T00:00:00Z");
+    assert_eq!(
+        terms.on_sale(None, first, 4_999, now),
+        Some(Earned { amount: 1_000, due_at: at("2026-03-31T00:00:00Z") })
+    );
+    assert!(terms.on_sale(Some(first), at("2026-03-14T23:59:59Z"), 4_999, now).is_some());
+    assert_eq!(terms.on_sale(Some(first), at("2026-03-15T00:00:00Z"), 4_999, now), None, "past the months");
+    assert_eq!(Terms { rule: None, ..terms }.on_sale(None, first, 4_999, now), None, "no rule");
+    assert_eq!(terms.on_sale(None, first, 2, now), None, "rounds to zero: nothing");
+}

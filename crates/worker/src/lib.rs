@@ -15,6 +15,8 @@
 //!   own statements. [`repo::sql`] holds the SQL that needs no binding (the referral list
 //!   for the filters present), which core's native tests run on SQLite; [`repo::keys`] the
 //!   API-key look-up. [`repo::StoreError`] keeps D1's error and names a broken constraint.
+//! * [`crypto`] — secrets kept for a program (Stripe's signing secret), sealed with
+//!   AES-256-GCM under the Worker secret `INTEGRATIONS_KEY`.
 //! * [`cache`] — the KV read cache in front of the link and key look-ups; never read back
 //!   for a fact just written.
 //! * [`auth`] — API keys: SHA-256 hashes, constant-time comparison, kinds and scopes (the
@@ -32,6 +34,7 @@
 pub mod auth;
 pub mod bots;
 pub mod cache;
+pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod limits;

@@ -9,7 +9,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::routes::{affiliates, campaigns, keys, links, referrals, track};
+use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stripe, track};
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.
@@ -62,6 +62,14 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         (Post, ["v1", "track", "lead"]) => track::lead(req, ctx).await,
         (Get, ["v1", "track", "referral"]) => track::referral(req, ctx).await,
         (Post, ["v1", "track", "sale"]) => track::sale(req, ctx).await,
+        (Post, ["v1", "track", "refund"]) => track::refund(req, ctx).await,
+
+        (Get, ["v1", "commissions"]) => commissions::list(req, ctx).await,
+        (Get, ["v1", "commissions", id]) => commissions::get(req, ctx, id).await,
+        (Patch, ["v1", "commissions", id]) => commissions::update(req, ctx, id).await,
+
+        (Post, ["v1", "integrations", "stripe"]) => stripe::connect(req, ctx).await,
+        (Post, ["v1", "stripe", "webhook", program]) => stripe::webhook(req, ctx, program).await,
 
         (Post, ["v1", "referrals"]) => referrals::create(req, ctx).await,
         (Get, ["v1", "referrals"]) => referrals::list(req, ctx).await,
@@ -102,7 +110,11 @@ fn is_known(segments: &[&str]) -> bool {
     matches!(
         segments,
         ["healthz"]
-            | ["v1", "track", "click" | "lead" | "sale" | "referral"]
+            | ["v1", "track", "click" | "lead" | "sale" | "referral" | "refund"]
+            | ["v1", "commissions"]
+            | ["v1", "commissions", _]
+            | ["v1", "integrations", "stripe"]
+            | ["v1", "stripe", "webhook", _]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys"]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys", _]
     )

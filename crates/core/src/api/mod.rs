@@ -13,11 +13,13 @@
 //! * [`query`] — list query strings: filters, `page` and `limit`.
 //! * [`scopes`] — publishable and secret keys and the scopes a secret key carries.
 //! * [`keys`] — `/v1/api_keys`: the key object and what a key may grant.
+//! * [`commissions`] — the commission object and list query, refunds, the Stripe connection.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
 //! `program_id`, counters or timestamps can be mass-assigned. [`parse_json`] turns any
 //! deserialization failure into a [`ValidationError`] that names the field.
 
+pub mod commissions;
 pub mod envelope;
 pub mod fields;
 pub mod keys;

@@ -19,10 +19,10 @@ pub const MAX_LIMIT: u32 = 100;
 
 /// Decoded `key=value` pairs, each key at most once, only from an allowed set.
 #[derive(Debug)]
-struct Params(BTreeMap<String, String>);
+pub(crate) struct Params(BTreeMap<String, String>);
 
 impl Params {
-    fn new<I, K, V>(pairs: I, allowed: &[&str]) -> Result<Self, ValidationError>
+    pub(crate) fn new<I, K, V>(pairs: I, allowed: &[&str]) -> Result<Self, ValidationError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -48,14 +48,19 @@ impl Params {
         self.0.get(k).map(String::as_str)
     }
 
-    fn parse<T>(&self, k: &str, f: impl FnOnce(&str) -> Option<T>, what: &str) -> Result<Option<T>, ValidationError> {
+    pub(crate) fn parse<T>(
+        &self,
+        k: &str,
+        f: impl FnOnce(&str) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>, ValidationError> {
         match self.get(k) {
             None => Ok(None),
             Some(v) => f(v).map(Some).ok_or_else(|| ValidationError::field(k, format!("must be {what}"))),
         }
     }
 
-    fn paging(&self) -> Result<Paging, ValidationError> {
+    pub(crate) fn paging(&self) -> Result<Paging, ValidationError> {
         let page = self
             .parse(
                 "page",

@@ -70,6 +70,12 @@ pub struct Referral {
     pub became_conversion_at: Option<Timestamp>,
     /// First move into a status other than `click`/`lead` (create-referral seed).
     pub converted_at: Option<Timestamp>,
+    /// Its sales less their refunds, in cents (summed across currencies as recorded).
+    #[serde(default)]
+    pub sales_total: i64,
+    /// Its commissions that are not voided, clawbacks included, in cents.
+    #[serde(default)]
+    pub commissions_total: i64,
 }
 
 /// The referral object's `link` (referral object seed), with counts over its referrals.

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_HOSTNAMES: usize = 20;
 
 crate::wire_enum! {
-    /// How an affiliate's commission is counted; kept as data (viatrack does not pay out).
+    /// How an affiliate's commission is counted ([`crate::commission`]).
     pub enum CommissionType ("commission type (percentage or fixed)") {
-        /// `commission_amount` is a percentage of each sale (0–100).
+        /// `commission_amount` is a share of each sale in basis points (0–10000; 2000 = 20 %).
         Percentage = "percentage",
         /// `commission_amount` is a fixed amount in cents per sale.
         Fixed = "fixed",
@@ -36,14 +36,34 @@ pub struct Campaign {
     pub attribution: Attribution,
     /// Hostnames (and their subdomains) the tracker may report from; empty = any.
     pub allowed_hostnames: Vec<String>,
-    /// Commission type, kept as data.
+    /// Commission type; `null` = sales earn no commission.
     pub commission_type: Option<CommissionType>,
-    /// Commission amount: percent (0–100) or cents, per `commission_type`.
+    /// Commission amount: basis points (0–10000) or cents, per `commission_type`.
     pub commission_amount: Option<u64>,
+    /// Whether sales after a referral's first earn a commission.
+    pub recurring: bool,
+    /// For how many calendar months after the first sale recurring sales earn; `null` = no
+    /// limit.
+    pub recurring_months: Option<u32>,
+    /// Days a commission is held before it is due (refund window), 0–365.
+    pub hold_days: u32,
     /// ISO 8601 UTC.
     pub created_at: Timestamp,
     /// ISO 8601 UTC.
     pub updated_at: Timestamp,
+}
+
+impl Campaign {
+    /// The commission terms its sales are paid on ([`crate::commission::Terms`]).
+    pub fn terms(&self) -> crate::commission::Terms {
+        use crate::commission::{Recurring, Terms};
+        Terms::from_fields(
+            self.commission_type.map(|t| t == CommissionType::Percentage),
+            self.commission_amount,
+            Recurring { recurring: self.recurring, months: self.recurring_months },
+            self.hold_days,
+        )
+    }
 }
 
 /// `POST /v1/campaigns`.
@@ -64,9 +84,18 @@ pub struct CreateCampaign {
     /// Commission type.
     #[serde(default)]
     pub commission_type: Option<CommissionType>,
-    /// Commission amount (percent 0–100, or cents).
+    /// Commission amount (basis points 0–10000, or cents).
     #[serde(default)]
     pub commission_amount: Option<u64>,
+    /// Default `false`.
+    #[serde(default)]
+    pub recurring: Option<bool>,
+    /// 1–1200; default `null` (no limit).
+    #[serde(default)]
+    pub recurring_months: Option<RecurringMonths>,
+    /// 0–365; default 0.
+    #[serde(default)]
+    pub hold_days: Option<HoldDays>,
 }
 
 /// `PATCH /v1/campaigns/{id}`: every field optional.
@@ -91,7 +120,44 @@ pub struct UpdateCampaign {
     /// New commission amount, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     pub commission_amount: Option<Option<u64>>,
+    /// New recurring setting.
+    #[serde(default, deserialize_with = "present")]
+    pub recurring: Option<bool>,
+    /// New month limit, or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    pub recurring_months: Option<Option<RecurringMonths>>,
+    /// New hold period in days.
+    #[serde(default, deserialize_with = "present")]
+    pub hold_days: Option<HoldDays>,
 }
+
+/// A count within `MIN..=MAX`, refused (400) outside it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(transparent)]
+pub struct Bounded<const MIN: u32, const MAX: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32> Bounded<MIN, MAX> {
+    /// The value.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Bounded<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(d)?;
+        if (MIN..=MAX).contains(&n) {
+            Ok(Bounded(n))
+        } else {
+            Err(serde::de::Error::custom(alloc::format!("must be a whole number from {MIN} to {MAX}")))
+        }
+    }
+}
+
+/// Recurring commission months, 1–1200.
+pub type RecurringMonths = Bounded<1, 1200>;
+/// A hold period in days, 0–365.
+pub type HoldDays = Bounded<0, 365>;
 
 /// An affiliate: a partner who shares links.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,7 +285,7 @@ pub fn check_hostnames(hostnames: Option<&Vec<Hostname>>) -> Result<(), super::V
 }
 
 /// Checks a campaign's commission fields together: an amount needs a type; a percentage is
-/// 0–100; a fixed amount is at most [`super::fields::MAX_AMOUNT_CENTS`] cents.
+/// 0–10000 basis points; a fixed amount is at most [`super::fields::MAX_AMOUNT_CENTS`] cents.
 ///
 /// # Errors
 ///
@@ -232,8 +298,8 @@ pub fn check_commission(
         (None, Some(_)) => {
             Err(super::ValidationError::field("commission_type", "is required when commission_amount is set"))
         }
-        (Some(CommissionType::Percentage), Some(a)) if a > 100 => {
-            Err(super::ValidationError::field("commission_amount", "a percentage must be from 0 to 100"))
+        (Some(CommissionType::Percentage), Some(a)) if a > u64::from(crate::commission::BASIS_POINTS) => {
+            Err(super::ValidationError::field("commission_amount", "a percentage is in basis points, from 0 to 10000"))
         }
         (Some(CommissionType::Fixed), Some(a)) if a > super::fields::MAX_AMOUNT_CENTS => Err(
             super::ValidationError::field("commission_amount", "a fixed commission must be at most 10000000000 cents"),

@@ -23,6 +23,10 @@ pub enum Resource {
     Links,
     /// API keys (`/v1/api_keys`).
     ApiKeys,
+    /// Commissions (`/v1/commissions`).
+    Commissions,
+    /// Integrations (`/v1/integrations/stripe`).
+    Integrations,
 }
 
 /// The kind of access.
@@ -49,9 +53,15 @@ impl Scope {
     /// Every scope a secret key may hold, in a stable order.
     pub fn all() -> Vec<Scope> {
         let mut v = Vec::new();
-        for resource in
-            [Resource::Referrals, Resource::Affiliates, Resource::Campaigns, Resource::Links, Resource::ApiKeys]
-        {
+        for resource in [
+            Resource::Referrals,
+            Resource::Affiliates,
+            Resource::Campaigns,
+            Resource::Links,
+            Resource::ApiKeys,
+            Resource::Commissions,
+            Resource::Integrations,
+        ] {
             for access in [Access::Read, Access::Write, Access::Delete] {
                 v.push(Scope { access, resource });
             }
@@ -74,6 +84,8 @@ impl Scope {
             "campaigns" => Resource::Campaigns,
             "links" => Resource::Links,
             "api_keys" => Resource::ApiKeys,
+            "commissions" => Resource::Commissions,
+            "integrations" => Resource::Integrations,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -92,6 +104,8 @@ impl Scope {
             Resource::Campaigns => "campaigns",
             Resource::Links => "links",
             Resource::ApiKeys => "api_keys",
+            Resource::Commissions => "commissions",
+            Resource::Integrations => "integrations",
         };
         alloc::format!("{a}:{r}")
     }
@@ -114,7 +128,7 @@ impl<'de> serde::Deserialize<'de> for Scope {
         Scope::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(
                 "unknown scope: expected read, write or delete, ':', and referrals, affiliates, campaigns, \
-                 links or api_keys",
+                 links, api_keys, commissions or integrations",
             )
         })
     }

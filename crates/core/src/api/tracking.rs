@@ -204,7 +204,10 @@ pub struct Sale {
     pub currency: String,
     /// The merchant's invoice ID.
     pub invoice_id: String,
-    /// When it was recorded, ISO 8601 UTC.
+    /// Cents refunded so far.
+    #[serde(default)]
+    pub refunded: u64,
+    /// When it was made, ISO 8601 UTC (a Stripe sale: the event's time).
     pub created_at: Timestamp,
 }
 

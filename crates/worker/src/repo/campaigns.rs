@@ -21,11 +21,15 @@ struct Row {
     allowed_hostnames: Vec<String>,
     commission_type: Option<CommissionType>,
     commission_amount: Option<u64>,
+    #[serde(deserialize_with = "super::flag")]
+    recurring: bool,
+    recurring_months: Option<u32>,
+    hold_days: u32,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
 
-const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at";
+const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, created_at, updated_at";
 
 impl Row {
     fn into_campaign(self) -> StoreResult<Campaign> {
@@ -37,6 +41,9 @@ impl Row {
             allowed_hostnames: self.allowed_hostnames,
             commission_type: self.commission_type,
             commission_amount: self.commission_amount,
+            recurring: self.recurring,
+            recurring_months: self.recurring_months,
+            hold_days: self.hold_days,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -59,8 +66,8 @@ impl<'a> CampaignRepo<'a> {
         let hostnames: Vec<&str> = input.allowed_hostnames.iter().flatten().map(|h| h.as_str()).collect();
         run(
             self.db,
-            "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?9, ?9)",
             &[
                 arg(id.as_str()),
                 arg(program.as_str()),
@@ -71,6 +78,9 @@ impl<'a> CampaignRepo<'a> {
                 arg(&input.commission_type.map(CommissionType::as_str)),
                 arg(&input.commission_amount),
                 arg(&now),
+                arg(&i64::from(input.recurring.unwrap_or(false))),
+                arg(&input.recurring_months.map(|m| m.get())),
+                arg(&input.hold_days.map_or(0, |d| d.get())),
             ],
         )
         .await?;
@@ -129,10 +139,14 @@ impl<'a> CampaignRepo<'a> {
         };
         let commission_type = input.commission_type.unwrap_or(current.commission_type);
         let commission_amount = input.commission_amount.unwrap_or(current.commission_amount);
+        let recurring_months = match input.recurring_months {
+            Some(m) => m.map(|m| m.get()),
+            None => current.recurring_months,
+        };
         run(
             self.db,
-            "UPDATE campaigns SET name = ?3, cookie_duration = ?4, attribution = ?5, allowed_hostnames = ?6, commission_type = ?7, commission_amount = ?8, updated_at = ?9 \
-             WHERE program_id = ?1 AND id = ?2",
+            "UPDATE campaigns SET name = ?3, cookie_duration = ?4, attribution = ?5, allowed_hostnames = ?6, commission_type = ?7, commission_amount = ?8, updated_at = ?9, \
+             recurring = ?10, recurring_months = ?11, hold_days = ?12 WHERE program_id = ?1 AND id = ?2",
             &[
                 arg(program.as_str()),
                 arg(id.as_str()),
@@ -143,6 +157,9 @@ impl<'a> CampaignRepo<'a> {
                 arg(&commission_type.map(CommissionType::as_str)),
                 arg(&commission_amount),
                 arg(&now),
+                arg(&i64::from(input.recurring.unwrap_or(current.recurring))),
+                arg(&recurring_months),
+                arg(&input.hold_days.map_or(current.hold_days, |d| d.get())),
             ],
         )
         .await?;

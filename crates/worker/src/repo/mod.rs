@@ -5,6 +5,8 @@
 
 pub mod affiliates;
 pub mod campaigns;
+pub mod commissions;
+pub mod integrations;
 pub mod keys;
 pub mod links;
 pub mod referrals;
@@ -134,6 +136,19 @@ pub async fn run(db: &D1Database, sql: &str, args: &[Arg]) -> StoreResult<usize>
 /// Runs statements as one transaction.
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<worker::D1Result>> {
     db.batch(statements).await.map_err(classify)
+}
+
+/// Reads an SQLite boolean (INTEGER 0 or 1) as a `bool`.
+///
+/// # Errors
+///
+/// Any other value.
+pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match <i64 as serde::Deserialize>::deserialize(d)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        n => Err(serde::de::Error::custom(format!("{n} is not a stored boolean"))),
+    }
 }
 
 /// The single `COUNT(*) AS n` of a count query.

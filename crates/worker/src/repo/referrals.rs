@@ -159,6 +159,8 @@ struct FullRow {
     affiliate_last_name: Option<String>,
     affiliate_campaign_id: CampaignId,
     affiliate_campaign_name: String,
+    sales_total: i64,
+    commissions_total: i64,
 }
 
 impl FullRow {
@@ -210,6 +212,8 @@ impl FullRow {
             became_lead_at: lifecycle.became_lead_at,
             became_conversion_at: lifecycle.became_conversion_at,
             converted_at: lifecycle.converted_at,
+            sales_total: self.sales_total,
+            commissions_total: self.commissions_total,
         })
     }
 }
@@ -305,6 +309,27 @@ impl<'a> ReferralRepo<'a> {
         first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
             .await
             .map(|row| row.map(StoredRow::into_stored))
+    }
+
+    /// Sets the referral's customer ID (Stripe's `cus_…`) unless it has one.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn set_customer_if_none(
+        &self,
+        program: &ProgramId,
+        id: &ReferralId,
+        customer_id: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        run(
+            self.db,
+            "UPDATE referrals SET customer_id = ?3, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND customer_id IS NULL",
+            &[arg(program.as_str()), arg(id.as_str()), arg(customer_id), arg(&now)],
+        )
+        .await?;
+        Ok(())
     }
 
     /// The newest referral of the program with this customer ID, or else this email.
@@ -454,6 +479,12 @@ impl<'a> ReferralRepo<'a> {
         let results = batch(
             self.db,
             vec![
+                stmt(self.db, "DELETE FROM commissions WHERE program_id = ?1 AND referral_id = ?2", &args)?,
+                stmt(
+                    self.db,
+                    "DELETE FROM refunds WHERE program_id = ?1 AND sale_id IN (SELECT id FROM sales WHERE referral_id = ?2)",
+                    &args,
+                )?,
                 super::sales::SaleRepo::new(self.db).delete_for_referral_stmt(program, id)?,
                 stmt(self.db, "DELETE FROM click_reports WHERE program_id = ?1 AND referral_id = ?2", &args)?,
                 stmt(self.db, "DELETE FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,

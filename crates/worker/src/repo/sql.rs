@@ -25,7 +25,9 @@ pub const REFERRAL_SELECT: &str = "SELECT r.id, r.program_id, r.affiliate_id, r.
     l.token AS link_token, l.destination_url AS link_destination_url, \
     l.visitors AS link_visitors, l.leads AS link_leads, l.conversions AS link_conversions, \
     a.email AS affiliate_email, a.first_name AS affiliate_first_name, a.last_name AS affiliate_last_name, \
-    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name \
+    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name, \
+    (SELECT COALESCE(SUM(s.amount - s.refunded), 0) FROM sales s WHERE s.referral_id = r.id) AS sales_total, \
+    (SELECT COALESCE(SUM(c.amount), 0) FROM commissions c WHERE c.referral_id = r.id AND c.status != 'voided') AS commissions_total \
     FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id JOIN campaigns ac ON ac.id = a.campaign_id \
     LEFT JOIN links l ON l.id = r.link_id";
 /// The statements of a referral list for the filters present (see
@@ -175,3 +177,33 @@ pub const LINK_USERS: Users = &[("referrals", "referrals", "link_id")];
 /// `?3` offset).
 pub const KEYS_PAGE: &str = "SELECT id, kind, key_prefix, scopes, created_at, last_used_at FROM api_keys \
     WHERE program_id = ?1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+
+/// The `WHERE` of a commission list for the filters present (`?1` program, then each
+/// filter's value bound in turn), served by the commission indexes of migration 0005.
+pub fn commission_filter(
+    program: &ProgramId,
+    q: &viatrack_core::api::commissions::CommissionQuery,
+) -> (String, Vec<Arg>) {
+    let mut conditions = vec![String::from("program_id = ?1")];
+    let mut args = vec![arg(program)];
+    let mut push = |condition: &str, value: Arg| {
+        args.push(value);
+        conditions.push(format!("{condition} ?{}", args.len()));
+    };
+    if let Some(a) = &q.affiliate_id {
+        push("affiliate_id =", arg(a));
+    }
+    if let Some(r) = &q.referral_id {
+        push("referral_id =", arg(r));
+    }
+    if let Some(s) = q.status {
+        push("status =", arg(&s));
+    }
+    if let Some(f) = q.from {
+        push("created_at >=", arg(&f));
+    }
+    if let Some(t) = q.to {
+        push("created_at <=", arg(&t));
+    }
+    (conditions.join(" AND "), args)
+}

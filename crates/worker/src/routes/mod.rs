@@ -3,9 +3,12 @@
 
 pub mod affiliates;
 pub mod campaigns;
+pub mod commissions;
 pub mod keys;
 pub mod links;
+pub mod money;
 pub mod referrals;
+pub mod stripe;
 pub mod track;
 
 use crate::error::{ApiError, ApiResult};

@@ -16,11 +16,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
 use crate::limits;
 use crate::repo::campaigns::CampaignRepo;
+use crate::repo::commissions::CommissionRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
-use crate::repo::referrals::{CustomerFields, ReferralRepo, Stored};
-use crate::repo::sales::{NewSale, SaleRepo};
+use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
+use crate::routes::money::{self, Find, Payment};
+use viatrack_core::api::commissions::{CommissionQuery, RefundRequest, RefundResponse};
 use viatrack_core::api::fields::cookie_domain;
+use viatrack_core::api::query::Paging;
 use viatrack_core::api::scopes::KeyKind;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
@@ -28,7 +31,7 @@ use viatrack_core::api::tracking::{
     SaleResponse,
 };
 use viatrack_core::api::{Notice, NoticeCode, Tracked};
-use viatrack_core::attribution::{check_convertible, expires_at, ClickExpired};
+use viatrack_core::attribution::{expires_at, ClickExpired};
 use viatrack_core::cookie::{after_click, held_in, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE};
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
@@ -242,44 +245,52 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         return Err(ApiError::field("click_id", "one of click_id, customer_id or email is required"));
     }
     let program = &who.program_id;
-    let sales = SaleRepo::new(&ctx.db);
-    let repo = ReferralRepo::new(&ctx.db);
-    for _ in 0..2 {
-        if let Some(first) = sales.by_invoice(program, sale.invoice_id.as_str()).await? {
-            return sale_answer(ctx, program, first).await;
-        }
-        let stored: Stored = match &sale.click_id {
-            Some(click) => match click.id() {
-                Some(id) => repo.stored(program, &id.clone().into()).await?,
-                None => None,
-            },
-            None => {
-                repo.stored_by(
-                    program,
-                    sale.customer_id.as_ref().map(|c| c.as_str()),
-                    sale.email.as_ref().map(|e| e.as_str()),
-                )
-                .await?
-            }
-        }
-        .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
-        check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;
-        let next = stored.lifecycle.record_sale(ctx.now)?;
-        let new_sale = NewSale {
-            referral_id: &stored.id,
-            amount: sale.amount.cents(),
-            currency: sale.currency.as_str(),
-            invoice_id: sale.invoice_id.as_str(),
-        };
-        match sales.record(program, &new_sale, stored.lifecycle.status, &next, ctx.now).await {
-            Ok(Some(recorded)) => return sale_answer(ctx, program, recorded).await,
-            // The referral moved meanwhile, or a racing request recorded this invoice:
-            // the next round replays or re-decides.
-            Ok(None) | Err(StoreError::Unique { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::Conflict("the referral changed while recording the sale; retry".into()))
+    let find = match sale.click_id.as_ref().map(|c| c.id()) {
+        Some(Some(click)) => Find::Referral(click.clone().into()),
+        // A click ID not in our format names no referral.
+        Some(None) => return Err(ApiError::NotFound("no referral matches this click_id".into())),
+        None => Find::By {
+            customer_id: sale.customer_id.as_ref().map(|c| c.as_str()),
+            email: sale.email.as_ref().map(|e| e.as_str()),
+        },
+    };
+    let payment = Payment {
+        amount: sale.amount.cents(),
+        currency: sale.currency.as_str(),
+        invoice_id: sale.invoice_id.as_str(),
+        payment_id: None,
+        at: ctx.now,
+    };
+    let recorded = money::record_sale(ctx, program, &find, &payment).await?;
+    sale_answer(ctx, program, recorded).await
+}
+
+/// `POST /v1/track/refund`: a refund of a sale (by its `invoice_id`), for merchants not on
+/// Stripe; idempotent by `refund_id`. A pending commission is reduced pro rata or voided; a
+/// paid one gets a clawback ([`viatrack_core::commission`]).
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `PERMISSION_DENIED` (needs `write:referrals`), `VALIDATION_ERROR`,
+/// `NOT_FOUND` (no sale with this invoice ID).
+pub async fn refund(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Referrals)?;
+    let body: RefundRequest = read_json(req).await?;
+    let program = &who.program_id;
+    let sale =
+        money::refund(ctx, program, body.invoice_id.as_str(), body.refund_id.as_str(), body.amount.cents()).await?;
+    let q = CommissionQuery {
+        paging: Paging { page: 1, limit: 100 },
+        affiliate_id: None,
+        referral_id: Some(sale.referral_id.clone().into()),
+        status: None,
+        from: None,
+        to: None,
+    };
+    let (all, _) = CommissionRepo::new(&ctx.db).list(program, &q, ctx.now).await?;
+    let commissions = all.into_iter().filter(|c| c.sale_id == sale.id).collect();
+    http::data(200, RefundResponse { sale, commissions })
 }
 
 /// The token look-up, through the KV cache (filled after the answer on a miss).

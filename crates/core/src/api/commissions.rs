@@ -1,0 +1,189 @@
+//! Commissions (`/v1/commissions`), refunds (`POST /v1/track/refund`) and the Stripe
+//! connection (`POST /v1/integrations/stripe`). The rules are [`crate::commission`]'s.
+
+use super::fields::{AmountCents, ExternalId, Ref};
+use super::query::Paging;
+use super::ValidationError;
+use crate::commission::CommissionStatus;
+use crate::ids::{AffiliateId, CommissionId, ReferralId, SaleId};
+use crate::time::Timestamp;
+use alloc::string::String;
+use serde::{Deserialize, Serialize};
+
+/// The commission object. Amounts are in cents of `currency`; a negative `amount` is a
+/// clawback (a refund of a sale whose commission was already paid).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commission {
+    /// `com_…`.
+    pub id: CommissionId,
+    /// The sale it is paid on.
+    pub sale_id: SaleId,
+    /// The sale's referral.
+    pub referral_id: ReferralId,
+    /// Who earns it.
+    pub affiliate_id: AffiliateId,
+    /// Cents owed (signed: negative for a clawback), after any pro-rata reduction.
+    pub amount: i64,
+    /// ISO 4217 code of the sale.
+    pub currency: String,
+    /// `pending`, `paid` or `voided`.
+    pub status: CommissionStatus,
+    /// Whether it is due now: pending, positive and past `due_at` (computed, not stored).
+    pub due: bool,
+    /// `created_at` + the campaign's hold period, ISO 8601 UTC.
+    pub due_at: Timestamp,
+    /// When it was marked paid, ISO 8601 UTC.
+    pub paid_at: Option<Timestamp>,
+    /// When it was voided, ISO 8601 UTC.
+    pub voided_at: Option<Timestamp>,
+    /// ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// ISO 8601 UTC.
+    pub updated_at: Timestamp,
+}
+
+/// `PATCH /v1/commissions/{id}`: mark it `paid` or `voided` (the status table:
+/// `INVALID_TRANSITION` otherwise).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCommission {
+    /// The new status.
+    pub status: CommissionStatus,
+}
+
+/// `GET /v1/commissions` filters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommissionQuery {
+    /// Page and limit.
+    pub paging: Paging,
+    /// `affiliate_id`, any format.
+    pub affiliate_id: Option<Ref<AffiliateId>>,
+    /// `referral_id`, any format.
+    pub referral_id: Option<Ref<ReferralId>>,
+    /// `status`: `pending`, `paid` or `voided`.
+    pub status: Option<CommissionStatus>,
+    /// `created_at` at or after.
+    pub from: Option<Timestamp>,
+    /// `created_at` at or before.
+    pub to: Option<Timestamp>,
+}
+
+impl CommissionQuery {
+    /// The parameters this list accepts.
+    pub const PARAMS: &'static [&'static str] =
+        &["page", "limit", "affiliate_id", "referral_id", "status", "from", "to"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter.
+    pub fn parse<I, K, V>(pairs: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let p = super::query::Params::new(pairs, Self::PARAMS)?;
+        let from = p.parse("from", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        let to = p.parse("to", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(ValidationError::field("from", "must not be after to"));
+            }
+        }
+        Ok(Self {
+            paging: p.paging()?,
+            affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
+            referral_id: p.parse("referral_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
+            status: p.parse("status", |v| CommissionStatus::parse(v).ok(), "pending, paid or voided")?,
+            from,
+            to,
+        })
+    }
+
+    /// Whether an ID filter is not in our format, so nothing matches.
+    pub fn names_nothing(&self) -> bool {
+        self.affiliate_id.as_ref().is_some_and(|r| r.id().is_none())
+            || self.referral_id.as_ref().is_some_and(|r| r.id().is_none())
+    }
+}
+
+/// `POST /v1/track/refund` (secret key, `write:referrals`): a refund for merchants not on
+/// Stripe. Idempotent by `refund_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// The refunded sale's `invoice_id`.
+    pub invoice_id: ExternalId,
+    /// Cents refunded by this refund (refunds past the sale count up to the sale).
+    pub amount: AmountCents,
+    /// The refund's own ID: the same ID again changes nothing.
+    pub refund_id: ExternalId,
+}
+
+/// `POST /v1/integrations/stripe` (secret key, `write:integrations`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectStripe {
+    /// The webhook endpoint's signing secret from Stripe's dashboard (`whsec_…`). Stored
+    /// encrypted, never returned.
+    pub signing_secret: SigningSecret,
+}
+
+/// A Stripe webhook signing secret: `whsec_` followed by 1 to 200 letters and digits.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SigningSecret(String);
+
+impl SigningSecret {
+    /// The secret.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for SigningSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SigningSecret(whsec_…)")
+    }
+}
+
+impl<'de> Deserialize<'de> for SigningSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ok = s
+            .strip_prefix("whsec_")
+            .is_some_and(|rest| (1..=200).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if ok {
+            Ok(SigningSecret(s))
+        } else {
+            Err(serde::de::Error::custom("must be a Stripe webhook signing secret (whsec_…)"))
+        }
+    }
+}
+
+/// The answer to `POST /v1/integrations/stripe`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StripeConnection {
+    /// Whether a signing secret is stored.
+    pub connected: bool,
+    /// The URL to register in Stripe's dashboard (Developers → Webhooks).
+    pub webhook_url: String,
+    /// The events to select there.
+    pub events: [&'static str; 4],
+}
+
+/// The Stripe events viatrack handles (others are answered 200 and ignored).
+pub const STRIPE_EVENTS: [&str; 4] =
+    ["checkout.session.completed", "invoice.paid", "charge.refunded", "customer.subscription.deleted"];
+
+/// The answer to `POST /v1/track/refund`: the sale after it and the sale's commissions
+/// (its own and any clawbacks), newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundResponse {
+    /// The sale, with `refunded` updated.
+    pub sale: super::tracking::Sale,
+    /// Its commissions.
+    pub commissions: alloc::vec::Vec<Commission>,
+}

@@ -1,0 +1,260 @@
+//! `commissions` and `refunds`: what affiliates earn on sales, and what refunds take back.
+//! The amounts and status moves are decided by core ([`viatrack_core::commission`]); this
+//! stores them.
+
+use super::{all, batch, first, stmt, Count, StoreResult};
+use crate::args;
+use serde::Deserialize;
+use viatrack_core::api::commissions::{Commission, CommissionQuery};
+use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
+use viatrack_core::{AffiliateId, CommissionId, ProgramId, ReferralId, SaleId, Timestamp};
+use worker::{D1Database, D1PreparedStatement};
+
+/// The commissions of programs, through one D1 binding.
+pub struct CommissionRepo<'a> {
+    db: &'a D1Database,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    id: CommissionId,
+    sale_id: SaleId,
+    referral_id: ReferralId,
+    affiliate_id: AffiliateId,
+    amount: i64,
+    currency: String,
+    status: CommissionStatus,
+    due_at: Timestamp,
+    paid_at: Option<Timestamp>,
+    voided_at: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl Row {
+    fn into_commission(self, now: Timestamp) -> Commission {
+        Commission {
+            due: is_due(self.status, self.amount, self.due_at, now),
+            id: self.id,
+            sale_id: self.sale_id,
+            referral_id: self.referral_id,
+            affiliate_id: self.affiliate_id,
+            amount: self.amount,
+            currency: self.currency,
+            status: self.status,
+            due_at: self.due_at,
+            paid_at: self.paid_at,
+            voided_at: self.voided_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, sale_id, referral_id, affiliate_id, amount, currency, status, due_at, paid_at, voided_at, created_at, updated_at";
+
+/// A sale's own commission (not a clawback), as a refund needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Earning {
+    /// The commission.
+    pub id: CommissionId,
+    /// Its status.
+    pub status: CommissionStatus,
+    /// What the sale earned when it was made, in cents.
+    pub base_amount: u64,
+}
+
+impl<'a> CommissionRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// The statement that creates the commission of sale `sale` (inserted by an earlier
+    /// statement of the same batch; nothing when it was not), for the referral's affiliate.
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_for_sale_stmt(
+        &self,
+        program: &ProgramId,
+        id: &CommissionId,
+        sale: &SaleId,
+        referral: &ReferralId,
+        amount: u64,
+        currency: &str,
+        due_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            "INSERT INTO commissions (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, r.affiliate_id, ?5, ?5, ?6, 'pending', ?7, ?8, ?8 FROM referrals r \
+             WHERE r.program_id = ?2 AND r.id = ?4 AND EXISTS (SELECT 1 FROM sales WHERE id = ?3)",
+            &args![id, program, sale, referral, amount, currency, due_at, now],
+        )
+    }
+
+    /// The sale's own commission, if it earned one.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn earning(&self, program: &ProgramId, sale: &SaleId) -> StoreResult<Option<Earning>> {
+        first::<Earning>(
+            self.db,
+            "SELECT id, status, base_amount FROM commissions WHERE sale_id = ?2 AND program_id = ?1 AND base_amount > 0",
+            &args![program, sale],
+        )
+        .await
+    }
+
+    /// Records a refund of `amount` cents of `sale` (of which `refunded_before` was refunded)
+    /// and its effect on the sale's commission, in one transaction, only if nothing else
+    /// refunded the sale meanwhile. `false`: nothing was written (retry).
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] when the refund ID was recorded meanwhile; storage
+    /// failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn refund(
+        &self,
+        program: &ProgramId,
+        sale: &SaleId,
+        sale_amount: u64,
+        refunded_before: u64,
+        refund_id: &str,
+        amount: u64,
+        effect: (Option<&Earning>, RefundEffect),
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let after = refunded_before.saturating_add(amount).min(sale_amount);
+        // Every statement after the first runs only if the first recorded this refund.
+        let mut statements = vec![
+            stmt(
+                self.db,
+                "INSERT INTO refunds (program_id, refund_id, sale_id, amount, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sales WHERE id = ?3 AND program_id = ?1 AND refunded = ?6)",
+                &args![program, refund_id, sale, amount, now, refunded_before],
+            )?,
+            stmt(
+                self.db,
+                "UPDATE sales SET refunded = ?3 WHERE id = ?2 AND program_id = ?1 \
+                 AND EXISTS (SELECT 1 FROM refunds WHERE program_id = ?1 AND refund_id = ?4 AND created_at = ?5)",
+                &args![program, sale, after, refund_id, now],
+            )?,
+        ];
+        // The refund row this request wrote (?3 refund ID, ?4 now): later statements run only
+        // when it exists, i.e. when the first statement recorded the refund.
+        const RECORDED: &str =
+            "EXISTS (SELECT 1 FROM refunds WHERE program_id = ?1 AND refund_id = ?3 AND created_at = ?4)";
+        match effect {
+            (Some(earning), RefundEffect::Reduce(to)) => statements.push(stmt(
+                self.db,
+                &format!("UPDATE commissions SET amount = ?5, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = 'pending' AND {RECORDED}"),
+                &args![program, earning.id, refund_id, now, to],
+            )?),
+            (Some(earning), RefundEffect::Void) => statements.push(stmt(
+                self.db,
+                &format!("UPDATE commissions SET status = 'voided', voided_at = ?4, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = 'pending' AND {RECORDED}"),
+                &args![program, earning.id, refund_id, now],
+            )?),
+            (Some(earning), RefundEffect::Clawback(by)) => {
+                let id = CommissionId::from_bytes(super::random_id_bytes());
+                statements.push(stmt(
+                    self.db,
+                    &format!(
+                        "INSERT INTO commissions (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at) \
+                         SELECT ?5, ?1, c.sale_id, c.referral_id, c.affiliate_id, ?6, 0, c.currency, 'pending', ?4, ?4, ?4 FROM commissions c \
+                         WHERE c.program_id = ?1 AND c.id = ?2 AND {RECORDED}"
+                    ),
+                    &args![program, earning.id, refund_id, now, id, by],
+                )?);
+            }
+            _ => {}
+        }
+        let results = batch(self.db, statements).await?;
+        let recorded = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        Ok(recorded > 0)
+    }
+
+    /// Whether the program recorded a refund with this ID.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn refund_seen(&self, program: &ProgramId, refund_id: &str) -> StoreResult<bool> {
+        let n = first::<Count>(
+            self.db,
+            "SELECT COUNT(*) AS n FROM refunds WHERE program_id = ?1 AND refund_id = ?2",
+            &args![program, refund_id],
+        )
+        .await?;
+        Ok(n.is_some_and(|c| c.n > 0))
+    }
+
+    /// One commission of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &CommissionId, now: Timestamp) -> StoreResult<Option<Commission>> {
+        let row = first::<Row>(
+            self.db,
+            &format!("SELECT {COLUMNS} FROM commissions WHERE program_id = ?1 AND id = ?2"),
+            &args![program, id],
+        )
+        .await?;
+        Ok(row.map(|r| r.into_commission(now)))
+    }
+
+    /// A page of the program's commissions matching `q`, newest first, and the total.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn list(
+        &self,
+        program: &ProgramId,
+        q: &CommissionQuery,
+        now: Timestamp,
+    ) -> StoreResult<(Vec<Commission>, u64)> {
+        let (filter, args) = super::sql::commission_filter(program, q);
+        let page = format!(
+            "SELECT {COLUMNS} FROM commissions WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+            q.paging.limit,
+            q.paging.offset()
+        );
+        let rows = all::<Row>(self.db, &page, &args).await?;
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM commissions WHERE {filter}"), &args)
+            .await?
+            .map_or(0, |c| c.n);
+        Ok((rows.into_iter().map(|r| r.into_commission(now)).collect(), total))
+    }
+
+    /// Moves the commission from `from` to `to` (already allowed by core's table), only if it
+    /// is still `from`. `false`: it changed meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn set_status(
+        &self,
+        program: &ProgramId,
+        id: &CommissionId,
+        from: CommissionStatus,
+        to: CommissionStatus,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let sql = match to {
+            CommissionStatus::Paid => "UPDATE commissions SET status = ?4, paid_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+            CommissionStatus::Voided => "UPDATE commissions SET status = ?4, voided_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+            CommissionStatus::Pending => "UPDATE commissions SET status = ?4, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+        };
+        Ok(super::run(self.db, sql, &args![program, id, from, to, now]).await? > 0)
+    }
+}

@@ -1,0 +1,67 @@
+//! `/v1/commissions`: list (filters `affiliate_id`, `status`, `referral_id`, `from`, `to`),
+//! get, and `PATCH` to mark one `paid` or `voided` through core's status table. Secret keys
+//! with `read:` or `write:commissions`.
+
+use super::{page, path_id};
+use crate::auth::authenticate;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, query_pairs, read_json, Ctx};
+use crate::repo::commissions::CommissionRepo;
+use viatrack_core::api::commissions::{CommissionQuery, UpdateCommission};
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::CommissionId;
+use worker::{Request, Response};
+
+/// `GET /v1/commissions`: a page, newest first.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` naming the query parameter.
+pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Commissions)?;
+    let q = CommissionQuery::parse(query_pairs(req)?)?;
+    if q.names_nothing() {
+        return page(Vec::<()>::new(), 0, q.paging);
+    }
+    let (items, total) = CommissionRepo::new(&ctx.db).list(&who.program_id, &q, ctx.now).await?;
+    page(items, total, q.paging)
+}
+
+/// `GET /v1/commissions/{id}`.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Commissions)?;
+    let id: CommissionId = path_id(raw_id, "commission")?;
+    let c = CommissionRepo::new(&ctx.db).get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
+    http::data(200, c)
+}
+
+/// `PATCH /v1/commissions/{id}` `{"status": "paid" | "voided"}`.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `NOT_FOUND`, `INVALID_TRANSITION` (out of `paid` or `voided`),
+/// `CONFLICT` (it changed meanwhile).
+pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Commissions)?;
+    let id: CommissionId = path_id(raw_id, "commission")?;
+    let body: UpdateCommission = read_json(req).await?;
+    let repo = CommissionRepo::new(&ctx.db);
+    let current = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
+    let moves = current.status.transition(body.status).map_err(|e| ApiError::InvalidTransition(e.to_string()))?;
+    if moves && !repo.set_status(&who.program_id, &id, current.status, body.status, ctx.now).await? {
+        return Err(ApiError::Conflict("the commission changed meanwhile; retry".into()));
+    }
+    let c = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
+    http::data(200, c)
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no commission with this id".into())
+}

@@ -1,0 +1,139 @@
+//! Sales and refunds, shared by `POST /v1/track/sale`, `POST /v1/track/refund` and the Stripe
+//! webhook: find the referral, let core decide the status move and the commission
+//! ([`viatrack_core::commission`]), and write it all in one transaction.
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::Ctx;
+use crate::repo::commissions::CommissionRepo;
+use crate::repo::referrals::{ReferralRepo, Stored};
+use crate::repo::sales::{NewSale, SaleRepo};
+use crate::repo::StoreError;
+use viatrack_core::api::tracking::Sale;
+use viatrack_core::attribution::check_convertible;
+use viatrack_core::commission::{refund_effect, RefundEffect};
+use viatrack_core::{ProgramId, ReferralId, Timestamp};
+
+/// Which referral a sale credits.
+pub enum Find<'a> {
+    /// By its ID.
+    Referral(ReferralId),
+    /// The newest with this customer ID, else this email.
+    By {
+        /// The merchant's (or Stripe's) customer ID.
+        customer_id: Option<&'a str>,
+        /// The customer's email.
+        email: Option<&'a str>,
+    },
+}
+
+/// A payment to record.
+pub struct Payment<'a> {
+    /// Cents.
+    pub amount: u64,
+    /// ISO 4217, upper case.
+    pub currency: &'a str,
+    /// One sale per invoice ID per program.
+    pub invoice_id: &'a str,
+    /// The PaymentIntent, by which a refund finds the sale.
+    pub payment_id: Option<&'a str>,
+    /// When it was paid.
+    pub at: Timestamp,
+}
+
+/// The referral `find` names in `program`, if any.
+///
+/// # Errors
+///
+/// Storage failure.
+pub async fn referral(ctx: &Ctx, program: &ProgramId, find: &Find<'_>) -> ApiResult<Option<Stored>> {
+    let repo = ReferralRepo::new(&ctx.db);
+    Ok(match find {
+        Find::Referral(id) => repo.stored(program, id).await?,
+        Find::By { customer_id, email } => repo.stored_by(program, *customer_id, *email).await?,
+    })
+}
+
+/// Records the payment as a sale of the referral `find` names, with the commission its
+/// campaign's terms give, and moves the referral to a paying status. The same invoice ID
+/// again records nothing and returns the first sale.
+///
+/// # Errors
+///
+/// `NOT_FOUND` (no referral), `INVALID_TRANSITION` (a rejected referral, or a click that
+/// expired unconverted), `CONFLICT` (the referral kept changing).
+pub async fn record_sale(ctx: &Ctx, program: &ProgramId, find: &Find<'_>, pay: &Payment<'_>) -> ApiResult<Sale> {
+    let sales = SaleRepo::new(&ctx.db);
+    for _ in 0..2 {
+        if let Some(first) = sales.by_invoice(program, pay.invoice_id).await? {
+            return Ok(first);
+        }
+        let stored = referral(ctx, program, find)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
+        check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;
+        let next = stored.lifecycle.record_sale(ctx.now)?;
+        let (terms, first_sale_at) = sales
+            .terms(program, &stored.id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("the referral was deleted".into()))?;
+        let earned = terms.on_sale(first_sale_at, pay.at, pay.amount, ctx.now);
+        let new_sale = NewSale {
+            referral_id: &stored.id,
+            amount: pay.amount,
+            currency: pay.currency,
+            invoice_id: pay.invoice_id,
+            payment_id: pay.payment_id,
+            at: pay.at,
+        };
+        match sales.record(program, &new_sale, stored.lifecycle.status, &next, earned, ctx.now).await {
+            Ok(Some(recorded)) => return Ok(recorded),
+            // The referral moved meanwhile, or a racing request recorded this invoice: the
+            // next round replays or re-decides.
+            Ok(None) | Err(StoreError::Unique { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict("the referral changed while recording the sale; retry".into()))
+}
+
+/// Records a refund of `amount` cents of `invoice_id`'s sale, once per `refund_id`, and what
+/// it does to the sale's commission (core's [`refund_effect`]: reduce or void a pending one,
+/// claw back from a paid one). Returns the sale after it.
+///
+/// # Errors
+///
+/// `NOT_FOUND` (no sale with this invoice ID), `CONFLICT` (the sale kept changing).
+pub async fn refund(ctx: &Ctx, program: &ProgramId, invoice_id: &str, refund_id: &str, amount: u64) -> ApiResult<Sale> {
+    let sales = SaleRepo::new(&ctx.db);
+    let commissions = CommissionRepo::new(&ctx.db);
+    let not_found = || ApiError::NotFound("no sale with this invoice_id".into());
+    for _ in 0..3 {
+        let sale = sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found)?;
+        if commissions.refund_seen(program, refund_id).await? {
+            return Ok(sale);
+        }
+        let earning = commissions.earning(program, &sale.id).await?;
+        let effect = match &earning {
+            Some(e) => refund_effect(e.status, e.base_amount, sale.amount, sale.refunded, amount),
+            None => RefundEffect::Nothing,
+        };
+        match commissions
+            .refund(
+                program,
+                &sale.id,
+                sale.amount,
+                sale.refunded,
+                refund_id,
+                amount,
+                (earning.as_ref(), effect),
+                ctx.now,
+            )
+            .await
+        {
+            Ok(true) => return sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found),
+            Ok(false) | Err(StoreError::Unique { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict("the sale changed while recording the refund; retry".into()))
+}

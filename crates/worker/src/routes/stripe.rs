@@ -1,0 +1,187 @@
+//! Stripe: `POST /v1/integrations/stripe` stores a program's webhook signing secret, and
+//! `POST /v1/stripe/webhook/{program_id}` takes Stripe's events for it, verified as Stripe's
+//! libraries verify them ([`viatrack_core::stripe::verify`]).
+//!
+//! Events: `checkout.session.completed` and `invoice.paid` record a sale (and its
+//! commission); `charge.refunded` a refund; `customer.subscription.deleted` moves the
+//! referral to `canceled`. Each event ID is handled once; other types, and sales without a
+//! referral, are answered 200 and ignored (Stripe would retry anything else for days).
+
+use crate::auth::authenticate;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, read_json, Ctx};
+use crate::repo::integrations::IntegrationRepo;
+use crate::repo::referrals::ReferralRepo;
+use crate::repo::sales::SaleRepo;
+use crate::routes::money::{self, Find, Payment};
+use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, STRIPE_EVENTS};
+use viatrack_core::api::fields::Currency;
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
+use viatrack_core::{ProgramId, Status, Timestamp};
+use worker::{Request, Response};
+
+/// Largest webhook body accepted, in bytes (Stripe's events are a few KiB).
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+
+/// `POST /v1/integrations/stripe`: stores the signing secret (sealed, never returned) and
+/// answers the webhook URL to register in Stripe's dashboard.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `PERMISSION_DENIED` (needs `write:integrations`), 500 when the Worker
+/// secret `INTEGRATIONS_KEY` is not set.
+pub async fn connect(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Integrations)?;
+    let body: ConnectStripe = read_json(req).await?;
+    let sealed = crypto::seal(ctx, &who.program_id, body.signing_secret.as_str())?;
+    IntegrationRepo::new(&ctx.db).put_stripe(&who.program_id, &sealed, ctx.now).await?;
+    let mut url = req.url()?;
+    url.set_query(None);
+    url.set_path(&format!("{}/v1/stripe/webhook/{}", prefix(&url), who.program_id.as_str()));
+    http::data(200, StripeConnection { connected: true, webhook_url: url.to_string(), events: STRIPE_EVENTS })
+}
+
+/// The first-party prefix the request came through (`/_viatrack`), if any.
+fn prefix(url: &worker::Url) -> &'static str {
+    if url.path().starts_with("/_viatrack/") {
+        "/_viatrack"
+    } else {
+        ""
+    }
+}
+
+/// `POST /v1/stripe/webhook/{program_id}`: one Stripe event.
+///
+/// # Errors
+///
+/// 400 `VALIDATION_ERROR` for a missing or failed signature, a stale timestamp or a body
+/// that is not an event (nothing recorded); 404 for a program with no Stripe connection;
+/// 500 (Stripe retries) for storage failures.
+pub async fn webhook(req: &mut Request, ctx: &Ctx, raw_program: &str) -> ApiResult<Response> {
+    let not_connected = || ApiError::NotFound("no Stripe connection for this program".into());
+    let program: ProgramId = raw_program.parse().map_err(|_| not_connected())?;
+    let header = req
+        .headers()
+        .get("Stripe-Signature")?
+        .ok_or_else(|| ApiError::field("Stripe-Signature", "the Stripe-Signature header is missing"))?;
+    let body = req.bytes().await.map_err(|_| ApiError::field("body", "could not read the request body"))?;
+    if body.len() > MAX_EVENT_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let sealed = IntegrationRepo::new(&ctx.db).stripe(&program).await?.ok_or_else(not_connected)?;
+    let secret = crypto::open(ctx, &program, &sealed)?;
+    verify(&secret, &header, &body, ctx.now.unix_seconds())
+        .map_err(|e| ApiError::field("Stripe-Signature", e.to_string()))?;
+    let event: Event = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::field("body", "not a Stripe event (id, type, created, data.object)"))?;
+    let integrations = IntegrationRepo::new(&ctx.db);
+    if integrations.event_seen(&program, &event.id).await? {
+        return answer("duplicate", "this event was handled already");
+    }
+    let (outcome, detail) = match event.action() {
+        Action::Sale(sale) => on_sale(ctx, &program, &sale, Timestamp::from_unix_seconds(event.created)).await?,
+        Action::Refund(refund) => on_refund(ctx, &program, &refund).await?,
+        Action::Cancel { customer } => on_cancel(ctx, &program, &customer).await?,
+        Action::Ignore(why) => ("ignored", why.to_string()),
+    };
+    integrations.event_done(&program, &event.id, &event.event_type, ctx.now).await?;
+    answer(outcome, &detail)
+}
+
+fn answer(outcome: &str, detail: &str) -> ApiResult<Response> {
+    http::data(200, serde_json::json!({"received": true, "outcome": outcome, "detail": detail}))
+}
+
+/// A refusal that retrying cannot change (no referral, an expired click, a rejected
+/// referral) is an answer, not an error: Stripe would retry an error for days.
+fn settled(e: ApiError) -> ApiResult<(&'static str, String)> {
+    match e {
+        ApiError::NotFound(m) | ApiError::InvalidTransition(m) | ApiError::Conflict(m) => Ok(("ignored", m)),
+        other => Err(other),
+    }
+}
+
+async fn on_sale(
+    ctx: &Ctx,
+    program: &ProgramId,
+    sale: &StripeSale,
+    at: Timestamp,
+) -> ApiResult<(&'static str, String)> {
+    let Ok(currency) = Currency::try_from(sale.currency.clone()) else {
+        return Ok(("ignored", "no currency".into()));
+    };
+    // The referral the page handed over (client_reference_id), else a lead of the program
+    // with the customer's ID or email.
+    let by = Find::By { customer_id: sale.customer.as_deref(), email: sale.email.as_deref() };
+    let named = match sale.referral.as_ref().and_then(|r| r.id()) {
+        Some(id) => money::referral(ctx, program, &Find::Referral(id.clone())).await?,
+        None => None,
+    };
+    let stored = match named {
+        Some(s) => Some(s),
+        None if sale.customer.is_some() || sale.email.is_some() => money::referral(ctx, program, &by).await?,
+        None => None,
+    };
+    let Some(stored) = stored else {
+        return Ok(("ignored", "no referral of this program matches the payment".into()));
+    };
+    if let Some(customer) = &sale.customer {
+        ReferralRepo::new(&ctx.db).set_customer_if_none(program, &stored.id, customer, ctx.now).await?;
+    }
+    let payment = Payment {
+        amount: sale.amount,
+        currency: currency.as_str(),
+        invoice_id: &sale.invoice_id,
+        payment_id: sale.payment_id.as_deref(),
+        at,
+    };
+    match money::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
+        Ok(recorded) => Ok(("sale", recorded.id.as_str().to_string())),
+        Err(e) => settled(e),
+    }
+}
+
+async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> ApiResult<(&'static str, String)> {
+    let sales = SaleRepo::new(&ctx.db);
+    let by_payment = match &refund.payment_id {
+        Some(pi) => sales.by_payment(program, pi).await?,
+        None => None,
+    };
+    let sale = match (by_payment, &refund.invoice_id) {
+        (Some(s), _) => Some(s),
+        (None, Some(invoice)) => sales.by_invoice(program, invoice).await?,
+        (None, None) => None,
+    };
+    let Some(sale) = sale else {
+        return Ok(("ignored", "no sale of this program was paid with this charge".into()));
+    };
+    // Stripe gives the charge's refunded total; what is new is what the sale has not yet
+    // counted. The refund's ID is the charge and that total, so a replay changes nothing.
+    let Some(delta) = refund.amount_refunded.checked_sub(sale.refunded).filter(|d| *d > 0) else {
+        return Ok(("ignored", "nothing newly refunded".into()));
+    };
+    let refund_id = format!("{}:{}", refund.charge, refund.amount_refunded);
+    match money::refund(ctx, program, &sale.invoice_id, &refund_id, delta).await {
+        Ok(_) => Ok(("refund", refund_id)),
+        Err(e) => settled(e),
+    }
+}
+
+async fn on_cancel(ctx: &Ctx, program: &ProgramId, customer: &str) -> ApiResult<(&'static str, String)> {
+    let repo = ReferralRepo::new(&ctx.db);
+    let Some(stored) = repo.stored_by(program, Some(customer), None).await? else {
+        return Ok(("ignored", "no referral of this program has this customer".into()));
+    };
+    let next = match stored.lifecycle.transition(Status::Canceled, ctx.now) {
+        Ok(next) => next,
+        Err(e) => return Ok(("ignored", e.to_string())),
+    };
+    if repo.write(program, &stored.id, stored.lifecycle.status, &next, &stored.fields, ctx.now).await? {
+        Ok(("canceled", stored.id.as_str().to_string()))
+    } else {
+        settled(ApiError::Conflict("the referral changed meanwhile".into()))
+    }
+}
