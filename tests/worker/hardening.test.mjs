@@ -29,7 +29,8 @@ async function snapshot() {
   const tables = {
     programs: 'NULL', api_keys: 'MAX(COALESCE(revoked_at, created_at))', campaigns: 'MAX(updated_at)',
     affiliates: 'MAX(updated_at)', links: 'MAX(updated_at)', referrals: 'MAX(updated_at)', sales: 'MAX(created_at)',
-    click_reports: 'MAX(created_at)', referral_counts: 'SUM(n)',
+    click_reports: 'MAX(created_at)', referral_counts: 'SUM(n)', commissions: 'MAX(updated_at)', refunds: 'MAX(created_at)',
+    integrations: 'MAX(updated_at)', stripe_events: 'MAX(created_at)',
   };
   const columns = Object.entries(tables).map(([t, latest]) => `(SELECT json_array(COUNT(*), ${latest}) FROM ${t}) AS ${t}`);
   const [{ results: [row] }] = await w.sql(`SELECT ${columns.join(', ')};`);
@@ -57,7 +58,9 @@ function badValues(kind, valid) {
     case 'enum': return [...asString, ...control, 'nope', v.toUpperCase() === v ? v.toLowerCase() : 'PAID'];
     case 'currency': return [...asString, ...control, 'dollars', 'us', 'u$d'];
     case 'int': return [...asString.slice(1), '30', -1, 1.5, 0, 100000];
+    case 'days': return [...asString.slice(1), '30', -1, 1.5, 366, 100000];
     case 'cents': return [...asString.slice(1), '100', -1, 0, 1.5, 10000000001];
+    case 'bool': return ['yes', 'true', 1, 0, [], {}, [true]];
     case 'metadata': return ['x', [1], 7, true, { big: 'x'.repeat(5000) }];
     case 'hostnames': return ['shop.example.com', {}, [7], ['shop.example.com\u0000'], ['bad host!'], Array.from({ length: 21 }, (_, i) => `h${i}.example.com`)];
     case 'scopes': return ['read:referrals', {}, [7], ['read:nothing'], ['read:referrals\u0000'], ['READ:REFERRALS']];
@@ -77,6 +80,8 @@ function battery(base, kinds) {
     `${text}x`, `${text} {}`, `\ufeff${text}`, text.replace(/"/g, "'"), `${text.slice(0, -1)},}`,
     `${text.slice(0, -1)},"n":NaN}`, `${text.slice(0, -1)},"n":Infinity}`, `/*c*/${text}`,
     '{"a":'.repeat(200) + '1' + '}'.repeat(200),
+    // Objects of the wrong shape: empty, wrapped, keyed by nothing.
+    '{}', JSON.stringify({ data: base }), '{"":1}', '{"\\u0000":1}', JSON.stringify({ [keys[0]]: base }),
     // A key given twice (same value: only the repetition is wrong), first and last key.
     `${text.slice(0, -1)},${JSON.stringify(keys[0])}:${JSON.stringify(base[keys[0]])}}`,
     `${text.slice(0, -1)},${JSON.stringify(keys.at(-1))}:${JSON.stringify(base[keys.at(-1)])}}`,
@@ -98,7 +103,8 @@ function battery(base, kinds) {
 }
 
 /** Fields that are optional or clearable on some endpoint, where `null` is not bad. */
-const OPTIONAL = new Set(['referrer', 'visitor_id', 'report_id', 'click_id', 'name', 'customer_id', 'subscription_id', 'first_name', 'last_name', 'destination_url', 'metadata', 'campaign_id', 'email', 'status']);
+const OPTIONAL = new Set(['referrer', 'visitor_id', 'report_id', 'click_id', 'name', 'customer_id', 'subscription_id', 'first_name', 'last_name', 'destination_url', 'metadata', 'campaign_id', 'email', 'status',
+  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days']);
 
 test('a battery of bad bodies on every write endpoint: 4xx with the error body, nothing written', async (t) => {
   const lead = client(w.url, A.publishableKey, { 'User-Agent': BROWSER_UA, Origin: SHOP });
@@ -113,8 +119,8 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { affiliate_id: 'id', email: 'email', customer_id: 'text', status: 'enum', name: 'text', metadata: 'metadata' }],
     ['PATCH', `/v1/referrals/${referralId}`, api, { status: 'trialing', email: 'patched@example.com', name: 'P', subscription_id: 'sub_1' },
       { status: 'enum', email: 'email', name: 'text', subscription_id: 'text' }],
-    ['POST', '/v1/campaigns', api, { name: 'C', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['a.example.com'], commission_type: 'percentage', commission_amount: 2000 },
-      { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames', commission_type: 'enum' }],
+    ['POST', '/v1/campaigns', api, { name: 'C', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['a.example.com'], commission_type: 'percentage', commission_amount: 2000, recurring: true, recurring_months: 12, hold_days: 30 },
+      { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames', commission_type: 'enum', recurring: 'bool', recurring_months: 'int', hold_days: 'days' }],
     ['PATCH', `/v1/campaigns/${s.campaign.id}`, api, { name: 'C2', cookie_duration: 45, attribution: 'last_click', allowed_hostnames: ['shop.example.com'] },
       { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames' }],
     ['POST', '/v1/affiliates', api, { email: 'aff@example.com', first_name: 'A', last_name: 'B', campaign_id: s.campaign.id },
@@ -127,6 +133,10 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { token: 'token', destination_url: 'url' }],
     ['POST', '/v1/api_keys', api, { kind: 'secret', scopes: ['read:referrals', 'write:links'] },
       { kind: 'enum', scopes: 'scopes' }],
+    ['POST', '/v1/track/refund', api, { invoice_id: 'inv_hard', amount: 100, refund_id: 're_hard' },
+      { invoice_id: 'text', amount: 'cents', refund_id: 'text' }],
+    ['PATCH', `/v1/commissions/com_${hex('0')}`, api, { status: 'paid' }, { status: 'enum' }],
+    ['POST', '/v1/integrations/stripe', api, { signing_secret: 'whsec_abc123' }, { signing_secret: 'token' }],
   ];
   const before = await snapshot();
   let sent = 0;
@@ -143,7 +153,7 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       assert.equal(typeof r.body.error?.message, 'string', where);
     }
   }
-  assert.ok(sent >= 12 * 50, `${sent} bodies`);
+  assert.ok(sent >= endpoints.length * 50, `${sent} bodies`);
   t.diagnostic(`${sent} bad bodies on ${endpoints.length} write endpoints`);
   assert.deepEqual(await snapshot(), before, 'no table changed');
 });
