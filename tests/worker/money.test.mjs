@@ -179,6 +179,13 @@ test('other events: cancel, unknown types and payments without a referral', asyn
   const unknown = await deliver(event('customer.created', { id: 'cus_B' }));
   assert.equal(unknown.status, 200);
   assert.equal(unknown.body.data.outcome, 'ignored');
+  // No client_reference_id, a new Stripe customer: the lead with the customer's email.
+  const d = await seedLink(api, { token: 'byemail', campaign: { commission_type: 'fixed', commission_amount: 250 } });
+  const lead = await api.post('/v1/referrals', { affiliate_id: d.affiliate.id, email: 'lead.only@example.com' });
+  const byEmail = await deliver(event('checkout.session.completed', { id: 'cs_email', customer: 'cus_new', customer_details: { email: 'Lead.Only@example.com' }, amount_total: 1000, currency: 'usd' }));
+  assert.equal(byEmail.body.data.outcome, 'sale', JSON.stringify(byEmail.body));
+  assert.deepEqual((await commissionsOf(lead.body.data.id)).map((c) => c.amount), [250]);
+  assert.equal((await referral(lead.body.data.id)).customer_id, 'cus_new');
   const stranger = await deliver(event('checkout.session.completed', { id: 'cs_x', client_reference_id: 'not-ours', customer_details: { email: 'nobody@example.com' }, amount_total: 900, currency: 'usd' }));
   assert.equal(stranger.body.data.outcome, 'ignored');
   const [{ results }] = await w.sql("SELECT COUNT(*) AS n FROM sales WHERE invoice_id = 'cs_x'");

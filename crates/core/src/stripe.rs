@@ -172,8 +172,11 @@ impl Event {
                 let referral = text(o, "client_reference_id")
                     .or_else(|| o.get("metadata").and_then(|m| text(m, "viatrack_referral")))
                     .and_then(|r| Ref::parse(&r).ok());
-                let email =
-                    text(o, "customer_email").or_else(|| o.get("customer_details").and_then(|d| text(d, "email")));
+                // Normalised as stored emails are (trimmed, lower case).
+                let email = text(o, "customer_email")
+                    .or_else(|| o.get("customer_details").and_then(|d| text(d, "email")))
+                    .and_then(|e| crate::api::fields::Email::try_from(e).ok())
+                    .map(|e| e.as_str().to_string());
                 let Some(id) = text(o, "invoice").or_else(|| text(o, "id")) else {
                     return Action::Ignore("no session id");
                 };

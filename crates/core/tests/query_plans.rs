@@ -264,3 +264,38 @@ fn deletes_usage_checks_and_key_list_use_indexes() {
         assert!(leads, "no index of {table} starts with {column}: {indexes:?}");
     }
 }
+
+/// `GET /v1/commissions`: every filter alone reads the page in order from an index, and every
+/// pair reads through one (no full scan).
+#[test]
+fn commission_filters_use_indexes() {
+    use viatrack_core::api::commissions::CommissionQuery;
+    let db = db();
+    let program = ProgramId::parse(PROGRAM).unwrap();
+    let one: Vec<(&str, &str)> = vec![
+        ("affiliate_id", AFF),
+        ("referral_id", "ref_00000000000000000000000000000001"),
+        ("status", "pending"),
+        ("from", "2026-01-01T00:00:00.000Z"),
+        ("to", "2026-06-01T00:00:00.000Z"),
+    ];
+    let mut sets = vec![vec![]];
+    for (i, a) in one.iter().enumerate() {
+        sets.push(vec![*a]);
+        for b in &one[i + 1..] {
+            sets.push(vec![*a, *b]);
+        }
+    }
+    for set in sets {
+        let q = CommissionQuery::parse(set.clone()).unwrap();
+        let (filter, args) = sql::commission_filter(&program, &q);
+        let page = format!("SELECT id FROM commissions WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 0");
+        let steps = plan(&db, &page, &args);
+        assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{set:?}: {steps:?}");
+        if set.len() <= 1 {
+            assert!(steps.iter().all(|s| !s.contains("TEMP B-TREE")), "{set:?}: {steps:?}");
+        }
+        let count = plan(&db, &format!("SELECT COUNT(*) FROM commissions WHERE {filter}"), &args);
+        assert!(count.iter().all(|s| !s.starts_with("SCAN")), "{set:?}: {count:?}");
+    }
+}

@@ -17,7 +17,7 @@ use viatrack_core::{ProgramId, ReferralId, Timestamp};
 pub enum Find<'a> {
     /// By its ID.
     Referral(ReferralId),
-    /// The newest with this customer ID, else this email.
+    /// The newest with this customer ID, else the newest with this email.
     By {
         /// The merchant's (or Stripe's) customer ID.
         customer_id: Option<&'a str>,
@@ -49,7 +49,16 @@ pub async fn referral(ctx: &Ctx, program: &ProgramId, find: &Find<'_>) -> ApiRes
     let repo = ReferralRepo::new(&ctx.db);
     Ok(match find {
         Find::Referral(id) => repo.stored(program, id).await?,
-        Find::By { customer_id, email } => repo.stored_by(program, *customer_id, *email).await?,
+        // The customer ID first; an email only when no referral has that customer ID (a
+        // Stripe customer made at checkout is new to the program, its lead's email is not).
+        Find::By { customer_id, email } => match customer_id {
+            Some(c) => match repo.stored_by(program, Some(c), None).await? {
+                Some(found) => Some(found),
+                None if email.is_some() => repo.stored_by(program, None, *email).await?,
+                None => None,
+            },
+            None => repo.stored_by(program, None, *email).await?,
+        },
     })
 }
 
