@@ -289,7 +289,8 @@ fn commission_filters_use_indexes() {
     for set in sets {
         let q = CommissionQuery::parse(set.clone()).unwrap();
         let (filter, args) = sql::commission_filter(&program, &q);
-        let page = format!("SELECT id FROM commissions WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 0");
+        let page =
+            format!("SELECT id FROM commissions WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 0");
         let steps = plan(&db, &page, &args);
         assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{set:?}: {steps:?}");
         if set.len() <= 1 {

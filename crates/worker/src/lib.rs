@@ -8,7 +8,10 @@
 //! * [`routes`] — thin handlers, one module per resource (and [`routes::keys`] for
 //!   `/v1/api_keys`): parse and validate with
 //!   `viatrack-core`, authorize, call a repository, answer JSON.
-//!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale).
+//!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale,
+//!   refund); [`routes::money`] is the sale and refund logic they and [`routes::stripe`]
+//!   (the Stripe connection and webhook) share; [`routes::commissions`] lists and settles
+//!   commissions.
 //! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only,
 //!   values bound through serde ([`repo::arg`]), rows deserialized straight into core's
 //!   types; a multi-table write is one D1 batch (a transaction) assembled from each table's
