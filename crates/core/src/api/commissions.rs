@@ -85,13 +85,7 @@ impl CommissionQuery {
         V: AsRef<str>,
     {
         let p = super::query::Params::new(pairs, Self::PARAMS)?;
-        let from = p.parse("from", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
-        let to = p.parse("to", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(ValidationError::field("from", "must not be after to"));
-            }
-        }
+        let (from, to) = p.range()?;
         Ok(Self {
             paging: p.paging()?,
             affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,

@@ -60,6 +60,17 @@ impl Params {
         }
     }
 
+    /// `from` and `to` (ISO 8601, `created_at` at or after / at or before), `from` not
+    /// after `to`.
+    pub(crate) fn range(&self) -> Result<(Option<Timestamp>, Option<Timestamp>), ValidationError> {
+        let from = self.parse("from", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        let to = self.parse("to", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
+        match (from, to) {
+            (Some(f), Some(t)) if f > t => Err(ValidationError::field("from", "must not be after to")),
+            _ => Ok((from, to)),
+        }
+    }
+
     pub(crate) fn paging(&self) -> Result<Paging, ValidationError> {
         let page = self
             .parse(
@@ -153,13 +164,7 @@ impl ReferralQuery {
                     .collect(),
             ),
         };
-        let from = p.parse("from", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
-        let to = p.parse("to", |v| Timestamp::parse_iso8601(v).ok(), "an ISO 8601 timestamp")?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(ValidationError::field("from", "must not be after to"));
-            }
-        }
+        let (from, to) = p.range()?;
         Ok(Self {
             paging: p.paging()?,
             affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
