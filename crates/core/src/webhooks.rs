@@ -99,7 +99,9 @@ pub enum UrlRefusal {
     Itself,
 }
 
-/// Checks an endpoint URL: `https` to a public host that is not `own_host` (the Worker's);
+/// Checks an endpoint URL: `https` to a public host that is not the Worker's own (its origin
+/// `own_origin`, e.g. `https://viatrack.example.workers.dev`: the same origin, or the same
+/// host on any port unless it is loopback);
 /// with `local_dev`, also `http`/`https` to loopback (`127.0.0.0/8`, `::1`, `localhost`).
 /// Names are judged as written (a Worker cannot resolve them), and private ranges
 /// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), link-local (169.254/16, fe80::/10),
@@ -108,7 +110,7 @@ pub enum UrlRefusal {
 /// # Errors
 ///
 /// [`UrlRefusal`].
-pub fn check_url(raw: &str, own_host: &str, local_dev: bool) -> Result<url::Url, UrlRefusal> {
+pub fn check_url(raw: &str, own_origin: &str, local_dev: bool) -> Result<url::Url, UrlRefusal> {
     use core::net::IpAddr;
     let url = url::Url::parse(raw).map_err(|_| UrlRefusal::Syntax)?;
     let host = match url.host() {
@@ -129,6 +131,12 @@ pub fn check_url(raw: &str, own_host: &str, local_dev: bool) -> Result<url::Url,
         Some(ip) => ip.is_loopback(),
         None => host == "localhost" || host.ends_with(".localhost"),
     };
+    let own = url::Url::parse(own_origin).ok();
+    let same_origin = own.as_ref().is_some_and(|o| o.origin() == url.origin());
+    let same_host = own.as_ref().and_then(|o| o.host_str()).is_some_and(|h| h.eq_ignore_ascii_case(&host));
+    if same_origin || (same_host && !loopback) {
+        return Err(UrlRefusal::Itself);
+    }
     if loopback {
         return if local_dev && matches!(url.scheme(), "http" | "https") { Ok(url) } else { Err(UrlRefusal::Internal) };
     }
@@ -152,9 +160,6 @@ pub fn check_url(raw: &str, own_host: &str, local_dev: bool) -> Result<url::Url,
     };
     if internal {
         return Err(UrlRefusal::Internal);
-    }
-    if host == own_host.to_ascii_lowercase() {
-        return Err(UrlRefusal::Itself);
     }
     Ok(url)
 }

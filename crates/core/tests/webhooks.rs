@@ -34,7 +34,7 @@ fn retries_back_off_over_about_a_day() {
 
 #[test]
 fn endpoint_urls() {
-    let own = "viatrack.example.workers.dev";
+    let own = "https://viatrack.example.workers.dev";
     for ok in ["https://hooks.example.com/viatrack", "https://93.184.216.34/x"] {
         assert!(check_url(ok, own, false).is_ok(), "{ok}");
     }
@@ -60,6 +60,10 @@ fn endpoint_urls() {
         assert_eq!(check_url(bad, own, false).err(), Some(why), "{bad}");
     }
     assert!(check_url("http://127.0.0.1:9999/hook", own, true).is_ok(), "loopback in local development");
+    let local = "http://127.0.0.1:8787";
+    assert!(check_url("http://127.0.0.1:9999/hook", local, true).is_ok(), "another port of loopback");
+    assert_eq!(check_url("http://127.0.0.1:8787/v1/referrals", local, true).err(), Some(UrlRefusal::Itself));
+    assert_eq!(check_url("https://viatrack.example.workers.dev:8443/", own, false).err(), Some(UrlRefusal::Itself));
     assert!(check_url("http://localhost:9999/hook", own, true).is_ok());
     assert_eq!(check_url("http://10.0.0.1/", own, true).err(), Some(UrlRefusal::Scheme));
 }

@@ -29,7 +29,9 @@ fn local_dev(ctx: &Ctx) -> bool {
 
 /// The URL an endpoint may have ([`check_url`]), as the URL parser serialises it.
 fn allowed_url(ctx: &Ctx, raw: &str) -> ApiResult<String> {
-    check_url(raw, &ctx.host, local_dev(ctx)).map(String::from).map_err(|e| ApiError::field("url", e.to_string()))
+    check_url(raw, &ctx.self_origin, local_dev(ctx))
+        .map(String::from)
+        .map_err(|e| ApiError::field("url", e.to_string()))
 }
 
 /// A fresh secret: `whsec_` + base64 of 32 random bytes, and its sealed form.
