@@ -22,4 +22,4 @@ MSG
 # deployment sets its own: openssl rand -hex 32 | npx wrangler secret put INTEGRATIONS_KEY
 LOCAL_INTEGRATIONS_KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 VIATRACK_SKIP_BUILD=1 exec node node_modules/wrangler/bin/wrangler.js dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false \
-  --var "INTEGRATIONS_KEY:$LOCAL_INTEGRATIONS_KEY"
+  --var "INTEGRATIONS_KEY:$LOCAL_INTEGRATIONS_KEY" --var LOCAL_DEV:true

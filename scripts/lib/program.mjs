@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Every scope a secret key can hold (crates/core/src/api/scopes.rs). */
-export const ALL_SCOPES = ['referrals', 'affiliates', 'campaigns', 'links', 'api_keys', 'commissions', 'integrations']
+export const ALL_SCOPES = ['referrals', 'affiliates', 'campaigns', 'links', 'api_keys', 'commissions', 'integrations', 'webhooks']
   .flatMap((r) => ['read', 'write', 'delete'].map((a) => `${a}:${r}`));
 
 /** `prefix_` + 32 random lower-case hex digits, the Worker's ID format. */

@@ -60,7 +60,7 @@ export async function startWorker() {
   const inspector = await freePort();
   const child = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `INTEGRATIONS_KEY:${INTEGRATIONS_KEY}`],
+    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `INTEGRATIONS_KEY:${INTEGRATIONS_KEY}`, '--var', 'LOCAL_DEV:true', '--var', 'WEBHOOK_RETRY_BASE_SECONDS:1'],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let log = '';

@@ -169,6 +169,18 @@ id_type!(
     CommissionId, "com_", "a commission id (com_…)"
 );
 id_type!(
+    /// An outbound webhook endpoint.
+    WebhookEndpointId, "whe_", "a webhook endpoint id (whe_…)"
+);
+id_type!(
+    /// An outbound event: the `webhook-id` of every delivery of it, the same on each retry.
+    EventId, "evt_", "an event id (evt_…)"
+);
+id_type!(
+    /// One delivery attempt of an event to an endpoint.
+    DeliveryId, "dlv_", "a delivery id (dlv_…)"
+);
+id_type!(
     /// An API key's record (not the key itself, which is shown once and stored hashed).
     ApiKeyId, "key_", "an API key id (key_…)"
 );

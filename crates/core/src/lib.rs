@@ -19,6 +19,8 @@
 //!   what a refund does (reduce, void or claw back).
 //! * [`stripe`] (feature `api`) — Stripe webhook signatures (`Stripe-Signature`), checked as
 //!   Stripe's libraries check them.
+//! * [`webhooks`] (feature `api`) — outbound events: their types, Standard Webhooks
+//!   signatures, the retry schedule and which endpoint URLs are refused.
 //! * [`api`] (feature `api`, on by default) — the JSON wire contract: request bodies,
 //!   response objects, list queries, pagination, the success envelope and the error body
 //!   with its stable codes, and request validation.
@@ -47,11 +49,13 @@ pub mod api;
 pub mod commission;
 #[cfg(feature = "api")]
 pub mod stripe;
+#[cfg(feature = "api")]
+pub mod webhooks;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{
-    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, IdError, LinkId, ProgramId, ReferralId, ReportId, SaleId,
-    VisitorId,
+    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, DeliveryId, EventId, IdError, LinkId, ProgramId,
+    ReferralId, ReportId, SaleId, VisitorId, WebhookEndpointId,
 };
 pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};
 pub use time::Timestamp;

@@ -34,6 +34,8 @@ pub struct Ctx {
     pub client_ip: String,
     /// The bindings, for the rate limiters ([`crate::limits`]).
     pub env: Env,
+    /// The Worker's own origin as this request addressed it (`https://viatrack.example.com`).
+    pub self_origin: String,
 }
 
 impl Ctx {
@@ -62,6 +64,7 @@ impl Ctx {
             origin,
             client_ip: req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".into()),
             env: env.clone(),
+            self_origin: url.origin().ascii_serialization(),
         })
     }
 

@@ -29,6 +29,8 @@
 //! * [`http`] — the per-request context, body and query reading, CORS.
 //! * [`limits`] — abuse limits on the Rate Limiting binding: clicks per client IP and
 //!   token, leads per click, failed authentications per IP (429 with `Retry-After`).
+//! * [`webhooks`] — outbound events: queued after a write commits, delivered by the queue
+//!   consumer with Standard Webhooks signatures, retries and a delivery log.
 //! * [`bots`] — known bot and link-preview user agents (`isbot`), which are not recorded.
 //!
 //! Domain rules (token syntax, the status transition table, attribution and expiry, wire
@@ -44,10 +46,16 @@ pub mod limits;
 pub mod repo;
 pub mod router;
 pub mod routes;
+pub mod webhooks;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     router::handle(req, env, ctx).await
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<repo::webhooks::Job>, env: Env, _ctx: Context) -> Result<()> {
+    webhooks::consume(batch, env).await
 }

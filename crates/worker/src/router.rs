@@ -9,7 +9,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stripe, track};
+use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stripe, track, webhooks};
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.
@@ -69,6 +69,17 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         (Patch, ["v1", "commissions", id]) => commissions::update(req, ctx, id).await,
 
         (Post, ["v1", "integrations", "stripe"]) => stripe::connect(req, ctx).await,
+
+        (Post, ["v1", "webhook_endpoints"]) => webhooks::create(req, ctx).await,
+        (Get, ["v1", "webhook_endpoints"]) => webhooks::list(req, ctx).await,
+        (Get, ["v1", "webhook_endpoints", id]) => webhooks::get(req, ctx, id).await,
+        (Patch, ["v1", "webhook_endpoints", id]) => webhooks::update(req, ctx, id).await,
+        (Delete, ["v1", "webhook_endpoints", id]) => webhooks::delete(req, ctx, id).await,
+        (Post, ["v1", "webhook_endpoints", id, "rotate_secret"]) => webhooks::rotate(req, ctx, id).await,
+        (Get, ["v1", "webhook_endpoints", id, "deliveries"]) => webhooks::deliveries(req, ctx, id).await,
+        (Post, ["v1", "webhook_endpoints", id, "deliveries", delivery, "retry"]) => {
+            webhooks::retry(req, ctx, id, delivery).await
+        }
         (Post, ["v1", "stripe", "webhook", program]) => stripe::webhook(req, ctx, program).await,
 
         (Post, ["v1", "referrals"]) => referrals::create(req, ctx).await,
@@ -115,6 +126,10 @@ fn is_known(segments: &[&str]) -> bool {
             | ["v1", "commissions", _]
             | ["v1", "integrations", "stripe"]
             | ["v1", "stripe", "webhook", _]
+            | ["v1", "webhook_endpoints"]
+            | ["v1", "webhook_endpoints", _]
+            | ["v1", "webhook_endpoints", _, "rotate_secret" | "deliveries"]
+            | ["v1", "webhook_endpoints", _, "deliveries", _, "retry"]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys"]
             | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys", _]
     )

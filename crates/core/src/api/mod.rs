@@ -13,6 +13,7 @@
 //! * [`query`] — list query strings: filters, `page` and `limit`.
 //! * [`scopes`] — publishable and secret keys and the scopes a secret key carries.
 //! * [`keys`] — `/v1/api_keys`: the key object and what a key may grant.
+//! * [`webhook_endpoints`] — outbound webhook endpoints and their delivery log.
 //! * [`commissions`] — the commission object and list query, refunds, the Stripe connection.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
@@ -28,6 +29,7 @@ pub mod referrals;
 pub mod resources;
 pub mod scopes;
 pub mod tracking;
+pub mod webhook_endpoints;
 
 pub use envelope::{ErrorBody, ErrorCode, ErrorDetail, Notice, NoticeCode, Page, Pagination, Success, Tracked};
 

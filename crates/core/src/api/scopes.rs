@@ -27,6 +27,8 @@ pub enum Resource {
     Commissions,
     /// Integrations (`/v1/integrations/stripe`).
     Integrations,
+    /// Outbound webhooks (`/v1/webhook_endpoints`).
+    Webhooks,
 }
 
 /// The kind of access.
@@ -61,6 +63,7 @@ impl Scope {
             Resource::ApiKeys,
             Resource::Commissions,
             Resource::Integrations,
+            Resource::Webhooks,
         ] {
             for access in [Access::Read, Access::Write, Access::Delete] {
                 v.push(Scope { access, resource });
@@ -86,6 +89,7 @@ impl Scope {
             "api_keys" => Resource::ApiKeys,
             "commissions" => Resource::Commissions,
             "integrations" => Resource::Integrations,
+            "webhooks" => Resource::Webhooks,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -106,6 +110,7 @@ impl Scope {
             Resource::ApiKeys => "api_keys",
             Resource::Commissions => "commissions",
             Resource::Integrations => "integrations",
+            Resource::Webhooks => "webhooks",
         };
         alloc::format!("{a}:{r}")
     }
@@ -128,7 +133,7 @@ impl<'de> serde::Deserialize<'de> for Scope {
         Scope::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(
                 "unknown scope: expected read, write or delete, ':', and referrals, affiliates, campaigns, \
-                 links, api_keys, commissions or integrations",
+                 links, api_keys, commissions, integrations or webhooks",
             )
         })
     }

@@ -212,6 +212,23 @@ impl<'a> CommissionRepo<'a> {
         Ok(row.map(|r| r.into_commission(now)))
     }
 
+    /// The sale's commissions (its own and any clawbacks), oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn of_sale(&self, program: &ProgramId, sale: &SaleId, now: Timestamp) -> StoreResult<Vec<Commission>> {
+        let rows = all::<Row>(
+            self.db,
+            &format!(
+                "SELECT {COLUMNS} FROM commissions WHERE sale_id = ?2 AND program_id = ?1 ORDER BY created_at, id"
+            ),
+            &args![program, sale],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| r.into_commission(now)).collect())
+    }
+
     /// A page of the program's commissions matching `q`, newest first, and the total.
     ///
     /// # Errors

@@ -7,8 +7,11 @@ use crate::auth::authenticate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::commissions::CommissionRepo;
+use crate::webhooks::emit;
 use viatrack_core::api::commissions::{CommissionQuery, UpdateCommission};
 use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::commission::CommissionStatus;
+use viatrack_core::webhooks::EventType;
 use viatrack_core::CommissionId;
 use worker::{Request, Response};
 
@@ -59,6 +62,11 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
         return Err(ApiError::Conflict("the commission changed meanwhile; retry".into()));
     }
     let c = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
+    if moves {
+        let event =
+            if c.status == CommissionStatus::Paid { EventType::CommissionPaid } else { EventType::CommissionVoided };
+        emit(ctx, &who.program_id, event, &c).await;
+    }
     http::data(200, c)
 }
 

@@ -10,6 +10,7 @@ pub mod money;
 pub mod referrals;
 pub mod stripe;
 pub mod track;
+pub mod webhooks;
 
 use crate::error::{ApiError, ApiResult};
 use crate::repo::Deleted;

@@ -8,9 +8,11 @@ use crate::repo::commissions::CommissionRepo;
 use crate::repo::referrals::{ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
 use crate::repo::StoreError;
+use crate::webhooks::emit;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
 use viatrack_core::commission::{refund_effect, RefundEffect};
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{ProgramId, ReferralId, Timestamp};
 
 /// Which referral a sale credits.
@@ -95,7 +97,11 @@ pub async fn record_sale(ctx: &Ctx, program: &ProgramId, find: &Find<'_>, pay: &
             at: pay.at,
         };
         match sales.record(program, &new_sale, stored.lifecycle.status, &next, earned, ctx.now).await {
-            Ok(Some(recorded)) => return Ok(recorded),
+            Ok(Some(recorded)) => {
+                let converted = stored.lifecycle.became_conversion_at.is_none() && next.became_conversion_at.is_some();
+                sale_events(ctx, program, &recorded, converted).await?;
+                return Ok(recorded);
+            }
             // The referral moved meanwhile, or a racing request recorded this invoice: the
             // next round replays or re-decides.
             Ok(None) | Err(StoreError::Unique { .. }) => continue,
@@ -139,10 +145,43 @@ pub async fn refund(ctx: &Ctx, program: &ProgramId, invoice_id: &str, refund_id:
             )
             .await
         {
-            Ok(true) => return sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found),
+            Ok(true) => {
+                let after = sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found)?;
+                emit(ctx, program, EventType::SaleRefunded, &after).await;
+                let changed = commissions.of_sale(program, &sale.id, ctx.now).await?;
+                match effect {
+                    RefundEffect::Void => {
+                        for c in changed.iter().filter(|c| earning.as_ref().is_some_and(|e| e.id == c.id)) {
+                            emit(ctx, program, EventType::CommissionVoided, c).await;
+                        }
+                    }
+                    RefundEffect::Clawback(_) => {
+                        if let Some(c) = changed.iter().rev().find(|c| c.amount < 0) {
+                            emit(ctx, program, EventType::CommissionCreated, c).await;
+                        }
+                    }
+                    RefundEffect::Reduce(_) | RefundEffect::Nothing => {}
+                }
+                return Ok(after);
+            }
             Ok(false) | Err(StoreError::Unique { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(ApiError::Conflict("the sale changed while recording the refund; retry".into()))
+}
+
+/// The events of a new sale: `sale.created`, `commission.created` for its commission, and
+/// `referral.converted` when it made the referral a conversion.
+async fn sale_events(ctx: &Ctx, program: &ProgramId, sale: &Sale, converted: bool) -> ApiResult<()> {
+    emit(ctx, program, EventType::SaleCreated, sale).await;
+    for c in CommissionRepo::new(&ctx.db).of_sale(program, &sale.id, ctx.now).await? {
+        emit(ctx, program, EventType::CommissionCreated, &c).await;
+    }
+    if converted {
+        if let Some(referral) = ReferralRepo::new(&ctx.db).get(program, &sale.referral_id).await? {
+            emit(ctx, program, EventType::ReferralConverted, &referral).await;
+        }
+    }
+    Ok(())
 }

@@ -10,10 +10,12 @@ use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::campaigns::CampaignRepo;
 use crate::repo::random_id_bytes;
 use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
+use crate::webhooks::emit;
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::attribution::{check_convertible, expires_at};
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status};
 use worker::{Request, Response};
 
@@ -56,6 +58,10 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         .get(&who.program_id, &id)
         .await?
         .ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
+    emit(ctx, &who.program_id, EventType::ReferralCreated, &referral).await;
+    if referral.became_conversion_at.is_some() {
+        emit(ctx, &who.program_id, EventType::ReferralConverted, &referral).await;
+    }
     http::data(201, referral)
 }
 
@@ -194,6 +200,10 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
         return Err(ApiError::Conflict("the referral changed while updating; retry".into()));
     }
     let referral = repo.get(program, &id).await?.ok_or_else(not_found)?;
+    emit(ctx, program, EventType::ReferralUpdated, &referral).await;
+    if stored.lifecycle.became_conversion_at.is_none() && next.became_conversion_at.is_some() {
+        emit(ctx, program, EventType::ReferralConverted, &referral).await;
+    }
     http::data(200, referral)
 }
 

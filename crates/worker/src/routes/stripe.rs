@@ -36,7 +36,7 @@ pub async fn connect(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Integrations)?;
     let body: ConnectStripe = read_json(req).await?;
-    let sealed = crypto::seal(ctx, &who.program_id, body.signing_secret.as_str())?;
+    let sealed = crypto::seal(&ctx.env, &who.program_id, body.signing_secret.as_str())?;
     IntegrationRepo::new(&ctx.db).put_stripe(&who.program_id, &sealed, ctx.now).await?;
     let mut url = req.url()?;
     url.set_query(None);
@@ -72,7 +72,7 @@ pub async fn webhook(req: &mut Request, ctx: &Ctx, raw_program: &str) -> ApiResu
         return Err(ApiError::PayloadTooLarge);
     }
     let sealed = IntegrationRepo::new(&ctx.db).stripe(&program).await?.ok_or_else(not_connected)?;
-    let secret = crypto::open(ctx, &program, &sealed)?;
+    let secret = crypto::open(&ctx.env, &program, &sealed)?;
     verify(&secret, &header, &body, ctx.now.unix_seconds())
         .map_err(|e| ApiError::field("Stripe-Signature", e.to_string()))?;
     let event: Event = serde_json::from_slice(&body)

@@ -21,6 +21,7 @@ use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
 use crate::routes::money::{self, Find, Payment};
+use crate::webhooks::emit;
 use viatrack_core::api::commissions::{CommissionQuery, RefundRequest, RefundResponse};
 use viatrack_core::api::fields::cookie_domain;
 use viatrack_core::api::query::Paging;
@@ -33,6 +34,7 @@ use viatrack_core::api::tracking::{
 use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{expires_at, ClickExpired};
 use viatrack_core::cookie::{after_click, held_in, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE};
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -223,6 +225,9 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             metadata: lead.metadata.as_ref().map(|m| m.to_json()),
         };
         if repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
+            if let Some(referral) = repo.get(program, &id).await? {
+                emit(ctx, program, EventType::ReferralCreated, &referral).await;
+            }
             return lead_answer(ctx, program, &id).await;
         }
     }

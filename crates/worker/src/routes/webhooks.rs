@@ -1,0 +1,182 @@
+//! `/v1/webhook_endpoints`: create (the secret shown once), list, get, `PATCH` (url, events,
+//! enabled), `DELETE`, `POST …/rotate_secret` (the old secret keeps signing for 24 h),
+//! `GET …/deliveries` (every attempt) and `POST …/deliveries/{id}/retry` (the same event and
+//! `webhook-id` again). Secret keys with `read:`, `write:` or `delete:webhooks`.
+
+use super::{page, path_id};
+use crate::auth::authenticate;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, query_pairs, read_json, Ctx};
+use crate::repo::webhooks::{Job, WebhookRepo};
+use viatrack_core::api::query::ResourceQuery;
+use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::api::webhook_endpoints::{
+    CreateWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpoint, WithSecret,
+};
+use viatrack_core::webhooks::{check_url, new_secret};
+use viatrack_core::{DeliveryId, ProgramId, WebhookEndpointId};
+use worker::{Request, Response};
+
+/// How long a rotated-out secret keeps signing, in milliseconds (24 h).
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
+
+/// Whether this Worker runs in local development (the `LOCAL_DEV` var, set by `make dev`
+/// and the tests): endpoints on loopback, over plain `http`, are then allowed.
+fn local_dev(ctx: &Ctx) -> bool {
+    ctx.env.var("LOCAL_DEV").is_ok_and(|v| v.to_string() == "true")
+}
+
+/// The URL an endpoint may have ([`check_url`]), as the URL parser serialises it.
+fn allowed_url(ctx: &Ctx, raw: &str) -> ApiResult<String> {
+    check_url(raw, &ctx.self_origin, local_dev(ctx))
+        .map(String::from)
+        .map_err(|e| ApiError::field("url", e.to_string()))
+}
+
+/// A fresh secret: `whsec_` + base64 of 32 random bytes, and its sealed form.
+fn fresh_secret(ctx: &Ctx, program: &ProgramId) -> ApiResult<(String, String)> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    let secret = new_secret(&bytes);
+    let sealed = crypto::seal(&ctx.env, program, &secret)?;
+    Ok((secret, sealed))
+}
+
+/// `POST /v1/webhook_endpoints`: 201 with the endpoint and its secret (shown once).
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` (a refused URL, unknown event types), `PERMISSION_DENIED`.
+pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Webhooks)?;
+    let body: CreateWebhookEndpoint = read_json(req).await?;
+    let url = allowed_url(ctx, body.url.as_str())?;
+    let (secret, sealed) = fresh_secret(ctx, &who.program_id)?;
+    let id = WebhookEndpointId::from_bytes(crate::repo::random_id_bytes());
+    let repo = WebhookRepo::new(&ctx.db);
+    repo.create(&who.program_id, &id, &url, &body.events, &sealed, ctx.now).await?;
+    let endpoint = repo.get(&who.program_id, &id).await?.ok_or_else(not_found)?;
+    http::data(201, WithSecret { endpoint, secret, previous_secret_expires_at: None })
+}
+
+/// `GET /v1/webhook_endpoints`.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` naming the query parameter.
+pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Webhooks)?;
+    let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
+    let (items, total) = WebhookRepo::new(&ctx.db).list(&who.program_id, q.paging).await?;
+    page(items, total, q.paging)
+}
+
+/// `GET /v1/webhook_endpoints/{id}`.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Webhooks)?;
+    http::data(200, endpoint(ctx, &who.program_id, raw_id).await?)
+}
+
+async fn endpoint(ctx: &Ctx, program: &ProgramId, raw_id: &str) -> ApiResult<WebhookEndpoint> {
+    let id: WebhookEndpointId = path_id(raw_id, "webhook endpoint")?;
+    WebhookRepo::new(&ctx.db).get(program, &id).await?.ok_or_else(not_found)
+}
+
+/// `PATCH /v1/webhook_endpoints/{id}`: `url`, `events`, `enabled`.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR`, `NOT_FOUND`.
+pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Webhooks)?;
+    let current = endpoint(ctx, &who.program_id, raw_id).await?;
+    let body: UpdateWebhookEndpoint = read_json(req).await?;
+    if body == UpdateWebhookEndpoint::default() {
+        return Err(ApiError::field("body", "no fields to update"));
+    }
+    let url = body.url.as_ref().map(|u| allowed_url(ctx, u.as_str())).transpose()?;
+    let repo = WebhookRepo::new(&ctx.db);
+    repo.update(&who.program_id, &current, url.as_deref(), body.events.as_ref(), body.enabled, ctx.now).await?;
+    http::data(200, repo.get(&who.program_id, &current.id).await?.ok_or_else(not_found)?)
+}
+
+/// `DELETE /v1/webhook_endpoints/{id}`: the endpoint, its pending events and its log.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Delete, Resource::Webhooks)?;
+    let id: WebhookEndpointId = path_id(raw_id, "webhook endpoint")?;
+    if !WebhookRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
+        return Err(not_found());
+    }
+    http::data(200, serde_json::json!({"id": id, "deleted": true}))
+}
+
+/// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret (shown once); the previous one
+/// also signs for 24 h, so receivers can switch without losing an event.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn rotate(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Webhooks)?;
+    let current = endpoint(ctx, &who.program_id, raw_id).await?;
+    let (secret, sealed) = fresh_secret(ctx, &who.program_id)?;
+    let until = ctx.now.plus_ms(ROTATION_OVERLAP_MS);
+    let repo = WebhookRepo::new(&ctx.db);
+    if !repo.rotate(&who.program_id, &current.id, &sealed, until, ctx.now).await? {
+        return Err(not_found());
+    }
+    let endpoint = repo.get(&who.program_id, &current.id).await?.ok_or_else(not_found)?;
+    http::data(200, WithSecret { endpoint, secret, previous_secret_expires_at: Some(until) })
+}
+
+/// `GET /v1/webhook_endpoints/{id}/deliveries`: every attempt, newest first.
+///
+/// # Errors
+///
+/// `NOT_FOUND`, `VALIDATION_ERROR` naming the query parameter.
+pub async fn deliveries(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Read, Resource::Webhooks)?;
+    let current = endpoint(ctx, &who.program_id, raw_id).await?;
+    let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
+    let (items, total) = WebhookRepo::new(&ctx.db).deliveries(&who.program_id, &current.id, q.paging).await?;
+    page(items, total, q.paging)
+}
+
+/// `POST /v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry`: sends that delivery's
+/// event again, with the same `webhook-id` and body; 202, and the attempt appears in the log.
+///
+/// # Errors
+///
+/// `NOT_FOUND`.
+pub async fn retry(req: &mut Request, ctx: &Ctx, raw_id: &str, raw_delivery: &str) -> ApiResult<Response> {
+    let who = authenticate(req, ctx).await?;
+    who.require(Access::Write, Resource::Webhooks)?;
+    let current = endpoint(ctx, &who.program_id, raw_id).await?;
+    let delivery: DeliveryId = path_id(raw_delivery, "delivery")?;
+    let event_id = WebhookRepo::new(&ctx.db)
+        .reopen(&who.program_id, &current.id, &delivery, ctx.now)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no delivery with this id on this endpoint".into()))?;
+    crate::webhooks::requeue(&ctx.env, &Job { endpoint_id: current.id, event_id: event_id.clone() }).await?;
+    http::data(202, serde_json::json!({"event_id": event_id, "queued": true}))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no webhook endpoint with this id".into())
+}

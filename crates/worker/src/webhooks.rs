@@ -1,0 +1,163 @@
+//! Outbound webhooks ([`viatrack_core::webhooks`]): [`emit`] runs after a write has
+//! committed and queues one message per subscribed endpoint (the body itself is kept in D1,
+//! so every attempt sends the same bytes under the same `webhook-id`); [`consume`] is the
+//! queue consumer that signs and delivers, logs each attempt, and retries with backoff (the
+//! message goes back to the queue with a delay) until [`MAX_ATTEMPTS`], after which it is
+//! kept as a dead letter (`state = 'dead'`).
+
+use crate::crypto;
+use crate::http::Ctx;
+use crate::repo::webhooks::{Attempt, Job, WebhookRepo};
+use serde::Serialize;
+use std::time::Duration;
+use viatrack_core::api::webhook_endpoints::EventBody;
+use viatrack_core::webhooks::{check_url, retry_delay, secret_key, signature_header, EventType, MAX_ATTEMPTS};
+use viatrack_core::{EventId, ProgramId, Timestamp};
+use worker::{
+    AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
+    RequestInit,
+};
+
+/// How long an endpoint has to answer, in seconds.
+pub const TIMEOUT_SECONDS: u64 = 10;
+
+/// Queues `event` with `data` (the resource as the API returns it) for every enabled endpoint
+/// of the program that takes it. Call it after the write committed. A failure here is logged
+/// and never fails the request, whose write stands.
+pub async fn emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType, data: &T) {
+    if let Err(e) = try_emit(ctx, program, event, data).await {
+        worker::console_error!("webhook {event} not queued: {e}");
+    }
+}
+
+async fn try_emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType, data: &T) -> Result<(), String> {
+    let repo = WebhookRepo::new(&ctx.db);
+    let endpoints = repo.subscribed(program, event).await.map_err(|e| e.to_string())?;
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let id = EventId::from_bytes(crate::repo::random_id_bytes());
+    let body =
+        serde_json::to_string(&EventBody { event_type: event, timestamp: ctx.now, data }).map_err(|e| e.to_string())?;
+    repo.enqueue(program, &endpoints, &id, event, &body, ctx.now).await.map_err(|e| e.to_string())?;
+    let queue = ctx.env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
+    for endpoint_id in endpoints {
+        queue.send(&Job { endpoint_id, event_id: id.clone() }).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Puts a job (back) on the queue: a manual retry.
+///
+/// # Errors
+///
+/// The queue binding is missing or refuses the message.
+pub async fn requeue(env: &Env, job: &Job) -> worker::Result<()> {
+    env.queue("WEBHOOKS")?.send(job).await
+}
+
+/// What to do with a queue message after an attempt.
+enum Next {
+    /// Delivered, dead, or nothing to deliver: acknowledge.
+    Done,
+    /// Send again after this many seconds.
+    Retry(u32),
+}
+
+/// The queue consumer: one delivery attempt per message.
+///
+/// # Errors
+///
+/// Only when the batch cannot be read; each message's own failure retries that message.
+pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
+    let base = env.var("WEBHOOK_RETRY_BASE_SECONDS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(10);
+    let local_dev = env.var("LOCAL_DEV").is_ok_and(|v| v.to_string() == "true");
+    for message in batch.messages()? {
+        match deliver(&env, message.body(), base, local_dev).await {
+            Ok(Next::Done) => message.ack(),
+            Ok(Next::Retry(delay)) => {
+                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
+            }
+            Err(e) => {
+                // Our own failure (storage): the queue's retries are the safety net.
+                worker::console_error!("webhook delivery failed before sending: {e}");
+                message.retry();
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Next, String> {
+    let db = env.d1("DB").map_err(|e| e.to_string())?;
+    let repo = WebhookRepo::new(&db);
+    let Some(out) = repo.outgoing(job).await.map_err(|e| e.to_string())? else { return Ok(Next::Done) };
+    if out.state != "pending" || !out.enabled {
+        return Ok(Next::Done);
+    }
+    let now = Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
+    let attempt = out.attempts + 1;
+    let mut keys = Vec::new();
+    for (sealed, valid) in [
+        (Some(&out.secret), true),
+        (out.previous_secret.as_ref(), out.previous_secret_expires_at.is_some_and(|t| t > now)),
+    ] {
+        if let (Some(sealed), true) = (sealed, valid) {
+            let secret = crypto::open(env, &out.program_id, sealed).map_err(|e| format!("{e:?}"))?;
+            keys.push(secret_key(&secret).ok_or("a stored secret is not whsec_ + base64")?);
+        }
+    }
+    let started = worker::Date::now().as_millis();
+    let (status_code, error) = match check_url(&out.url, "", local_dev) {
+        Err(refused) => (None, Some(format!("url refused: {refused}"))),
+        Ok(_) => send(&out.url, job, &keys, now.unix_seconds(), &out.body).await,
+    };
+    let duration_ms = u32::try_from(worker::Date::now().as_millis().saturating_sub(started)).unwrap_or(u32::MAX);
+    let delivered = status_code.is_some_and(|c| (200..300).contains(&c));
+    let next = match (delivered, retry_delay(attempt, base)) {
+        (true, _) => ("delivered", Next::Done),
+        (false, Some(delay)) => ("pending", Next::Retry(delay)),
+        (false, None) => ("dead", Next::Done),
+    };
+    let logged = Attempt { attempt, status_code, duration_ms, error: error.as_deref(), state: next.0 };
+    repo.attempted(&out.program_id, job, out.event_type, &logged, now).await.map_err(|e| e.to_string())?;
+    debug_assert!(attempt <= MAX_ATTEMPTS || next.0 == "dead" || delivered);
+    Ok(next.1)
+}
+
+/// One POST with the Standard Webhooks headers, cut off after [`TIMEOUT_SECONDS`]. The answer's
+/// body is not read.
+async fn send(url: &str, job: &Job, keys: &[Vec<u8>], timestamp: i64, body: &str) -> (Option<u16>, Option<String>) {
+    let headers = Headers::new();
+    let signature = signature_header(keys, job.event_id.as_str(), timestamp, body);
+    for (name, value) in [
+        ("content-type", "application/json"),
+        ("user-agent", "viatrack-webhooks/1"),
+        ("webhook-id", job.event_id.as_str()),
+        ("webhook-timestamp", &timestamp.to_string()),
+        ("webhook-signature", &signature),
+    ] {
+        if headers.set(name, value).is_err() {
+            return (None, Some("could not build the request".into()));
+        }
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    let Ok(request) = Request::new_with_init(url, &init) else {
+        return (None, Some("could not build the request".into()));
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    worker::wasm_bindgen_futures::spawn_local(async move {
+        Delay::from(Duration::from_secs(TIMEOUT_SECONDS)).await;
+        controller.abort();
+    });
+    match Fetch::Request(request).send_with_signal(&signal).await {
+        Ok(resp) => {
+            let code = resp.status_code();
+            (Some(code), (!(200..300).contains(&code)).then(|| format!("HTTP {code}")))
+        }
+        Err(_) if signal.aborted() => (None, Some(format!("timeout after {TIMEOUT_SECONDS} s"))),
+        Err(_) => (None, Some("connection failed".into())),
+    }
+}
