@@ -30,7 +30,8 @@ async function snapshot() {
     programs: 'NULL', api_keys: 'MAX(COALESCE(revoked_at, created_at))', campaigns: 'MAX(updated_at)',
     affiliates: 'MAX(updated_at)', links: 'MAX(updated_at)', referrals: 'MAX(updated_at)', sales: 'MAX(created_at)',
     click_reports: 'MAX(created_at)', referral_counts: 'SUM(n)', commissions: 'MAX(updated_at)', refunds: 'MAX(created_at)',
-    integrations: 'MAX(updated_at)', stripe_events: 'MAX(created_at)',
+    integrations: 'MAX(updated_at)', stripe_events: 'MAX(created_at)', webhook_endpoints: 'MAX(updated_at)',
+    webhook_messages: 'MAX(updated_at)', webhook_deliveries: 'MAX(created_at)',
   };
   const columns = Object.entries(tables).map(([t, latest]) => `(SELECT json_array(COUNT(*), ${latest}) FROM ${t}) AS ${t}`);
   const [{ results: [row] }] = await w.sql(`SELECT ${columns.join(', ')};`);
@@ -60,6 +61,7 @@ function badValues(kind, valid) {
     case 'int': return [...asString.slice(1), '30', -1, 1.5, 0, 100000];
     case 'days': return [...asString.slice(1), '30', -1, 1.5, 366, 100000];
     case 'cents': return [...asString.slice(1), '100', -1, 0, 1.5, 10000000001];
+    case 'events': return ['sale.created', {}, [7], ['sale.paid'], ['sale.created\u0000'], [], [null]];
     case 'bool': return ['yes', 'true', 1, 0, [], {}, [true]];
     case 'metadata': return ['x', [1], 7, true, { big: 'x'.repeat(5000) }];
     case 'hostnames': return ['shop.example.com', {}, [7], ['shop.example.com\u0000'], ['bad host!'], Array.from({ length: 21 }, (_, i) => `h${i}.example.com`)];
@@ -137,6 +139,7 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { invoice_id: 'text', amount: 'cents', refund_id: 'text' }],
     ['PATCH', `/v1/commissions/com_${hex('0')}`, api, { status: 'paid' }, { status: 'enum' }],
     ['POST', '/v1/integrations/stripe', api, { signing_secret: 'whsec_abc123' }, { signing_secret: 'token' }],
+    ['POST', '/v1/webhook_endpoints', api, { url: 'https://hooks.example.com/viatrack', events: ['sale.created'] }, { url: 'url', events: 'events' }],
   ];
   const before = await snapshot();
   let sent = 0;
