@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SITE=build/site
-FILES=(tracker_bg.wasm tracker.js viatrack.js)
+FILES=(tracker_bg.wasm viatrack.js)
 for f in "${FILES[@]}"; do
   [ -f "$SITE/$f" ] || { echo "size: $SITE/$f is missing; run \`make build-tracker\` first" >&2; exit 1; }
 done

@@ -72,15 +72,8 @@ pub fn visitor() -> Option<VisitorId> {
     values(&all(), VISITOR_COOKIE).find_map(|v| VisitorId::parse(v).ok())
 }
 
-/// A new random visitor ID (`getrandom`, 128 bits); `None` only when the browser has no
-/// random source.
+/// A new random visitor ID (`crypto.getRandomValues`, 128 bits); `None` only when the
+/// browser has no random source.
 pub fn new_visitor() -> Option<VisitorId> {
-    random().map(VisitorId::from_bytes)
-}
-
-/// 16 random bytes from the browser's `crypto.getRandomValues`.
-pub fn random() -> Option<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).ok()?;
-    Some(bytes)
+    page::random().map(VisitorId::from_bytes)
 }

@@ -19,7 +19,8 @@ use alloc::vec::Vec;
 use viatrack_core::cookie::push_decimal;
 use viatrack_core::Timestamp;
 
-/// The `localStorage` key.
+/// The `localStorage` key (also in js/page.js, which writes it, and the loader, which checks
+/// it for an organic page view).
 pub const KEY: &str = "viatrack_queue";
 /// Most reports kept.
 pub const MAX_ITEMS: usize = 20;
@@ -121,7 +122,7 @@ pub fn parse(text: &str, now: Timestamp) -> Vec<Pending> {
 
 /// The stored reports still worth sending at `now` (they stay stored until answered).
 pub fn pending(now: Timestamp) -> Vec<Pending> {
-    page::storage_get(KEY).map(|t| parse(&t, now)).unwrap_or_default()
+    page::queue().map(|t| parse(&t, now)).unwrap_or_default()
 }
 
 /// Stores a new report before it is sent, keeping the queue within bounds at `now`.
@@ -150,14 +151,10 @@ fn save(items: &[Pending]) {
         }
         out.push_str(p.line());
     }
-    if out.is_empty() {
-        page::storage_remove(KEY);
-    } else {
-        page::storage_set(KEY, &out);
-    }
+    page::set_queue(&out);
 }
 
 /// Empties the queue (consent withdrawn).
 pub fn clear() {
-    page::storage_remove(KEY);
+    page::set_queue("");
 }
