@@ -5,10 +5,16 @@
 #   build/site     www/ + tracker_bg.wasm (shrunk) + viatrack.js (the loader, bundled with
 #                  crates/tracker/js/page.js and minified)
 #
-# For size: the wasm is built with the crate's `bare` feature (no std: its own panic
-# handler and allocator); scripts/shrink-tracker.mjs keeps the exports the loader calls
-# (binaryen's wasm-metadce), optimises (wasm-opt -Oz, npm binaryen), minifies the import and
-# export names, and bundles the loader with those names (esbuild, installed with wrangler).
+# For size: the wasm is built with the crate's `bare` feature (no std: its own allocator),
+# and core and alloc are built for it from rust-web-src with panics that only trap
+# (-Cpanic=immediate-abort, core's optimize_for_size): no panic messages, locations or
+# formatting in the module, and the loader stops using a module that traps, as it does for any
+# failure. RUSTC_BOOTSTRAP=1 lets Debian's stable rustc take these unstable flags, as
+# scripts/install-wasm32-std.sh does for the wasm32 std; its own target directory keeps these
+# artifacts apart from the tests' and clippy's. scripts/shrink-tracker.mjs then keeps the
+# exports the loader calls (binaryen's wasm-metadce), optimises (wasm-opt -Oz, npm binaryen),
+# minifies the import and export names, and bundles the loader with those names (esbuild,
+# installed with wrangler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -16,9 +22,13 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # Keep rustc's target_features section so wasm-bindgen sees which wasm features the module
 # uses; wasm-opt strips names and producers afterwards (--strip-debug --strip-producers).
 export CARGO_PROFILE_RELEASE_STRIP=false
-wasm-pack --quiet build crates/tracker --release --target web --mode no-install \
-  --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack -- --features bare
+export CARGO_TARGET_DIR="$ROOT/target/tracker"
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  wasm-pack --quiet build crates/tracker --release --target web --mode no-install \
+  --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack -- --features bare \
+  -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
+rm build/site.tmp/viatrack.js
 node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/site.tmp
 rm -rf build/site && mv build/site.tmp build/site

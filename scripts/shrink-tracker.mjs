@@ -9,8 +9,9 @@
 //
 //   1. wasm-metadce keeps the exports the loader calls and drops the rest (wasm-bindgen's
 //      externref table, its initialiser, the abort globals; nothing of them is used);
-//   2. wasm-opt -Oz, then --minify-imports-and-exports-and-modules, which prints the old →
-//      new name map;
+//   2. wasm-opt -Oz (told that the module's memory starts zeroed and its first KiB is unused,
+//      true of a Rust module that does not import its memory), then
+//      --minify-imports-and-exports-and-modules, which prints the old → new name map;
 //   3. esbuild bundles and minifies the loader; the loader writes the module's names as `$`
 //      properties (`t.$start()`, `{ $module: { $io: io } }`), which esbuild renames with the
 //      map as its mangle cache.
@@ -34,7 +35,7 @@ const [input, site] = process.argv.slice(2);
 if (!input || !site) throw new Error('usage: shrink-tracker.mjs <tracker_bg.wasm> <site dir>');
 
 /** The module's exports the loader calls (crates/tracker/src/lib.rs), and its memory. */
-const EXPORTS = ['memory', 'start', 'answered', 'consent', 'convert', 'converted', 'held'];
+const EXPORTS = ['memory', 'start', 'answered', 'consent', 'convert', 'held'];
 /** wasm-bindgen's name for the one import: `__wbg_io_` + a hash. */
 const IO = /^__wbg_io_[0-9a-f]+$/;
 /** What wasm-bindgen adds that the module does not use (dropped in step 1). */
@@ -78,7 +79,8 @@ try {
 
   // 2. Optimise, then minify the names and read the map.
   tool('wasm-opt', [
-    ...FEATURES, '-Oz', '--converge', '--strip-debug', '--strip-producers', '--strip-target-features',
+    ...FEATURES, '-Oz', '--converge', '--low-memory-unused', '--zero-filled-memory',
+    '--strip-debug', '--strip-producers', '--strip-target-features',
     join(tmp, 'dce.wasm'), '-o', join(tmp, 'opt.wasm'),
   ]);
   const out = join(site, 'tracker_bg.wasm');

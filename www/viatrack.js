@@ -19,36 +19,40 @@ import { E, io, QUEUE } from '../crates/tracker/js/page.js';
 
 const w = window;
 const script = document.currentScript;
-const attr = (name) => script && script.getAttribute('data-' + name);
-const flag = (name) => attr(name) != null && attr(name) != 'false';
-const here = (script && script.src) || location.href;
-const url = (path) => new URL(path, here).href;
+// The tag's data- attributes (data-cookie-domain → cookieDomain), which the module reads at
+// E.o (crates/tracker/src/config.rs).
+const data = (E.o = script?.dataset || {});
+// This script's URL (the module takes the default API base URL from it).
+const here = (E.b = script?.src || location.href);
 const attempt = (f) => {
   try {
     return f();
   } catch (e) {}
 };
-const options = (E.o = {
-  key: attr('key'),
-  api: attr('api') || url('.'),
-  params: attr('params'),
-  cookieDomain: attr('cookie-domain'),
-  consentRequired:
-    flag('consent-required') || (attr('gpc') != 'ignore' && attempt(() => navigator.globalPrivacyControl === true) == true),
-  cleanUrl: flag('clean-url'),
-});
+// Nothing is stored or sent before viatrack('consent', true): data-consent-required (unless
+// "false"), or Global Privacy Control unless data-gpc="ignore".
+const consentRequired = (E.q =
+  (data.consentRequired ?? 'false') != 'false' ||
+  (data.gpc != 'ignore' && navigator.globalPrivacyControl === true));
 let m; // the module's exports while it runs
 let loading; // the module's load and start, once begun
 
 // Whether this page view has anything to do before any viatrack() call: a token
-// parameter in the URL, a viatrack cookie, or reports waiting in the delivery queue.
+// parameter in the URL, a viatrack cookie, or reports waiting in the delivery queue (the
+// cookie and storage reads throw where they are disabled).
 const referred = () =>
-  attempt(() => {
-    const query = new URLSearchParams(location.search);
-    return (options.params || 'via').split(',').some((name) => name.trim() && query.has(name.trim()));
-  }) ||
-  attempt(() => /(^|;) ?viatrack_/.test(document.cookie)) ||
-  attempt(() => localStorage.getItem(QUEUE) != null);
+  attempt(
+    () =>
+      (data.params || 'via').split(',').some((name) => new URLSearchParams(location.search).has(name.trim())) ||
+      /(^|;) ?viatrack_/.test(document.cookie) ||
+      localStorage.getItem(QUEUE) != null,
+  );
+
+// The module stops for this page: it could not load, or a call into it threw.
+const stop = (e) => {
+  m = 0;
+  console.debug('viatrack:', e);
+};
 
 // Calls into the module, with a fresh list of the reports it starts (E.f, filled by
 // js/page.js); whatever it throws stops it for this page.
@@ -58,76 +62,55 @@ const call = (f, fallback) => {
       E.f = [];
       return f(m);
     } catch (e) {
-      m = 0;
-      console.debug('viatrack: tracker stopped', e);
+      stop(e);
     }
   }
   return fallback;
 };
 
-// A started fetch → [status, parsed JSON body]; status 0 when there was no answer
-// (network failure, abort, nothing within 15 s). Never rejects.
-const settle = (request) =>
-  Promise.race([request, new Promise((r) => setTimeout(r, 15e3))])
-    .then((res) => res.json().then((json) => [res.status, json], () => [res.status, null]))
-    .catch(() => [0, null]);
-
-// The reports a call started, flat [fetch, queue line, …]: their answers are applied in
-// order (the module reads the line at E.l and the body at E.a).
+// The reports a call started, [answer, queue line] each (js/page.js): their answers are
+// applied in order (the module reads the line at E.l and the body at E.a). Resolves what the
+// last one gives convert: the referral of a lead report's answer, or null.
 const flights = async (list = []) => {
-  const answers = [];
-  for (let i = 0; i < list.length; i += 2) answers.push([settle(list[i]), list[i + 1]]);
-  for (const [answer, line] of answers) {
+  let out;
+  for (const [answer, line] of list) {
     const [status, json] = await answer;
-    call((t) => {
+    out = call((t) => {
       E.l = line;
       E.a = json;
-      t.$answered(status);
+      return t.$answered(status) ? json.data : null;
     });
   }
+  return out;
 };
 const started = (f) => call((t) => (f(t), E.f));
 
-// Fetches, compiles and instantiates the wasm (streaming, or from the bytes when the
-// server's Content-Type is not application/wasm), then runs the page's capture. Without
-// WebAssembly (e.g. iOS Lockdown Mode) this fails like any other failure. Resolves when the
-// capture has run and its answers are applied.
-const wasm = attr('wasm') || url('tracker_bg.wasm');
-const imports = { $module: { $io: io } };
+// Fetches and instantiates the wasm (from its bytes, so any Content-Type works), then runs
+// the page's capture. Without WebAssembly (e.g. iOS Lockdown Mode) this fails like any other
+// failure. Resolves when the capture has run and its answers are applied.
 const load = () =>
-  (loading ||= Promise.resolve()
-    .then(() =>
-      WebAssembly.instantiateStreaming(fetch(wasm), imports).catch(() =>
-        fetch(wasm)
-          .then((r) => r.arrayBuffer())
-          .then((bytes) => WebAssembly.instantiate(bytes, imports)),
-      ),
-    )
+  (loading ||= fetch(data.wasm || new URL('tracker_bg.wasm', here))
+    .then((r) => r.arrayBuffer())
+    .then((bytes) => WebAssembly.instantiate(bytes, { $module: { $io: io } }))
     .then(({ instance }) => {
       m = instance.exports;
       E.m = m.$memory;
       return flights(started((t) => t.$start()));
     })
-    .catch((e) => {
-      m = 0;
-      console.debug('viatrack: tracker not loaded', e);
-    }));
+    .catch(stop));
 
 const run = async (command, arg) => {
   if (command == 'convert') {
-    const flight = started((t) => {
-      E.c = arg;
-      t.$convert();
-    });
-    if (!flight || !flight[0]) return null;
-    const [status, json] = await settle(flight[0]);
-    return call((t) => {
-      E.l = flight[1];
-      E.a = json;
-      return t.$converted(status) ? json.data : null;
-    }, null);
+    return (
+      (await flights(
+        started((t) => {
+          E.c = arg;
+          t.$convert();
+        }),
+      )) ?? null
+    );
   }
-  if (command == 'consent') return flights(started((t) => t.$consent(!!arg)));
+  if (command == 'consent') await flights(started((t) => t.$consent(!!arg)));
   if (command == 'ready' && typeof arg == 'function') {
     try {
       arg();
@@ -141,22 +124,16 @@ const run = async (command, arg) => {
 // previous call has finished; none rejects. Calls the page queued before this file ran
 // (window.viatrack = window.viatrack || function(){…(viatrack.q = viatrack.q || []).push(arguments)})
 // are replayed in order.
-const queued = (typeof w.viatrack == 'function' && w.viatrack.q) || [];
+const queued = w.viatrack?.q || [];
 let chain = Promise.resolve();
 const live = (command, arg) => (chain = chain.then(load).then(() => run(command, arg)).catch(() => null));
 // viatrack.referral and viatrack.affiliate: the held referral, [click ID, {id, token}].
-['referral', 'affiliate'].forEach((name, i) =>
-  attempt(() =>
-    Object.defineProperty(live, name, {
-      configurable: true,
-      get: () => call((t) => (t.$held(), JSON.parse(E.r)[i]), null),
-    }),
-  ),
-);
+const held = (i) => ({ get: () => call((t) => (t.$held(), JSON.parse(E.r)[i]), null) });
+Object.defineProperties(live, { referral: held(0), affiliate: held(1) });
 w.viatrack = live;
 // A referred view starts loading the module at once.
-if (!options.consentRequired && referred()) chain = load();
+if (!consentRequired && referred()) chain = load();
 for (const a of queued) {
   const result = live(a[0], a[1]);
-  if (a.r) a.r(result);
+  a.r?.(result);
 }

@@ -1,18 +1,19 @@
 //! The loader's options, and the page's state (consent given or refused, capture done).
 //!
-//! The loader (`www/viatrack.js`) builds the options from the script tag's `data-`
-//! attributes and the module reads them at `o` (see [`crate::page`]):
+//! The module reads the script tag's `data-` attributes at `o` (the tag's `dataset`, see
+//! [`crate::page`]), and two values the loader works out:
 //!
 //! ```text
-//! { key: "pk_…",               data-key: the program's publishable key
-//!   api: "https://t.shop.com", data-api, default the loader script's directory
-//!   params: "via,ref,aff",     data-params, default "via"
-//!   cookieDomain: "shop.com",  data-cookie-domain, overrides the Worker's cookie_domain
-//!   consentRequired: true,     data-consent-required, or Global Privacy Control (below)
-//!   cleanUrl: true }           data-clean-url: remove the token parameters after capture
+//! o.key            data-key: the program's publishable key
+//! o.api            data-api, else the directory of b, the loader script's URL
+//! o.params         data-params ("via,ref,aff"), default "via"
+//! o.cookieDomain   data-cookie-domain, overrides the Worker's cookie_domain
+//! o.cleanUrl       data-clean-url (present and not "false"): remove the token parameters
+//! q                consent required: data-consent-required (present and not "false"), or
+//!                  Global Privacy Control (below)
 //! ```
 //!
-//! The loader sets `consentRequired` also when the browser sends Global Privacy Control
+//! The loader requires consent also when the browser sends Global Privacy Control
 //! (`navigator.globalPrivacyControl === true`) and the tag does not say `data-gpc="ignore"`:
 //! honouring GPC is the default, and the page's own `viatrack('consent', true)` still opts in.
 //!
@@ -21,6 +22,7 @@
 
 use crate::cookies;
 use crate::page;
+use crate::text::split_once;
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use viatrack_core::cookie::same_site_hosts;
@@ -29,9 +31,20 @@ use viatrack_core::cookie::same_site_hosts;
 /// the browser gives `location.hostname`; `""` when there is none.
 pub fn host_of(url: &str) -> &str {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    host.split(':').next().unwrap_or("")
+    let b = rest.as_bytes();
+    let end = b.iter().position(|&c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(b.len());
+    let start = b[..end].iter().rposition(|&c| c == b'@').map_or(0, |i| i + 1);
+    let host = rest.get(start..end).unwrap_or("");
+    split_once(host, b':').map_or(host, |(h, _)| h)
+}
+
+/// The directory of an absolute URL, as `new URL(".", url)`: up to its last `/` before any
+/// query or fragment (`https://t.shop.com/_viatrack/viatrack.js?v=2` → `…/_viatrack/`).
+fn directory(url: String) -> String {
+    let b = url.as_bytes();
+    let end = b.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(b.len());
+    let dir = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    String::from(url.get(..dir).unwrap_or(""))
 }
 
 /// Query parameters read when `params` is not given (or names none).
@@ -65,19 +78,17 @@ static CONSENT: AtomicU8 = AtomicU8::new(0);
 static STARTED: AtomicBool = AtomicBool::new(false);
 
 impl Config {
-    /// Reads the options at `o`; anything missing or malformed falls back to its default
-    /// (never fails: no options give an unconfigured tracker that sends nothing).
+    /// Reads the options (see the module docs); anything missing or malformed falls back to
+    /// its default (never fails: no options give an unconfigured tracker that sends nothing).
     pub fn read() -> Config {
         let key = page::text("o.key").unwrap_or_default();
-        let mut api = page::text("o.api").unwrap_or_default();
-        while api.ends_with('/') {
-            api.pop();
-        }
-        if !page::is_http_url(&api) {
-            api.clear();
-        }
+        let given = page::text("o.api").filter(|a| !a.is_empty()).or_else(|| page::text("b").map(directory));
+        let given = given.unwrap_or_default();
+        let trimmed = given.get(..given.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1)).unwrap_or("");
+        let api = String::from(if page::is_http_url(trimmed) { trimmed } else { "" });
+        // Some name that is not empty once spaces are trimmed.
         let params = page::text("o.params")
-            .filter(|p| p.split(',').any(|name| !name.trim_matches(' ').is_empty()))
+            .filter(|p| p.bytes().any(|b| b != b',' && b != b' '))
             .unwrap_or_else(|| String::from(DEFAULT_PARAMS));
         let cookie_domain = page::text("o.cookieDomain").and_then(|d| cookies::valid_domain(&d));
         let first_party = same_site_hosts(&page::location("hostname"), host_of(&api), cookie_domain.as_deref());
@@ -86,8 +97,8 @@ impl Config {
             api,
             params,
             cookie_domain,
-            consent_required: page::is_true("o.consentRequired"),
-            clean_url: page::is_true("o.cleanUrl"),
+            consent_required: page::is_true("q"),
+            clean_url: page::text("o.cleanUrl").is_some_and(|v| v != "false"),
             first_party,
         }
     }

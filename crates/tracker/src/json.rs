@@ -4,24 +4,27 @@
 use alloc::string::String;
 
 /// Appends `s` as a JSON string: quoted, with `"`, `\` and control characters escaped
-/// (everything else, non-ASCII included, as it is, which JSON allows).
+/// (everything else, non-ASCII included, as it is, which JSON allows). Copies the runs
+/// between the bytes to escape, which are all ASCII (so every cut is a char boundary).
 pub fn push_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.push_str(s.get(from..i).unwrap_or(""));
+            out.push('\\');
+            if b < 0x20 {
+                out.push_str("u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            } else {
+                out.push(char::from(b));
             }
-            '\0'..='\x1f' => {
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(c as u8 >> 4)]));
-                out.push(char::from(HEX[usize::from(c as u8 & 15)]));
-            }
-            _ => out.push(c),
+            from = i + 1;
         }
     }
+    out.push_str(s.get(from..).unwrap_or(""));
     out.push('"');
 }
 
@@ -33,7 +36,7 @@ pub fn push_field(out: &mut String, name: &str, s: &str) {
 
 /// Appends `"name":` (the name needs no escaping), after a `,` unless `out` ends with `{`.
 pub fn push_key(out: &mut String, name: &str) {
-    if !out.ends_with('{') {
+    if out.as_bytes().last() != Some(&b'{') {
         out.push(',');
     }
     out.push('"');
@@ -44,12 +47,15 @@ pub fn push_key(out: &mut String, name: &str) {
 /// The whole part of a JSON number as `JSON.stringify` writes it (`3600`, `3600.5`,
 /// `1e+21` for 10²¹ and up, `5e-7` below 10⁻⁶), saturating at `i64::MAX`; `None` for a
 /// negative number or anything that is not a number.
+// `<[u8]>::contains` would bring core's memchr into the module; a plain scan does not.
+#[allow(clippy::manual_contains)]
 pub fn whole_number(json: &str) -> Option<i64> {
     if !json.as_bytes().first()?.is_ascii_digit() {
         return None;
     }
-    if json.contains('e') {
-        return Some(if json.contains('+') { i64::MAX } else { 0 });
+    let b = json.as_bytes();
+    if b.iter().any(|&c| c == b'e') {
+        return Some(if b.iter().any(|&c| c == b'+') { i64::MAX } else { 0 });
     }
     let mut n: i64 = 0;
     for b in json.bytes().take_while(u8::is_ascii_digit) {

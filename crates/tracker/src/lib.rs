@@ -6,8 +6,8 @@
 //! [`consent`], [`convert`] and [`held`] on demand. Every export is synchronous and takes
 //! numbers only: what the module reads and changes in the page goes through one import (see
 //! [`page`]), so the loader carries no generated glue. The exports that report start `fetch`;
-//! the loader awaits the promises and hands each outcome back to [`answered`] /
-//! [`converted`] (see [`net`]).
+//! the loader awaits the promises and hands each outcome back to [`answered`] (see
+//! [`net`]).
 //!
 //! # Layout
 //!
@@ -23,13 +23,15 @@
 //! * [`net`] — requests to the Worker with the publishable key, `keepalive`, and the
 //!   visitor's cookies when same-site; outcomes classified as answered or worth retrying.
 //! * [`json`] — the JSON text of the reports, written directly.
+//! * [`text`] — byte-wise splitting on ASCII separators (no core pattern searchers).
 //! * [`queue`] — the `localStorage` delivery queue: every click and lead report from before
 //!   it is sent until it is answered.
 //! * [`track`] — the flows: start (capture → report → cookie, queue replay, restore from the
 //!   server cookie), consent, convert, the held referral.
-//! * `panic` — logs a panic once (`console.error`); with the `bare` feature (the release
-//!   build) also the `#[panic_handler]` and a small global allocator, so the module is
-//!   `no_std` throughout and carries neither std's panic machinery nor `core::fmt`.
+//! * `panic` — a panic ends the call (the loader logs it and stops the module); with the
+//!   `bare` feature (the release build) also the `#[panic_handler]` and a small global
+//!   allocator, so the module is `no_std` throughout and carries neither std's panic
+//!   machinery nor `core::fmt` (the release build's core traps on a panic at once).
 //!
 //! What flows through: `location.search` → [`viatrack_core::ViaToken`] → click report
 //! `{token, url, referrer, visitor_id, report_id}`, queued → the Worker's answer (click ID,
@@ -72,6 +74,7 @@ pub mod net;
 pub mod page;
 mod panic;
 pub mod queue;
+pub mod text;
 pub mod track;
 
 use config::Config;
@@ -86,13 +89,13 @@ pub fn start() {
     track::start(&Config::read());
 }
 
-/// Applies the outcome of a report from [`start`] or [`consent`] ([`track::answered`]):
-/// its queue line at `l`, `status` the HTTP status (0 when the request failed or timed
-/// out), the parsed JSON body at `a`. Sets the cookies; keeps the report queued when worth
-/// retrying.
+/// Applies the outcome of a report ([`track::answered`]): its queue line at `l`, `status`
+/// the HTTP status (0 when the request failed or timed out), the parsed JSON body at `a`.
+/// Sets the cookies; keeps the report queued when worth retrying. Returns whether the body's
+/// `data` is the referral a lead report's `convert` resolves (otherwise it resolves `null`).
 #[wasm_bindgen]
-pub fn answered(status: u16) {
-    track::answered(&Config::read(), &page::text("l").unwrap_or_default(), status);
+pub fn answered(status: u16) -> bool {
+    track::answered(&Config::read(), &page::text("l").unwrap_or_default(), status)
 }
 
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (as
@@ -110,14 +113,6 @@ pub fn consent(granted: bool) {
 pub fn convert() {
     panic::install();
     track::convert(&Config::read());
-}
-
-/// Whether the answer of a lead report (line at `l`, `status`, body at `a`) is the Worker's
-/// referral object (`a.data`), which `convert` resolves; otherwise it resolves `null`
-/// (notice, error, failure; a failure worth retrying stays queued for the next page view).
-#[wasm_bindgen]
-pub fn converted(status: u16) -> bool {
-    track::converted(&page::text("l").unwrap_or_default(), status)
 }
 
 /// Answers the held referral ([`track::held`]): `[click ID, {id, token}]`, or

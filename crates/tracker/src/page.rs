@@ -34,7 +34,6 @@ enum Op {
     Store,
     Url,
     Debug,
-    Error,
     Fetch,
     Out,
 }
@@ -58,6 +57,7 @@ pub enum Value {
 }
 
 /// The value at `path` (see the module docs).
+#[inline(never)]
 pub fn get(path: &str) -> Value {
     let n = call(Op::Get, path.as_bytes());
     if n.is_nan() {
@@ -78,6 +78,7 @@ pub fn get(path: &str) -> Value {
 }
 
 /// The string at `path`, if it is one.
+#[inline(never)]
 pub fn text(path: &str) -> Option<String> {
     match get(path) {
         Value::Text(s) => Some(s),
@@ -97,14 +98,15 @@ pub fn join(path: &str, name: &str) -> String {
     p
 }
 
-/// `console.debug(msg)` (hidden in devtools by default): the tracker's only routine log.
-pub fn debug(msg: &str) {
-    call(Op::Debug, msg.as_bytes());
+/// The string at `path` + `name`, or `""` when it is not a string.
+#[inline(never)]
+pub fn text_at(path: &str, name: &str) -> String {
+    text(&join(path, name)).unwrap_or_default()
 }
 
-/// `console.error(msg)`, used once by the panic handler.
-pub fn error(msg: &str) {
-    call(Op::Error, msg.as_bytes());
+/// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
+pub fn debug(msg: &str) {
+    call(Op::Debug, msg.as_bytes());
 }
 
 /// `document.cookie`, or `None` when cookies are not available to the page.
@@ -120,7 +122,7 @@ pub fn set_cookie(line: &str) {
 /// `location[part]`: `href`, `search`, `origin`, `pathname`, `hostname`, `hash`,
 /// `protocol`; `""` when unavailable.
 pub fn location(part: &str) -> String {
-    text(&join("w.location.", part)).unwrap_or_default()
+    text_at("w.location.", part)
 }
 
 /// `document.referrer` (`""` when there is none).
@@ -169,11 +171,12 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(call(Op::Now, &[]) as i64)
 }
 
-/// 16 random bytes from the browser's `crypto.getRandomValues`; `None` without it.
+/// 16 random bytes from the browser's `crypto.getRandomValues`; `None` without it (the
+/// bytes are then left zero: 128 zero bits from a working source are not to be expected).
 pub fn random() -> Option<[u8; 16]> {
     let mut bytes = [0u8; 16];
-    let ok = io(Op::Random as u32, bytes.as_mut_ptr(), bytes.len()) == 0.0;
-    ok.then_some(bytes)
+    io(Op::Random as u32, bytes.as_mut_ptr(), bytes.len());
+    bytes.iter().any(|&b| b != 0).then_some(bytes)
 }
 
 /// Whether `url` is an absolute http(s) URL (by its scheme; the browser produced it).

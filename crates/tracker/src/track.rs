@@ -3,7 +3,7 @@
 //! held referral.
 //!
 //! A flow that reports returns the started `fetch` promises with their queue lines; the
-//! loader awaits them and calls back with the outcome ([`answered`], [`converted`]); see
+//! loader awaits them and calls back with the outcome ([`answered`]); see
 //! [`crate::net`]. Every report is stored in the delivery queue ([`crate::queue`]) before it
 //! is sent and leaves it only when answered.
 
@@ -58,16 +58,15 @@ impl ClickAnswer {
     /// [`HELD`]); `None` if any field is missing or invalid (the answer is then ignored) or
     /// the click has already expired (`expires_in` < 1 s).
     pub fn read(at: &str) -> Option<ClickAnswer> {
-        let text = |key| page::text(&page::join(at, key));
         let Value::Json(expires_in) = page::get(&page::join(at, "expires_in")) else { return None };
         let expires_in = json::whole_number(&expires_in).filter(|s| *s >= 1)?;
         Some(ClickAnswer {
-            click_id: ClickId::parse(&text("click_id")?).ok()?,
-            affiliate_id: AffiliateId::parse(&text("affiliate_id")?).ok()?,
-            token: ViaToken::parse(&text("token")?).ok()?,
+            click_id: ClickId::parse(&page::text_at(at, "click_id")).ok()?,
+            affiliate_id: AffiliateId::parse(&page::text_at(at, "affiliate_id")).ok()?,
+            token: ViaToken::parse(&page::text_at(at, "token")).ok()?,
             expires_in: expires_in.min(cookies::MAX_AGE_CAP),
-            attribution: Attribution::parse(&text("attribution")?).ok()?,
-            cookie_domain: text("cookie_domain").and_then(|d| cookies::valid_domain(&d)),
+            attribution: Attribution::parse(&page::text_at(at, "attribution")).ok()?,
+            cookie_domain: cookies::valid_domain(&page::text_at(at, "cookie_domain")),
         })
     }
 
@@ -141,10 +140,9 @@ pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> O
 /// The visitor ID a queued click report carries (its body's `visitor_id`, as
 /// [`click_body`] wrote it).
 fn queued_visitor(pending: &[Pending]) -> Option<VisitorId> {
-    const FIELD: &[u8] = b"\"visitor_id\":\"";
     pending.iter().filter(|p| p.kind() == Kind::Click).find_map(|p| {
         let body = p.body();
-        let at = body.as_bytes().windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
+        let at = crate::text::after(body, "\"visitor_id\":\"")?;
         VisitorId::parse(body.get(at..at + VisitorId::PREFIX.len() + viatrack_core::ids::ID_HEX_LEN)?).ok()
     })
 }
@@ -167,19 +165,19 @@ pub fn start(cfg: &Config) {
     }
     let now = page::now();
     let mut pending = queue::pending(now);
-    let token = capture::page_token(&cfg.params);
+    let search = page::location("search");
+    let token = capture::token_from_query(&search, &cfg.params);
     if let Some(token) = &token {
         let visitor = cookies::visitor().or_else(|| queued_visitor(&pending)).or_else(cookies::new_visitor);
         let report = page::random().map(ReportId::from_bytes);
         if let (Some(visitor), Some(report)) = (visitor, report) {
             if let Some(p) = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b)) {
-                queue::push(&p, now);
                 pending.push(p);
+                queue::save(&pending);
             }
         }
     }
     if cfg.clean_url {
-        let search = page::location("search");
         if let Some(clean) = capture::without_params(&search, &cfg.params) {
             let mut url = page::location("pathname");
             url.push_str(&clean);
@@ -199,13 +197,17 @@ pub fn start(cfg: &Config) {
     }
 }
 
-/// Handles the outcome of a report started by [`start`]: `line` is its queue line
-/// ([`RESTORE`] for the restore request), `status` the HTTP status (0: no answer), the parsed
-/// JSON body at `a`. A report stays queued when the outcome is worth retrying and leaves the
-/// queue otherwise. A click answer sets the visitor cookie and the referral cookie
-/// ([`remember`], or [`hold`] for a referral the server cookie keeps); a restore answer sets
-/// the referral cookie.
-pub fn answered(cfg: &Config, line: &str, status: u16) {
+/// Handles the outcome of a report: `line` is its queue line ([`RESTORE`] for the restore
+/// request), `status` the HTTP status (0: no answer), the parsed JSON body at `a`. A report
+/// stays queued when the outcome is worth retrying and leaves the queue otherwise. A click
+/// answer sets the visitor cookie and the referral cookie ([`remember`], or [`hold`] for a
+/// referral the server cookie keeps); a restore answer sets the referral cookie.
+///
+/// Returns whether the answer is what `convert` resolves: for a lead report, the Worker's
+/// referral object (`a.data`, with a valid `id`, for a success). Otherwise `convert` resolves
+/// `null` (a notice: no click, click not found or expired; an error, a failure, or an answer
+/// that is not a referral); a lead with no answer stays queued for the next page view.
+pub fn answered(cfg: &Config, line: &str, status: u16) -> bool {
     let now = page::now();
     let outcome = Outcome::answer(status);
     // The restore request is never queued: nothing to remove.
@@ -213,18 +215,20 @@ pub fn answered(cfg: &Config, line: &str, status: u16) {
         queue::remove(line, now);
     }
     if outcome != Outcome::Data {
-        return;
+        return false;
     }
     if line == RESTORE {
         if let Some(answer) = ClickAnswer::read(DATA) {
             hold(cfg, &answer, now);
         }
-        return;
+        return false;
     }
-    if Pending::parse(line, now).map(|p| p.kind()) != Some(Kind::Click) {
-        return;
+    match queue::kind_of(line) {
+        Some(Kind::Lead) => return page::text("a.data.id").is_some_and(|id| ReferralId::parse(&id).is_ok()),
+        Some(Kind::Click) => {}
+        None => return false,
     }
-    let Some(answer) = ClickAnswer::read(DATA) else { return };
+    let Some(answer) = ClickAnswer::read(DATA) else { return false };
     if let Some(visitor) = page::text("a.data.visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
         cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
     }
@@ -232,6 +236,7 @@ pub fn answered(cfg: &Config, line: &str, status: u16) {
         Some(held) => hold(cfg, &held, now),
         None => remember(cfg, &answer, now),
     };
+    false
 }
 
 /// `viatrack('consent', granted)`: records the choice. `true` runs the page's capture if it
@@ -248,7 +253,7 @@ pub fn consent(cfg: &Config, granted: bool) {
 }
 
 /// `viatrack('convert', data)` with `data` at `c`: stores and starts the lead report for the
-/// held referral (the loader awaits it and calls [`converted`]), or starts nothing — the
+/// held referral (the loader awaits it and calls [`answered`]), or starts nothing — the
 /// answer is then `null` without a request — when there is no consent, no string `email`,
 /// or no referral: no valid, unexpired page cookie and, on a page not on the API's site, no
 /// server cookie to fall back on.
@@ -292,19 +297,6 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     }
     body.push('}');
     Some(body)
-}
-
-/// The answer `convert` resolves: whether it is the Worker's referral object (`a.data`, with
-/// a valid `id`, for a success); otherwise `null` (a notice: no click, click not found or
-/// expired; an error, a failure, or an answer that is not a referral). The lead leaves the
-/// delivery queue unless the outcome is worth retrying (then the next page view sends it
-/// again).
-pub fn converted(line: &str, status: u16) -> bool {
-    let outcome = Outcome::answer(status);
-    if outcome != Outcome::Retry {
-        queue::remove(line, page::now());
-    }
-    outcome == Outcome::Data && page::text("a.data.id").is_some_and(|id| ReferralId::parse(&id).is_ok())
 }
 
 /// The held referral as the JSON text `[click ID, {id, token}]` (`viatrack.referral` and

@@ -56,11 +56,24 @@ fn string(target: &JsValue, key: &str) -> Option<String> {
 }
 
 /// Runs `f` as the loader does (a fresh list at `E.f`) and returns the reports it started,
-/// flat: `[fetch promise, queue line, …]`.
+/// flat: `[answer, queue line, …]`, each answer the promise of `[status, body]` js/page.js
+/// made of the `fetch` (status 0: no answer).
 fn flights(f: impl FnOnce()) -> Array {
     put("f", &Array::new());
     f();
-    env("f").unchecked_into()
+    let flat = Array::new();
+    for pair in env("f").unchecked_into::<Array>().iter() {
+        let pair: Array = pair.unchecked_into();
+        flat.push(&pair.get(0));
+        flat.push(&pair.get(1));
+    }
+    flat
+}
+
+/// The HTTP status an answer promise resolves to (0: no answer).
+async fn status_of(answer: JsValue) -> JsValue {
+    let settled: Array = JsFuture::from(answer.unchecked_into::<Promise>()).await.unwrap().unchecked_into();
+    settled.get(0)
 }
 
 /// The body of a queue line, parsed.
@@ -97,6 +110,8 @@ fn fresh() {
     queue::clear();
     set_query("");
     config::forget();
+    put("q", &JsValue::FALSE);
+    put("b", &JsValue::UNDEFINED);
 }
 
 /// An object with the given properties (options, answers, convert's data).
@@ -108,9 +123,21 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// The options object at `E.o` as the loader builds it, read by the module.
+/// The options as the loader leaves them, read by the module: the tag's data- attributes at
+/// `E.o` (a `true` flag is the attribute present, `""`), except `consentRequired`, which the
+/// loader works out into `E.q`; no default API base URL at `E.b`.
 fn config(pairs: &[(&str, JsValue)]) -> Config {
-    put("o", &options(pairs));
+    let data = Object::new();
+    put("q", &JsValue::FALSE);
+    put("b", &JsValue::UNDEFINED);
+    for (k, v) in pairs {
+        match (*k, v.as_bool()) {
+            ("consentRequired", _) => put("q", v),
+            (_, Some(true)) => Reflect::set(&data, &JsValue::from_str(k), &JsValue::from_str("")).map(drop).unwrap(),
+            _ => Reflect::set(&data, &JsValue::from_str(k), v).map(drop).unwrap(),
+        }
+    }
+    put("o", &data);
     Config::read()
 }
 
@@ -135,7 +162,7 @@ fn convert(cfg: &Config, data: &JsValue) -> Array {
 /// The answer of a lead report (`body` at `E.a`): `a.data` when it is the referral, else null.
 fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
     put("a", body);
-    if track::converted(line, status) {
+    if track::answered(&Config::read(), line, status) {
         get(body, "data")
     } else {
         JsValue::NULL
@@ -271,6 +298,7 @@ fn options_fall_back_to_defaults() {
     fresh();
     for bad in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(42), JsValue::from_str("x")] {
         put("o", &bad);
+        put("q", &bad);
         let c = Config::read();
         assert_eq!(c.params, "via");
         assert!(!c.can_send());
@@ -292,10 +320,25 @@ fn options_fall_back_to_defaults() {
         ("api", "javascript:alert(1)".into()),
         ("cookieDomain", "x.com; Max-Age=9".into()),
         ("consentRequired", "yes".into()),
+        ("cleanUrl", "false".into()),
     ]);
     assert!(!c.can_send(), "only http(s) API origins");
     assert_eq!(c.cookie_domain, None, "a domain that would inject attributes is dropped");
     assert!(!c.consent_required, "only true is true");
+    assert!(!c.clean_url, "data-clean-url=\"false\"");
+    // data-api empty or missing: the directory of the loader script's URL.
+    for (script, api) in [
+        ("https://shop.example/_viatrack/viatrack.js?v=2#x", "https://shop.example/_viatrack"),
+        ("https://shop.example/viatrack.js", "https://shop.example"),
+        ("https://shop.example/a/b?c=/d", "https://shop.example/a"),
+    ] {
+        put("b", &script.into());
+        for given in [JsValue::from_str(""), JsValue::UNDEFINED] {
+            Reflect::set(&env("o"), &"api".into(), &given).unwrap();
+            assert_eq!(Config::read().api, api, "{script}");
+        }
+    }
+    put("b", &JsValue::UNDEFINED);
 }
 
 /// The page's values by path, as the module reads them through js/page.js: strings as
@@ -635,8 +678,7 @@ async fn failed_report_is_kept_and_replayed_until_answered() {
     let keys = Reflect::own_keys(&body).unwrap().join(",");
     assert!(keys == "token,url,visitor_id,report_id" || keys == "token,url,referrer,visitor_id,report_id", "{keys}");
     // The request really fails.
-    let promise: Promise = started.get(0).unchecked_into();
-    assert!(JsFuture::from(promise).await.is_err());
+    assert_eq!(status_of(started.get(0)).await, 0);
     answered(&cfg, &line, 0, &JsValue::NULL);
     assert_eq!(flights(|| track::start(&cfg)).length(), 0, "the capture runs once per page");
     assert_eq!(queue::pending(page::now()).len(), 1, "still queued");
@@ -772,7 +814,7 @@ async fn consent_gates_storage_and_reports() {
     let started = flights(|| track::consent(&Config::read(), true));
     assert_eq!(started.length(), 2, "consent runs the capture");
     assert_eq!(queue::pending(page::now()).len(), 1, "the report is stored once consent is given");
-    assert!(JsFuture::from(started.get(0).unchecked_into::<Promise>()).await.is_err());
+    assert_eq!(status_of(started.get(0)).await, 0, "no answer");
 
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
     cookies::write(VISITOR_COOKIE, VISITOR, 3600, None);
@@ -840,6 +882,7 @@ fn nothing_throws_on_hostile_input() {
     Reflect::set(&handler, &"get".into(), &thrower).unwrap();
     let hostile: JsValue = js_sys::Proxy::new(&Object::new(), &handler).into();
     put("o", &hostile);
+    put("q", &hostile);
     let hostile_cfg = Config::read();
     assert!(!hostile_cfg.can_send());
     assert_eq!(flights(|| track::start(&hostile_cfg)).length(), 0);
