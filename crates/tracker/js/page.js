@@ -5,7 +5,8 @@
 // Text crosses as UTF-8 in the module's memory: the argument at (ptr, len). A text answer is
 // kept here and its length returned (a JSON text as -2 - its length, nothing as -1); the
 // module then asks for it (op 0) into a buffer of that length. Never throws: a failure (a
-// getter or method that throws, no such object) returns NaN.
+// getter or method that throws, no such object) returns NaN (what a write returns is not
+// looked at).
 //
 // E is the module's view of the world, the root of the paths op 1 reads: `w` the window, `o`
 // the script tag's data- attributes, `b` the loader script's URL, `q` whether consent is
