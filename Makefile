@@ -11,8 +11,8 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 help:
 	@echo "make dev    - set up, build, migrate + seed the local D1, run the Worker and demo on http://127.0.0.1:8787"
 	@echo "make test   - set up, build, and run every test (core, browser tracker, Worker, end to end)"
-	@echo "make bench  - benchmark the Worker (click vs no-op route) and print figures"
-	@echo "make size   - print the tracker's gzip sizes"
+	@echo "make bench  - benchmark the Worker (click vs no-op route), lists, and the time to the click report vs a baseline"
+	@echo "make size   - print the tracker's gzip sizes per file and per page view"
 
 setup:
 	@bash scripts/setup.sh

@@ -1,176 +1,122 @@
 #!/usr/bin/env node
-// Shortens the names on the boundary between the tracker's wasm and its JS glue.
+// Makes the two files a page downloads for the tracker from wasm-bindgen's output: the wasm
+// module, and the loader, which is the module's only glue.
 //
-// wasm-bindgen names every import `__wbg_<name>_<16 hex digits>` and the glue passes them
-// in an object keyed `"./tracker_bg.js"`; those hashes are incompressible and appear in both
-// files (about 1 KB of the gzip size). This renames, consistently in both files:
-//   * the import module `./tracker_bg.js` → `w`, each import field → a short name;
-//   * each wasm export (`memory`, `start`, `__wbindgen_malloc`, …) → a short name (the glue
-//     reaches them only as `wasm.<name>`; its own exported functions keep their names).
-// Exports the glue never uses are dropped, and so are the glue's import functions the wasm
-// no longer imports (wasm-opt removed the last call). Any name not found where expected aborts the
-// build, so a change in wasm-bindgen's output cannot produce a broken pair.
+// The module (crates/tracker) has one import, `io` (crates/tracker/js/page.js), and numeric
+// exports, so wasm-bindgen's generated JS is not used; the loader (www/viatrack.js, with
+// js/page.js bundled in) instantiates the module itself. Three steps, each binaryen's or
+// esbuild's own:
 //
-// Given the .d.ts too, it drops what no longer holds there: `InitOutput`'s list of the wasm's
-// exports (renamed) becomes opaque, and the async `default` init goes (the site's glue keeps
-// only what the loader uses, `initSync` and the tracker's functions; see build-tracker.sh).
+//   1. wasm-metadce keeps the exports the loader calls and drops the rest (wasm-bindgen's
+//      externref table, its initialiser, the abort globals; nothing of them is used);
+//   2. wasm-opt -Oz (told that the module's memory starts zeroed and its first KiB is unused,
+//      true of a Rust module that does not import its memory), then
+//      --minify-imports-and-exports-and-modules, which prints the old → new name map;
+//   3. esbuild bundles and minifies the loader; the loader writes the module's names as `$`
+//      properties (`t.$start()`, `{ $module: { $io: io } }`), which esbuild renames with the
+//      map as its mangle cache.
 //
-// Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm> <tracker.js> [tracker.d.ts]
-// (rewrites them in place)
-import { readFileSync, writeFileSync } from 'node:fs';
+// Every step checks what it relies on and aborts the build otherwise: the module's imports
+// and exports before and after, every name in the map, and that esbuild renamed exactly the
+// `$` names the map gives (a `$` name the module does not have aborts; so does a module
+// name the loader does not use).
+//
+// Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm from wasm-bindgen> <site dir>
+// (writes <site dir>/tracker_bg.wasm and <site dir>/viatrack.js)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
-const [wasmPath, jsPath, dtsPath] = process.argv.slice(2);
-if (!wasmPath || !jsPath) throw new Error('usage: shrink-tracker.mjs <tracker_bg.wasm> <tracker.js>');
-const wasm = readFileSync(wasmPath);
-let js = readFileSync(jsPath, 'utf8');
-const MODULE = './tracker_bg.js';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const [input, site] = process.argv.slice(2);
+if (!input || !site) throw new Error('usage: shrink-tracker.mjs <tracker_bg.wasm> <site dir>');
 
-// --- wasm reading/writing (just enough for the import and export sections) ---
-let pos = 0;
-const u32 = () => {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const b = wasm[pos++];
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (!(b & 0x80)) return result;
+/** The module's exports the loader calls (crates/tracker/src/lib.rs), and its memory. */
+const EXPORTS = ['memory', 'start', 'answered', 'consent', 'convert', 'held'];
+/** wasm-bindgen's name for the one import: `__wbg_io_` + a hash. */
+const IO = /^__wbg_io_[0-9a-f]+$/;
+/** What wasm-bindgen adds that the module does not use (dropped in step 1). */
+const UNUSED_IMPORTS = ['__wbindgen_init_externref_table'];
+const FEATURES = [
+  '--enable-bulk-memory',
+  '--enable-nontrapping-float-to-int',
+  '--enable-reference-types',
+  '--enable-sign-ext',
+  '--enable-mutable-globals',
+];
+
+const fail = (what) => {
+  console.error(`shrink-tracker: ${what}`);
+  process.exit(1);
+};
+const shape = (bytes) => {
+  const m = new WebAssembly.Module(bytes);
+  return { imports: WebAssembly.Module.imports(m), exports: WebAssembly.Module.exports(m) };
+};
+const tool = (name, args) => execFileSync(join(ROOT, 'node_modules/.bin', name), args, { encoding: 'utf8' });
+
+const tmp = mkdtempSync(join(tmpdir(), 'viatrack-shrink-'));
+try {
+  // 1. Keep what the loader uses.
+  const before = shape(readFileSync(input));
+  const io = before.imports.filter((i) => IO.test(i.name));
+  const other = before.imports.filter((i) => !IO.test(i.name) && !UNUSED_IMPORTS.includes(i.name));
+  if (io.length !== 1 || other.length) {
+    fail(`${input}: expected the one import __wbg_io_…, got ${before.imports.map((i) => i.name).join(', ')}`);
   }
-};
-const name = () => {
-  const n = u32();
-  const s = wasm.toString('utf8', pos, pos + n);
-  pos += n;
-  return s;
-};
-const leb = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return Buffer.from(out);
-};
-const encName = (s) => {
-  const b = Buffer.from(s, 'utf8');
-  return Buffer.concat([leb(b.length), b]);
-};
-// Skips an import's description (kind byte + type), returning its bytes.
-const importDesc = () => {
-  const start = pos;
-  const kind = wasm[pos++];
-  const limits = () => {
-    const flags = wasm[pos++];
-    u32();
-    if (flags & 1) u32();
-  };
-  if (kind === 0) u32(); // func: type index
-  else if (kind === 1) { pos++; limits(); } // table: reftype, limits
-  else if (kind === 2) limits(); // memory
-  else if (kind === 3) pos += 2; // global: valtype, mutability
-  else if (kind === 4) { pos++; u32(); } // tag
-  else throw new Error(`unknown import kind ${kind}`);
-  return wasm.subarray(start, pos);
-};
+  const missing = EXPORTS.filter((name) => !before.exports.some((e) => e.name === name));
+  if (missing.length) fail(`${input}: the exports ${missing.join(', ')} are missing`);
+  const graph = [
+    { name: 'loader', root: true, reaches: [...EXPORTS, 'io'] },
+    ...EXPORTS.map((name) => ({ name, export: name })),
+    { name: 'io', import: [io[0].module, io[0].name] },
+  ];
+  writeFileSync(join(tmp, 'graph.json'), JSON.stringify(graph));
+  tool('wasm-metadce', [...FEATURES, input, '--graph-file', join(tmp, 'graph.json'), '-o', join(tmp, 'dce.wasm')]);
 
-let n = 0;
-const short = () => {
-  // a, b, …, z, A, …, Z, aa, ab, …
-  const abc = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  let i = n++;
-  let s = abc[i % 52];
-  for (i = Math.floor(i / 52); i > 0; i = Math.floor(i / 52) - 1) s = abc[i % 52] + s;
-  return s;
-};
-
-if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
-pos = 8;
-const out = [wasm.subarray(0, 8)];
-const renamedImports = new Map();
-const renamedExports = new Map();
-const dropped = [];
-while (pos < wasm.length) {
-  const sectionStart = pos;
-  const id = wasm[pos++];
-  const size = u32();
-  const end = pos + size;
-  if (id === 2) {
-    const count = u32();
-    const parts = [leb(count)];
-    for (let i = 0; i < count; i++) {
-      const mod = name();
-      const field = name();
-      const desc = importDesc();
-      if (mod !== MODULE) {
-        parts.push(encName(mod), encName(field), desc);
-        continue;
-      }
-      if (!renamedImports.has(field)) renamedImports.set(field, short());
-      parts.push(encName('w'), encName(renamedImports.get(field)), desc);
-    }
-    const body = Buffer.concat(parts);
-    out.push(Buffer.from([id]), leb(body.length), body);
-  } else if (id === 7) {
-    const count = u32();
-    const parts = [];
-    for (let i = 0; i < count; i++) {
-      const field = name();
-      const kind = wasm[pos++];
-      const index = u32();
-      if (!new RegExp(`\\bwasm\\.${field}\\b`).test(js)) {
-        dropped.push(field);
-        continue;
-      }
-      renamedExports.set(field, short());
-      parts.push(encName(renamedExports.get(field)), Buffer.from([kind]), leb(index));
-    }
-    const body = Buffer.concat([leb(renamedExports.size), ...parts]);
-    out.push(Buffer.from([id]), leb(body.length), body);
-  } else {
-    out.push(wasm.subarray(sectionStart, end));
+  // 2. Optimise, then minify the names and read the map.
+  tool('wasm-opt', [
+    ...FEATURES, '-Oz', '--converge', '--low-memory-unused', '--zero-filled-memory',
+    '--strip-debug', '--strip-producers', '--strip-target-features',
+    join(tmp, 'dce.wasm'), '-o', join(tmp, 'opt.wasm'),
+  ]);
+  const out = join(site, 'tracker_bg.wasm');
+  const printed = tool('wasm-opt', [...FEATURES, '--minify-imports-and-exports-and-modules', join(tmp, 'opt.wasm'), '-o', out]);
+  const map = JSON.parse(printed);
+  const after = shape(readFileSync(out));
+  if (after.imports.length !== 1) fail(`${out}: expected one import, got ${after.imports.length}`);
+  const renamed = new Map(map.exports);
+  const [[, oldIo, newIo]] = map.imports;
+  if (oldIo !== io[0].name || after.imports[0].name !== newIo) fail(`the import map ${JSON.stringify(map.imports)} does not match`);
+  const cache = { $module: after.imports[0].module, $io: newIo };
+  for (const name of EXPORTS) {
+    const to = renamed.get(name);
+    if (!to || !after.exports.some((e) => e.name === to)) fail(`export ${name}: not in the map or the module (${printed})`);
+    cache['$' + name] = to;
   }
-  pos = end;
-}
+  if (after.exports.length !== EXPORTS.length) fail(`${out}: exports ${after.exports.map((e) => e.name)} beyond ${EXPORTS}`);
 
-// --- the glue ---
-const replaceAll = (pattern, replacement, what) => {
-  const before = js;
-  js = js.replace(pattern, replacement);
-  if (js === before) throw new Error(`shrink-tracker: ${what} not found in ${jsPath}`);
-};
-const moduleKey = JSON.stringify(MODULE);
-replaceAll(new RegExp(`${moduleKey.replace(/[./]/g, '\\$&')}\\s*:`, 'g'), '"w":', `the import object key ${moduleKey}`);
-for (const [from, to] of renamedImports) {
-  replaceAll(new RegExp(`\\b${from}\\s*:`, 'g'), `${to}:`, `import ${from}`);
+  // 3. The loader, with the module's names.
+  const result = await build({
+    entryPoints: [join(ROOT, 'www/viatrack.js')],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    logLevel: 'warning',
+    mangleProps: /^\$/,
+    mangleCache: { ...cache },
+    write: false,
+  });
+  const made = Object.keys(result.mangleCache).filter((k) => !(k in cache));
+  if (made.length) fail(`www/viatrack.js uses ${made.join(', ')}, which the module does not have`);
+  const source = readFileSync(join(ROOT, 'www/viatrack.js'), 'utf8');
+  const unused = Object.keys(cache).filter((name) => !new RegExp(`\\${name}\\b`).test(source));
+  if (unused.length) fail(`www/viatrack.js does not use ${unused.join(', ')}`);
+  writeFileSync(join(site, 'viatrack.js'), result.outputFiles[0].text);
+  console.log(`shrink-tracker: ${Object.entries(cache).map(([k, v]) => `${k.slice(1)} → ${v}`).join(', ')}`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
 }
-// wasm-bindgen writes each import function as `        name: function(…) {…\n        },`.
-const unused = [];
-js = js.replace(/\n {8}(__wbg_\w+|__wbindgen_\w+): function[\s\S]*?\n {8}\},(?=\n)/g, (entry, key) => {
-  unused.push(key);
-  return '';
-});
-for (const [from, to] of renamedExports) {
-  replaceAll(new RegExp(`\\bwasm\\.${from}\\b`, 'g'), `wasm.${to}`, `export ${from}`);
-}
-
-writeFileSync(wasmPath, Buffer.concat(out));
-writeFileSync(jsPath, js);
-
-if (dtsPath) {
-  let dts = readFileSync(dtsPath, 'utf8');
-  const edit = (pattern, replacement, what) => {
-    const before = dts;
-    dts = dts.replace(pattern, replacement);
-    if (dts === before) throw new Error(`shrink-tracker: ${what} not found in ${dtsPath}`);
-  };
-  edit(/export interface InitOutput \{[\s\S]*?\n\}\n/, 'export type InitOutput = WebAssembly.Exports;\n', 'InitOutput');
-  edit(/export type InitInput[^\n]*\n/, '', 'InitInput');
-  edit(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export default function __wbg_init[^\n]*\n/, '', 'the default init');
-  writeFileSync(dtsPath, dts);
-}
-console.log(
-  `shrink-tracker: ${renamedImports.size} imports and ${renamedExports.size} exports renamed; ` +
-    `dropped unused exports: ${dropped.join(' ') || 'none'}; unused imports: ${unused.join(' ') || 'none'}`,
-);

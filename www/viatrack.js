@@ -8,128 +8,132 @@
 // (URL of tracker_bg.wasm; default next to this script).
 // An organic page view (no token parameter, no viatrack cookie, nothing queued for delivery
 // and no viatrack() call) loads nothing more than this file, sets no cookie and writes no
-// storage. API and types: viatrack.d.ts. Never throws into the page: without the module,
-// convert resolves null, ready callbacks still run, referral and affiliate read null.
-((w) => {
-  const script = document.currentScript;
-  const attr = (name) => script && script.getAttribute('data-' + name);
-  const flag = (name) => attr(name) != null && attr(name) != 'false';
-  const here = (script && script.src) || location.href;
-  const url = (path) => new URL(path, here).href;
-  const attempt = (f) => {
+// storage; a referred one loads the wasm module (crates/tracker), nothing else: this file
+// is its only glue (js/page.js, bundled in by scripts/shrink-tracker.mjs). API and types:
+// viatrack.d.ts. Never throws into the page: without the module, convert resolves null,
+// ready callbacks still run, referral and affiliate read null.
+//
+// Names that start with `$` are the module's import and export names: the build renames
+// them to the module's minified names (scripts/shrink-tracker.mjs).
+import { E, io, QUEUE } from '../crates/tracker/js/page.js';
+
+const w = window;
+const script = document.currentScript;
+// The tag's data- attributes (data-cookie-domain → cookieDomain), which the module reads at
+// E.o (crates/tracker/src/config.rs).
+const data = (E.o = script?.dataset || {});
+// This script's URL (the module takes the default API base URL from it).
+const here = (E.b = script?.src || location.href);
+const attempt = (f) => {
+  try {
+    return f();
+  } catch (e) {}
+};
+// Nothing is stored or sent before viatrack('consent', true): data-consent-required (unless
+// "false"), or Global Privacy Control unless data-gpc="ignore".
+const consentRequired = (E.q =
+  (data.consentRequired ?? 'false') != 'false' ||
+  (data.gpc != 'ignore' && navigator.globalPrivacyControl === true));
+let m; // the module's exports while it runs
+let loading; // the module's load and start, once begun
+
+// Whether this page view has anything to do before any viatrack() call: a token
+// parameter in the URL, a viatrack cookie, or reports waiting in the delivery queue (the
+// cookie and storage reads throw where they are disabled).
+const referred = () =>
+  attempt(
+    () =>
+      (data.params || 'via').split(',').some((name) => new URLSearchParams(location.search).has(name.trim())) ||
+      /(^|;) ?viatrack_/.test(document.cookie) ||
+      localStorage.getItem(QUEUE) != null,
+  );
+
+// The module stops for this page: it could not load, or a call into it threw.
+const stop = (e) => {
+  m = 0;
+  console.debug('viatrack:', e);
+};
+
+// Calls into the module, with a fresh list of the reports it starts (E.f, filled by
+// js/page.js); whatever it throws stops it for this page.
+const call = (f, fallback) => {
+  if (m) {
     try {
-      return f();
-    } catch (e) {}
-  };
-  const options = {
-    key: attr('key'),
-    api: attr('api') || url('.'),
-    params: attr('params'),
-    cookieDomain: attr('cookie-domain'),
-    consentRequired:
-      flag('consent-required') || (attr('gpc') != 'ignore' && attempt(() => navigator.globalPrivacyControl === true) == true),
-    cleanUrl: flag('clean-url'),
-  };
-  let m; // the module's exports while it runs
-  let loading; // the module's load and start, once begun
-
-  // Whether this page view has anything to do before any viatrack() call: a token
-  // parameter in the URL, a viatrack cookie, or reports waiting in the delivery queue.
-  const referred = () =>
-    attempt(() => {
-      const query = new URLSearchParams(location.search);
-      return (options.params || 'via').split(',').some((name) => name.trim() && query.has(name.trim()));
-    }) ||
-    attempt(() => /(^|;) ?viatrack_/.test(document.cookie)) ||
-    attempt(() => localStorage.getItem('viatrack_queue') != null);
-
-  // Calls into the module; whatever it throws stops it for this page.
-  const call = (f, fallback) => {
-    if (m) {
-      try {
-        return f(m);
-      } catch (e) {
-        m = 0;
-        console.debug('viatrack: tracker stopped', e);
-      }
+      E.f = [];
+      return f(m);
+    } catch (e) {
+      stop(e);
     }
-    return fallback;
-  };
-
-  // A started fetch → [status, parsed JSON body]; status 0 when there was no answer
-  // (network failure, abort, nothing within 15 s). Never rejects.
-  const settle = (request) =>
-    Promise.race([request, new Promise((r) => setTimeout(r, 15e3))])
-      .then((res) => res.json().then((json) => [res.status, json], () => [res.status, null]))
-      .catch(() => [0, null]);
-
-  // Reports in flight, flat [fetch, queue line, …]: answers are applied in order.
-  const flights = async (list = []) => {
-    const answers = [];
-    for (let i = 0; i < list.length; i += 2) answers.push([settle(list[i]), list[i + 1]]);
-    for (const [answer, line] of answers) {
-      const [status, json] = await answer;
-      call((t) => t.answered(options, line, status, json));
-    }
-  };
-
-  // The glue and the wasm load in parallel; the wasm is compiled here (streaming, or from
-  // the bytes when the server's Content-Type is not application/wasm) and instantiated by
-  // the glue. Without WebAssembly (e.g. iOS Lockdown Mode) this rejects like any other
-  // failure. Resolves when the page's capture has run and its answers are applied.
-  const wasm = attr('wasm') || url('tracker_bg.wasm');
-  const load = () =>
-    (loading ||= Promise.resolve()
-      .then(() => Promise.all([
-        import(url('tracker.js')),
-        WebAssembly.compileStreaming(fetch(wasm)).catch(() =>
-          fetch(wasm).then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes))),
-      ]))
-      .then(async ([t, module]) => {
-        t.initSync({ module });
-        m = t;
-        await flights(call((t) => t.start(options)));
-      })
-      .catch((e) => {
-        m = 0;
-        console.debug('viatrack: tracker not loaded', e);
-      }));
-
-  const run = async (command, arg) => {
-    if (command == 'convert') {
-      const flight = call((t) => t.convert(options, arg));
-      if (!flight) return null;
-      const [status, json] = await settle(flight[0]);
-      return call((t) => t.converted(flight[1], status, json), null);
-    }
-    if (command == 'consent') return flights(call((t) => t.consent(options, !!arg)));
-    if (command == 'ready' && typeof arg == 'function') {
-      try {
-        arg();
-      } catch (e) {
-        console.error(e);
-      }
-    }
-  };
-
-  const props = (f) => {
-    for (const name of ['referral', 'affiliate']) {
-      attempt(() => Object.defineProperty(f, name, { configurable: true, get: () => call((t) => t[name](), null) }));
-    }
-  };
-
-  // Every call runs after the module has loaded (the first call loads it) and after the
-  // previous call has finished; none rejects. Calls the page queued before this file ran
-  // (window.viatrack = window.viatrack || function(){…(viatrack.q = viatrack.q || []).push(arguments)})
-  // are replayed in order.
-  const queued = (typeof w.viatrack == 'function' && w.viatrack.q) || [];
-  let chain = Promise.resolve();
-  const live = (command, arg) => (chain = chain.then(load).then(() => run(command, arg)).catch(() => null));
-  props(live);
-  w.viatrack = live;
-  if (!options.consentRequired && referred()) chain = chain.then(load);
-  for (const a of queued) {
-    const result = live(a[0], a[1]);
-    if (a.r) a.r(result);
   }
-})(window);
+  return fallback;
+};
+
+// The reports a call started, [answer, queue line] each (js/page.js): their answers are
+// applied in order (the module reads the line at E.l and the body at E.a). Resolves what the
+// last one gives convert: the referral of a lead report's answer, or null.
+const flights = async (list = []) => {
+  let out;
+  for (const [answer, line] of list) {
+    const [status, json] = await answer;
+    out = call((t) => {
+      E.l = line;
+      E.a = json;
+      return t.$answered(status) ? json.data : null;
+    });
+  }
+  return out;
+};
+const started = (f) => call((t) => (f(t), E.f));
+
+// Fetches and instantiates the wasm (from its bytes, so any Content-Type works), then runs
+// the page's capture. Without WebAssembly (e.g. iOS Lockdown Mode) this fails like any other
+// failure. Resolves when the capture has run and its answers are applied.
+const load = () =>
+  (loading ||= fetch(data.wasm || new URL('tracker_bg.wasm', here))
+    .then((r) => r.arrayBuffer())
+    .then((bytes) => WebAssembly.instantiate(bytes, { $module: { $io: io } }))
+    .then(({ instance }) => {
+      m = instance.exports;
+      E.m = m.$memory;
+      return flights(started((t) => t.$start()));
+    })
+    .catch(stop));
+
+const run = async (command, arg) => {
+  if (command == 'convert') {
+    return (
+      (await flights(
+        started((t) => {
+          E.c = arg;
+          t.$convert();
+        }),
+      )) ?? null
+    );
+  }
+  if (command == 'consent') await flights(started((t) => t.$consent(!!arg)));
+  if (command == 'ready' && typeof arg == 'function') {
+    try {
+      arg();
+    } catch (e) {
+      console.error(e);
+    }
+  }
+};
+
+// Every call runs after the module has loaded (the first call loads it) and after the
+// previous call has finished; none rejects. Calls the page queued before this file ran
+// (window.viatrack = window.viatrack || function(){…(viatrack.q = viatrack.q || []).push(arguments)})
+// are replayed in order.
+const queued = w.viatrack?.q || [];
+let chain = Promise.resolve();
+const live = (command, arg) => (chain = chain.then(load).then(() => run(command, arg)).catch(() => null));
+// viatrack.referral and viatrack.affiliate: the held referral, [click ID, {id, token}].
+const held = (i) => ({ get: () => call((t) => (t.$held(), JSON.parse(E.r)[i]), null) });
+Object.defineProperties(live, { referral: held(0), affiliate: held(1) });
+w.viatrack = live;
+// A referred view starts loading the module at once.
+if (!consentRequired && referred()) chain = load();
+for (const a of queued) {
+  const result = live(a[0], a[1]);
+  a.r?.(result);
+}

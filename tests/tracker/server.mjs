@@ -52,7 +52,7 @@ export function freePort() {
 
 /** Fails with a clear message when the site has not been built. */
 export function requireSite() {
-  for (const f of ['index.html', 'viatrack.js', 'tracker.js', 'tracker_bg.wasm']) {
+  for (const f of ['index.html', 'viatrack.js', 'tracker_bg.wasm']) {
     if (!existsSync(join(SITE, f))) {
       throw new Error(`build/site/${f} is missing: run \`make build-tracker\` (or \`make test\`) first`);
     }

@@ -99,9 +99,26 @@ pub fn valid_domain(domain: &str) -> Option<String> {
 /// `document.cookie`: `a=1; b=2`), in order (a host-only and a domain cookie may share a
 /// name).
 pub fn cookie_values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    cookies.split(';').filter_map(move |pair| {
-        let (key, value) = pair.trim_start_matches(' ').split_once('=')?;
-        (key == name).then_some(value)
+    parts(cookies, b';').filter_map(move |pair| {
+        let pair = pair.get(pair.bytes().position(|b| b != b' ').unwrap_or(pair.len())..)?;
+        let eq = pair.bytes().position(|b| b == b'=')?;
+        (pair.get(..eq)? == name).then_some(pair.get(eq + 1..)?)
+    })
+}
+
+/// The parts of `s` between the `sep` bytes, as `s.split(sep)`. Scans bytes (`sep` is ASCII,
+/// so always a char boundary) instead of using `str`'s pattern searchers, which are large in
+/// the browser module.
+fn parts(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let s = rest?;
+        let (part, next) = match s.bytes().position(|b| b == sep) {
+            Some(i) => (s.get(..i), s.get(i + 1..)),
+            None => (Some(s), None),
+        };
+        rest = next;
+        part
     })
 }
 
@@ -166,7 +183,7 @@ impl ReferralCookie {
 
     /// Parses a cookie value; `None` for anything that is not exactly a version-1 value.
     pub fn decode(value: &str) -> Option<Self> {
-        let mut parts = value.split('.');
+        let mut parts = parts(value, b'.');
         if parts.next()? != "1" {
             return None;
         }
@@ -181,7 +198,8 @@ impl ReferralCookie {
         if !canonical {
             return None;
         }
-        let secs: i64 = secs.parse().ok()?;
+        // At most 12 digits: no overflow.
+        let secs = secs.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
         if secs > crate::time::MAX_UNIX_MS / 1000 {
             return None;
         }

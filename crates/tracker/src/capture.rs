@@ -1,7 +1,26 @@
 //! The affiliate token in the page URL: `?via=jb007` (or any configured parameter).
 
+use crate::text::{parts, split_once, trim_spaces};
 use alloc::string::String;
+use alloc::vec::Vec;
 use viatrack_core::ViaToken;
+
+/// `search` without its leading `?`.
+fn query(search: &str) -> &str {
+    search.strip_prefix('?').unwrap_or(search)
+}
+
+/// The names of `params` (comma-separated, spaces around names ignored, empty ones
+/// skipped), in order.
+fn names(params: &str) -> impl Iterator<Item = &str> {
+    parts(params, b',').map(trim_spaces).filter(|name| !name.is_empty())
+}
+
+/// Whether the key of `pair` (`key=value`, or just `key`) decodes to one of `params`.
+fn is_param(pair: &str, params: &str) -> bool {
+    let key = decode(split_once(pair, b'=').map_or(pair, |(k, _)| k));
+    names(params).any(|name| key.as_deref() == Some(name))
+}
 
 /// The first valid token in `search` (`location.search`, with or without the leading
 /// `?`), trying each name of `params` (comma-separated, e.g. `"via,ref,aff"`; spaces
@@ -11,21 +30,19 @@ use viatrack_core::ViaToken;
 /// core crate's syntax, [`ViaToken`], and are lower-cased). Invalid values are skipped
 /// quietly (one `console.debug` line each).
 pub fn token_from_query(search: &str, params: &str) -> Option<ViaToken> {
-    let query = search.strip_prefix('?').unwrap_or(search);
-    params.split(',').find_map(|name| {
-        let name = name.trim_matches(' ');
-        query.split('&').find_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name.is_empty() || decode(key).as_deref() != Some(name) {
-                return None;
+    for name in names(params) {
+        for pair in parts(query(search), b'&') {
+            let (key, value) = split_once(pair, b'=').unwrap_or((pair, ""));
+            if decode(key).as_deref() != Some(name) {
+                continue;
             }
-            let token = decode(value).and_then(|v| ViaToken::parse(&v).ok());
-            if token.is_none() {
-                crate::page::debug("viatrack: ignored an invalid token");
+            match decode(value).and_then(|v| ViaToken::parse(&v).ok()) {
+                Some(token) => return Some(token),
+                None => crate::page::debug("viatrack: ignored an invalid token"),
             }
-            token
-        })
-    })
+        }
+    }
+    None
 }
 
 /// The token of the current page (`location.search`) for the configured parameters.
@@ -36,29 +53,31 @@ pub fn page_token(params: &str) -> Option<ViaToken> {
 /// `application/x-www-form-urlencoded` decoding: `+` → space, `%XX` → byte, a `%` not
 /// followed by two hex digits stays as it is; `None` when a decoded byte is not ASCII.
 fn decode(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.as_bytes().iter();
-    while let Some(&c) = it.next() {
-        let mut byte = c;
-        if c == b'+' {
-            byte = b' ';
-        } else if c == b'%' {
-            if let [hi, lo, ..] = it.as_slice() {
-                if let (Some(hi), Some(lo)) = (hex(*hi), hex(*lo)) {
-                    byte = hi << 4 | lo;
-                    it.nth(1);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        let byte = match c {
+            b'+' => b' ',
+            b'%' => match (b.get(i).and_then(hex), b.get(i + 1).and_then(hex)) {
+                (Some(hi), Some(lo)) => {
+                    i += 2;
+                    hi << 4 | lo
                 }
-            }
-        }
+                _ => c,
+            },
+            _ => c,
+        };
         if !byte.is_ascii() {
             return None;
         }
-        out.push(char::from(byte));
+        out.push(byte);
     }
-    Some(out)
+    String::from_utf8(out).ok()
 }
 
-fn hex(b: u8) -> Option<u8> {
+fn hex(b: &u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -71,20 +90,12 @@ fn hex(b: u8) -> Option<u8> {
 /// [`token_from_query`]): every other pair kept as it was written, in order. `None` when
 /// there is no token parameter to remove. The result is `""` or starts with `?`.
 pub fn without_params(search: &str, params: &str) -> Option<String> {
-    let query = search.strip_prefix('?').unwrap_or(search);
-    let is_param = |pair: &str| {
-        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-        let key = decode(key);
-        params.split(',').any(|name| {
-            let name = name.trim_matches(' ');
-            !name.is_empty() && key.as_deref() == Some(name)
-        })
-    };
-    if !query.split('&').any(is_param) {
+    let query = query(search);
+    if !parts(query, b'&').any(|pair| is_param(pair, params)) {
         return None;
     }
-    let mut out = String::with_capacity(query.len() + 1);
-    for pair in query.split('&').filter(|p| !p.is_empty() && !is_param(p)) {
+    let mut out = String::new();
+    for pair in parts(query, b'&').filter(|p| !p.is_empty() && !is_param(p, params)) {
         out.push(if out.is_empty() { '?' } else { '&' });
         out.push_str(pair);
     }

@@ -1,38 +1,50 @@
-//! The options object the loader passes to every export, and the page state kept on it.
+//! The loader's options, and the page's state (consent given or refused, capture done).
 //!
-//! The loader (`www/viatrack.js`) builds it from the script tag's `data-` attributes:
+//! The module reads the script tag's `data-` attributes at `o` (the tag's `dataset`, see
+//! [`crate::page`]), and two values the loader works out:
 //!
 //! ```text
-//! { key: "pk_…",               data-key: the program's publishable key
-//!   api: "https://t.shop.com", data-api, default the loader script's origin
-//!   params: "via,ref,aff",     data-params, default "via"
-//!   cookieDomain: "shop.com",  data-cookie-domain, overrides the Worker's cookie_domain
-//!   consentRequired: true,     data-consent-required, or Global Privacy Control (below)
-//!   cleanUrl: true }           data-clean-url: remove the token parameters after capture
+//! o.key            data-key: the program's publishable key
+//! o.api            data-api, else the directory of b, the loader script's URL
+//! o.params         data-params ("via,ref,aff"), default "via"
+//! o.cookieDomain   data-cookie-domain, overrides the Worker's cookie_domain
+//! o.cleanUrl       data-clean-url (present and not "false"): remove the token parameters
+//! q                consent required: data-consent-required (present and not "false"), or
+//!                  Global Privacy Control (below)
 //! ```
 //!
-//! The loader sets `consentRequired` also when the browser sends Global Privacy Control
+//! The loader requires consent also when the browser sends Global Privacy Control
 //! (`navigator.globalPrivacyControl === true`) and the tag does not say `data-gpc="ignore"`:
 //! honouring GPC is the default, and the page's own `viatrack('consent', true)` still opts in.
 //!
-//! The tracker also writes two properties on the same object: `consent` (true/false once
-//! `viatrack('consent', …)` was called) and `started` (the page's capture has run). Keeping
-//! them there instead of in Rust statics leaves the module without global state, so every
-//! test can start from a fresh object.
+//! The page's state lives in the module instance (one per page view): the visitor's consent
+//! choice once made, and whether the page's capture has run. [`forget`] starts over.
 
 use crate::cookies;
 use crate::page;
+use crate::text::split_once;
 use alloc::string::String;
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use viatrack_core::cookie::same_site_hosts;
-use wasm_bindgen::JsValue;
 
 /// The host of an http(s) URL (`https://t.shop.com:8443/x` → `t.shop.com`), lower case as
 /// the browser gives `location.hostname`; `""` when there is none.
 pub fn host_of(url: &str) -> &str {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    host.split(':').next().unwrap_or("")
+    let b = rest.as_bytes();
+    let end = b.iter().position(|&c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(b.len());
+    let start = b[..end].iter().rposition(|&c| c == b'@').map_or(0, |i| i + 1);
+    let host = rest.get(start..end).unwrap_or("");
+    split_once(host, b':').map_or(host, |(h, _)| h)
+}
+
+/// The directory of an absolute URL, as `new URL(".", url)`: up to its last `/` before any
+/// query or fragment (`https://t.shop.com/_viatrack/viatrack.js?v=2` → `…/_viatrack/`).
+fn directory(url: String) -> String {
+    let b = url.as_bytes();
+    let end = b.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(b.len());
+    let dir = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    String::from(url.get(..dir).unwrap_or(""))
 }
 
 /// Query parameters read when `params` is not given (or names none).
@@ -43,7 +55,7 @@ pub const DEFAULT_PARAMS: &str = "via";
 pub struct Config {
     /// The publishable key, sent as `Authorization: Bearer <key>`; empty = not configured.
     pub key: String,
-    /// The API origin without a trailing `/`; empty when missing or not http(s).
+    /// The API base URL without a trailing `/`; empty when missing or not http(s).
     pub api: String,
     /// Query parameter names to read a token from, comma-separated in precedence order
     /// (spaces around names and empty names are ignored; see [`crate::capture`]).
@@ -58,61 +70,66 @@ pub struct Config {
     /// ([`viatrack_core::cookie::same_site_hosts`]): reports then carry the visitor's
     /// cookies, so the Worker can set and read its `HttpOnly` referral cookie.
     pub first_party: bool,
-    object: JsValue,
 }
 
+/// The visitor's consent choice: 0 none yet, 1 refused, 2 given.
+static CONSENT: AtomicU8 = AtomicU8::new(0);
+/// Whether the page's capture has run.
+static STARTED: AtomicBool = AtomicBool::new(false);
+
 impl Config {
-    /// Reads the options object; anything missing or malformed falls back to its default
-    /// (never fails: a non-object gives an unconfigured tracker that sends nothing).
-    pub fn from_js(object: &JsValue) -> Config {
-        let key = page::get_string(object, "key").unwrap_or_default();
-        let mut api = page::get_string(object, "api").unwrap_or_default();
-        while api.as_bytes().last() == Some(&b'/') {
-            api.truncate(api.len() - 1);
-        }
-        if !page::is_http_url(&api) {
-            api.clear();
-        }
-        let params = page::get_string(object, "params")
-            .filter(|p| p.split(',').any(|name| !name.trim_matches(' ').is_empty()))
+    /// Reads the options (see the module docs); anything missing or malformed falls back to
+    /// its default (never fails: no options give an unconfigured tracker that sends nothing).
+    pub fn read() -> Config {
+        let key = page::text("o.key").unwrap_or_default();
+        let given = page::text("o.api").filter(|a| !a.is_empty()).or_else(|| page::text("b").map(directory));
+        let given = given.unwrap_or_default();
+        let trimmed = given.get(..given.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1)).unwrap_or("");
+        let api = String::from(if page::is_http_url(trimmed) { trimmed } else { "" });
+        // Some name that is not empty once spaces are trimmed.
+        let params = page::text("o.params")
+            .filter(|p| p.bytes().any(|b| b != b',' && b != b' '))
             .unwrap_or_else(|| String::from(DEFAULT_PARAMS));
-        let cookie_domain = page::get_string(object, "cookieDomain").and_then(|d| cookies::valid_domain(&d));
+        let cookie_domain = page::text("o.cookieDomain").and_then(|d| cookies::valid_domain(&d));
         let first_party = same_site_hosts(&page::location("hostname"), host_of(&api), cookie_domain.as_deref());
         Config {
             key,
             api,
             params,
             cookie_domain,
-            consent_required: page::get(object, "consentRequired").as_bool() == Some(true),
-            clean_url: page::get(object, "cleanUrl").as_bool() == Some(true),
+            consent_required: page::is_true("q"),
+            clean_url: page::text("o.cleanUrl").is_some_and(|v| v != "false"),
             first_party,
-            object: object.clone(),
         }
     }
 
     /// Whether the tracker may store and send now: an explicit `consent(true)`, or no
     /// consent required and no `consent(false)`.
     pub fn allowed(&self) -> bool {
-        match page::get(&self.object, "consent").as_bool() {
-            Some(granted) => granted,
-            None => !self.consent_required,
+        match CONSENT.load(Ordering::Relaxed) {
+            0 => !self.consent_required,
+            choice => choice == 2,
         }
-    }
-
-    /// Records `viatrack('consent', granted)` on the options object.
-    pub fn set_consent(&self, granted: bool) {
-        page::set(&self.object, "consent", &JsValue::from_bool(granted));
-    }
-
-    /// Marks the page's capture as done; returns whether it had already run.
-    pub fn mark_started(&self) -> bool {
-        let before = page::get(&self.object, "started").as_bool() == Some(true);
-        page::set(&self.object, "started", &JsValue::TRUE);
-        before
     }
 
     /// Whether the tracker can report at all (a key and an API origin).
     pub fn can_send(&self) -> bool {
         !self.key.is_empty() && !self.api.is_empty()
     }
+}
+
+/// Records `viatrack('consent', granted)` for the rest of the page view.
+pub fn set_consent(granted: bool) {
+    CONSENT.store(if granted { 2 } else { 1 }, Ordering::Relaxed);
+}
+
+/// Marks the page's capture as done; returns whether it had already run.
+pub fn mark_started() -> bool {
+    STARTED.swap(true, Ordering::Relaxed)
+}
+
+/// Forgets the page's state (no consent choice, capture not run), as on a new page view.
+pub fn forget() {
+    CONSENT.store(0, Ordering::Relaxed);
+    STARTED.store(false, Ordering::Relaxed);
 }

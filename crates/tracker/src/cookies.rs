@@ -10,6 +10,7 @@
 //! `viatrack_ref` is `HttpOnly` and never seen here.
 
 use crate::page;
+use crate::text::split_once;
 use alloc::string::String;
 // Re-exported for the flows and tests: the cookie rules live in the core crate.
 pub use viatrack_core::cookie::{cookie_values as values, valid_domain, MAX_AGE_CAP};
@@ -57,7 +58,7 @@ pub fn remove(name: &str) {
     let mut domain = host.as_str();
     while !domain.is_empty() {
         write(name, "", 0, Some(domain));
-        domain = domain.split_once('.').map_or("", |(_, parent)| parent);
+        domain = split_once(domain, b'.').map_or("", |(_, parent)| parent);
     }
 }
 
@@ -72,15 +73,8 @@ pub fn visitor() -> Option<VisitorId> {
     values(&all(), VISITOR_COOKIE).find_map(|v| VisitorId::parse(v).ok())
 }
 
-/// A new random visitor ID (`getrandom`, 128 bits); `None` only when the browser has no
-/// random source.
+/// A new random visitor ID (`crypto.getRandomValues`, 128 bits); `None` only when the
+/// browser has no random source.
 pub fn new_visitor() -> Option<VisitorId> {
-    random().map(VisitorId::from_bytes)
-}
-
-/// 16 random bytes from the browser's `crypto.getRandomValues`.
-pub fn random() -> Option<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).ok()?;
-    Some(bytes)
+    page::random().map(VisitorId::from_bytes)
 }

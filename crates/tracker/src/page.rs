@@ -1,102 +1,133 @@
-//! The page: `document`, `location`, `localStorage`, `fetch`, the clock, `JSON` and the
-//! console, reached through `globalThis` with `Reflect` and `Function.prototype.call`.
+//! The page: every read and change of the browser goes through one import, `io(op, ptr, len)`,
+//! implemented by `js/page.js` (which the loader bundles): read a value by its path, the
+//! clock, random bytes, write `document.cookie`, the delivery queue or the address bar, log,
+//! start a report, give an export's answer back.
 //!
-//! Going through four generic imports (`Reflect.get`, `Reflect.set`, `call` with one and
-//! two arguments) instead of one typed web-sys binding per property keeps the JS glue small
-//! (every binding adds a wrapper to it). All of them catch JS exceptions, so nothing here
-//! throws: `document.cookie`, `location.*` and `localStorage` throw in sandboxed frames or
-//! with storage disabled, and then read as empty / `None`.
+//! Text crosses as UTF-8 in the module's memory, so the module needs no JS value handles,
+//! no string conversion glue and no per-property bindings. Paths start at the loader's world
+//! object: `w` the window (`w.document.cookie`, `w.location.search`), `o` the options, `a`
+//! the answer being applied, `l` its queue line, `c` convert's data (see `js/page.js`).
+//!
+//! Nothing here throws: a getter that throws (`document.cookie` in a sandboxed frame,
+//! `localStorage` with storage disabled, a hostile object) reads as [`Value::Threw`], and a
+//! write that fails is ignored.
 
 use alloc::string::String;
-use js_sys::{Function, Reflect};
+use alloc::vec;
 use viatrack_core::Timestamp;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/page.js")]
 extern "C" {
-    /// `globalThis` (the window), as `globalThis.valueOf()`: an import function is smaller
-    /// than a `thread_local_v2` static (no lazy cell in the module).
-    #[wasm_bindgen(js_namespace = globalThis, js_name = valueOf)]
-    pub fn global() -> JsValue;
+    /// The page's one entry point; `op` numbers are those of [`Op`] (`OPS` in js/page.js).
+    fn io(op: u32, ptr: *mut u8, len: usize) -> f64;
 }
 
-/// `target[key]`, or `undefined` when `target` is not an object or the getter throws.
-pub fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// The operations of `io`, in the order of js/page.js's table.
+#[derive(Clone, Copy)]
+enum Op {
+    Read,
+    Get,
+    Now,
+    Random,
+    Cookie,
+    Store,
+    Url,
+    Debug,
+    Fetch,
+    Out,
 }
 
-/// `target[key] = value` for a string value.
-pub fn set_str(target: &JsValue, key: &str, value: &str) {
-    set(target, key, &JsValue::from_str(value));
+fn call(op: Op, arg: &[u8]) -> f64 {
+    // The page only reads the argument.
+    io(op as u32, arg.as_ptr().cast_mut(), arg.len())
 }
 
-/// `target[key]` if it is a string.
-pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
-    get(target, key).as_string()
+/// What a path holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A string.
+    Text(String),
+    /// Anything else that has a JSON form, as that JSON text (`true`, `3600`, `null`, `{…}`).
+    Json(String),
+    /// `undefined` (or a function).
+    Undefined,
+    /// Reading it threw, or its JSON form could not be made (a cycle, a BigInt).
+    Threw,
 }
 
-/// `target[key] = value` (setters run), ignoring failure.
-pub fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+/// The value at `path` (see the module docs).
+#[inline(never)]
+pub fn get(path: &str) -> Value {
+    let n = call(Op::Get, path.as_bytes());
+    if n.is_nan() {
+        return Value::Threw;
+    }
+    if n == -1.0 {
+        return Value::Undefined;
+    }
+    let text = n >= 0.0;
+    // `as` saturates; the page never answers more than it kept.
+    let mut buf = vec![0u8; if text { n } else { -2.0 - n } as usize];
+    io(Op::Read as u32, buf.as_mut_ptr(), buf.len());
+    match String::from_utf8(buf) {
+        Ok(s) if text => Value::Text(s),
+        Ok(s) => Value::Json(s),
+        Err(_) => Value::Threw,
+    }
 }
 
-/// `target[method](arg)`; `Err` if it is not a function or throws.
-pub fn call1(target: &JsValue, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    get(target, method).unchecked_into::<Function>().call1(target, arg)
+/// The string at `path`, if it is one.
+#[inline(never)]
+pub fn text(path: &str) -> Option<String> {
+    match get(path) {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
 }
 
-/// `target[method](a, b)`; `Err` if it is not a function or throws.
-pub fn call2(target: &JsValue, method: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
-    get(target, method).unchecked_into::<Function>().call2(target, a, b)
+/// Whether `path` holds `true`.
+pub fn is_true(path: &str) -> bool {
+    get(path) == Value::Json(String::from("true"))
 }
 
-/// Replaces the address bar's URL (`history.replaceState(history.state, "", url)`), with no
-/// navigation; ignored when the browser refuses (another origin, no history).
-pub fn replace_url(url: &str) {
-    let history = global_get("history");
-    let _ = get(&history, "replaceState").unchecked_into::<Function>().call3(
-        &history,
-        &get(&history, "state"),
-        &JsValue::from_str(""),
-        &JsValue::from_str(url),
-    );
+/// `path` + `name` (paths are built from a prefix such as `a.data.`).
+pub fn join(path: &str, name: &str) -> String {
+    let mut p = String::from(path);
+    p.push_str(name);
+    p
 }
 
-/// `globalThis[name]`: `document`, `location`, `localStorage`, …
-pub fn global_get(name: &str) -> JsValue {
-    get(&global(), name)
+/// The string at `path` + `name`, or `""` when it is not a string.
+#[inline(never)]
+pub fn text_at(path: &str, name: &str) -> String {
+    text(&join(path, name)).unwrap_or_default()
 }
 
-/// `console.debug(msg)` (hidden in devtools by default): the tracker's only routine log.
+/// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
 pub fn debug(msg: &str) {
-    let _ = call1(&global_get("console"), "debug", &JsValue::from_str(msg));
-}
-
-/// `console.error(msg)`, used once by the panic hook.
-pub fn error(msg: &str) {
-    let _ = call1(&global_get("console"), "error", &JsValue::from_str(msg));
+    call(Op::Debug, msg.as_bytes());
 }
 
 /// `document.cookie`, or `None` when cookies are not available to the page.
 pub fn cookie() -> Option<String> {
-    get_string(&global_get("document"), "cookie")
+    text("w.document.cookie")
 }
 
 /// `document.cookie = line` (one `Set-Cookie`-style line).
 pub fn set_cookie(line: &str) {
-    set(&global_get("document"), "cookie", &JsValue::from_str(line));
+    call(Op::Cookie, line.as_bytes());
+}
+
+/// `location[part]`: `href`, `search`, `origin`, `pathname`, `hostname`, `hash`,
+/// `protocol`; `""` when unavailable.
+pub fn location(part: &str) -> String {
+    text_at("w.location.", part)
 }
 
 /// `document.referrer` (`""` when there is none).
 pub fn referrer() -> String {
-    get_string(&global_get("document"), "referrer").unwrap_or_default()
-}
-
-/// `location[part]`: `href`, `search`, `origin`, `pathname`, `hostname`, `protocol`;
-/// `""` when unavailable.
-pub fn location(part: &str) -> String {
-    get_string(&global_get("location"), part).unwrap_or_default()
+    text("w.document.referrer").unwrap_or_default()
 }
 
 /// Whether the page is served over https (cookies then get `Secure`).
@@ -104,35 +135,48 @@ pub fn is_https() -> bool {
     location("protocol") == "https:"
 }
 
-/// `localStorage.getItem(key)`; `None` when missing or storage is unavailable.
-pub fn storage_get(key: &str) -> Option<String> {
-    call1(&global_get("localStorage"), "getItem", &JsValue::from_str(key)).ok()?.as_string()
+/// The delivery queue's stored text (`localStorage.viatrack_queue`); `None` when there is none
+/// or storage is unavailable.
+pub fn queue() -> Option<String> {
+    text("w.localStorage.viatrack_queue")
 }
 
-/// `localStorage.setItem(key, value)`, ignoring failure (quota, disabled storage).
-pub fn storage_set(key: &str, value: &str) {
-    let _ = call2(&global_get("localStorage"), "setItem", &JsValue::from_str(key), &JsValue::from_str(value));
+/// Stores the delivery queue's text (`localStorage.setItem`), or removes it when `text` is
+/// empty; ignores failure (quota, disabled storage).
+pub fn set_queue(text: &str) {
+    call(Op::Store, text.as_bytes());
 }
 
-/// `localStorage.removeItem(key)`, ignoring failure.
-pub fn storage_remove(key: &str) {
-    let _ = call1(&global_get("localStorage"), "removeItem", &JsValue::from_str(key));
+/// Replaces the address bar's URL (`history.replaceState(history.state, "", url)`), with no
+/// navigation; ignored when the browser refuses (another origin, no history).
+pub fn replace_url(url: &str) {
+    call(Op::Url, url.as_bytes());
 }
 
-/// `JSON.stringify(value)`; `None` when it throws (cycles, BigInt) or gives no text.
-pub fn stringify(value: &JsValue) -> Option<String> {
-    call1(&global_get("JSON"), "stringify", value).ok()?.as_string()
+/// Starts `fetch` with `request`, a JSON object: `u` the URL, `l` the report's queue line, and
+/// the `RequestInit` members; the page adds a 10 s abort signal where it can, and keeps the
+/// promise with the line for the loader.
+pub fn fetch(request: &str) {
+    call(Op::Fetch, request.as_bytes());
 }
 
-/// `JSON.parse(text)`; `None` when it throws.
-pub fn parse(text: &str) -> Option<JsValue> {
-    call1(&global_get("JSON"), "parse", &JsValue::from_str(text)).ok()
+/// Gives an export's answer (a JSON text) back to the loader.
+pub fn answer(json: &str) {
+    call(Op::Out, json.as_bytes());
 }
 
 /// The current time (`Date.now()`).
 pub fn now() -> Timestamp {
     // `as` saturates; Timestamp clamps to its range.
-    Timestamp::from_unix_ms(js_sys::Date::now() as i64)
+    Timestamp::from_unix_ms(call(Op::Now, &[]) as i64)
+}
+
+/// 16 random bytes from the browser's `crypto.getRandomValues`; `None` without it (the
+/// bytes are then left zero: 128 zero bits from a working source are not to be expected).
+pub fn random() -> Option<[u8; 16]> {
+    let mut bytes = [0u8; 16];
+    io(Op::Random as u32, bytes.as_mut_ptr(), bytes.len());
+    bytes.iter().any(|&b| b != 0).then_some(bytes)
 }
 
 /// Whether `url` is an absolute http(s) URL (by its scheme; the browser produced it).

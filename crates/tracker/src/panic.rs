@@ -1,11 +1,12 @@
-//! A panic is a bug: it is logged once with `console.error` and the call ends (the loader
-//! catches what reaches it and stops using the module).
+//! A panic is a bug: the call ends, and the loader catches what reaches it, logs it
+//! (`console.debug`) and stops using the module.
 //!
 //! With the `bare` feature (the release build, see `scripts/build-tracker.sh`) this module
-//! also provides what std would: the `#[panic_handler]` (log, then trap) and the global
-//! allocator (lol_alloc's free-list allocator, about 1 KB instead of dlmalloc's 7 KB).
-//! Without it (tests, `cargo clippy` with the rest of the workspace) std provides both and
-//! [`report`] is installed as std's panic hook.
+//! also provides what std would: the `#[panic_handler]` (log once, then trap) and the global
+//! allocator (lol_alloc's free-list allocator, about 1 KB instead of dlmalloc's 7 KB). The
+//! release build compiles core with `-Cpanic=immediate-abort`, so there a panic traps at once
+//! and the handler is not reached. Without `bare` (tests, `cargo clippy` with the rest of the
+//! workspace) std provides both and [`report`] is installed as std's panic hook.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,7 +16,7 @@ static LOGGED: AtomicBool = AtomicBool::new(false);
 /// the module).
 pub fn report() {
     if !LOGGED.swap(true, Ordering::Relaxed) {
-        crate::page::error("viatrack: internal error, tracking stopped on this page");
+        crate::page::debug("viatrack: internal error, tracking stopped on this page");
     }
 }
 

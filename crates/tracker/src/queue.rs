@@ -14,12 +14,14 @@
 //! no answer, 429 and 5xx leave it for the next page view.
 
 use crate::page;
+use crate::text::{number, parts, split_once};
 use alloc::string::String;
 use alloc::vec::Vec;
 use viatrack_core::cookie::push_decimal;
 use viatrack_core::Timestamp;
 
-/// The `localStorage` key.
+/// The `localStorage` key (also in js/page.js, which writes it, and the loader, which checks
+/// it for an organic page view).
 pub const KEY: &str = "viatrack_queue";
 /// Most reports kept.
 pub const MAX_ITEMS: usize = 20;
@@ -59,6 +61,8 @@ impl Kind {
 pub struct Pending {
     line: String,
     kind: Kind,
+    /// Where the body starts in `line`.
+    body: usize,
 }
 
 impl Pending {
@@ -78,19 +82,17 @@ impl Pending {
     /// Reads a stored line, `None` if it is malformed or not fresh at `now` (older than
     /// [`MAX_AGE_MS`] or queued in the future).
     pub fn parse(line: &str, now: Timestamp) -> Option<Pending> {
-        let (at, rest) = line.split_once(' ')?;
-        let (kind, body) = match rest.split_once(' ')? {
-            ("c", body) => (Kind::Click, body),
-            ("l", body) => (Kind::Lead, body),
-            _ => return None,
-        };
-        let age = now.unix_ms() - at.parse::<i64>().ok()?;
+        let kind = kind_of(line)?;
+        let (at, rest) = split_once(line, b' ')?;
+        let body = rest.get(2..)?;
+        let age = now.unix_ms() - number(at)?;
+        let b = body.as_bytes();
         let ok = (0..MAX_AGE_MS).contains(&age)
-            && body.starts_with('{')
-            && body.ends_with('}')
-            && body.len() <= MAX_BODY
-            && !body.contains('\n');
-        ok.then(|| Pending { line: String::from(line), kind })
+            && b.first() == Some(&b'{')
+            && b.last() == Some(&b'}')
+            && b.len() <= MAX_BODY
+            && b.iter().all(|&c| c != b'\n');
+        ok.then(|| Pending { line: String::from(line), kind, body: line.len() - body.len() })
     }
 
     /// The stored line, `<at> <kind> <body>`.
@@ -105,23 +107,35 @@ impl Pending {
 
     /// The JSON request body.
     pub fn body(&self) -> &str {
-        // Both separators exist: `parse` checked them.
-        self.line.splitn(3, ' ').nth(2).unwrap_or("")
+        self.line.get(self.body..).unwrap_or("")
+    }
+}
+
+/// The kind of a stored line (`<at> <kind> …`), without checking the rest.
+pub fn kind_of(line: &str) -> Option<Kind> {
+    match split_once(line, b' ')?.1.as_bytes() {
+        [b'c', b' ', ..] => Some(Kind::Click),
+        [b'l', b' ', ..] => Some(Kind::Lead),
+        _ => None,
     }
 }
 
 /// Parses the stored queue text: the fresh, valid reports, at most the newest
 /// [`MAX_ITEMS`].
 pub fn parse(text: &str, now: Timestamp) -> Vec<Pending> {
-    let mut items: Vec<Pending> = text.split('\n').filter_map(|l| Pending::parse(l, now)).collect();
-    let extra = items.len().saturating_sub(MAX_ITEMS);
-    items.drain(..extra);
+    let mut items = Vec::new();
+    for p in parts(text, b'\n').filter_map(|l| Pending::parse(l, now)) {
+        if items.len() == MAX_ITEMS {
+            items.remove(0);
+        }
+        items.push(p);
+    }
     items
 }
 
 /// The stored reports still worth sending at `now` (they stay stored until answered).
 pub fn pending(now: Timestamp) -> Vec<Pending> {
-    page::storage_get(KEY).map(|t| parse(&t, now)).unwrap_or_default()
+    parse(&page::queue().unwrap_or_default(), now)
 }
 
 /// Stores a new report before it is sent, keeping the queue within bounds at `now`.
@@ -133,31 +147,28 @@ pub fn push(item: &Pending, now: Timestamp) {
 
 /// Removes a report (a line from [`Pending::line`]) once it has been answered.
 pub fn remove(line: &str, now: Timestamp) {
-    let items = pending(now);
-    if items.iter().any(|p| p.line() == line) {
-        let kept: Vec<Pending> = items.into_iter().filter(|p| p.line() != line).collect();
-        save(&kept);
+    let mut items = pending(now);
+    let before = items.len();
+    items.retain(|p| p.line != line);
+    if items.len() != before {
+        save(&items);
     }
 }
 
 /// Stores `items` (all read or made at the same `now`, so fresh), the newest
 /// [`MAX_ITEMS`] of them.
-fn save(items: &[Pending]) {
+pub fn save(items: &[Pending]) {
     let mut out = String::new();
-    for p in &items[items.len().saturating_sub(MAX_ITEMS)..] {
+    for p in items.iter().skip(items.len().saturating_sub(MAX_ITEMS)) {
         if !out.is_empty() {
             out.push('\n');
         }
         out.push_str(p.line());
     }
-    if out.is_empty() {
-        page::storage_remove(KEY);
-    } else {
-        page::storage_set(KEY, &out);
-    }
+    page::set_queue(&out);
 }
 
 /// Empties the queue (consent withdrawn).
 pub fn clear() {
-    page::storage_remove(KEY);
+    page::set_queue("");
 }

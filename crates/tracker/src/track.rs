@@ -3,21 +3,20 @@
 //! held referral.
 //!
 //! A flow that reports returns the started `fetch` promises with their queue lines; the
-//! loader awaits them and calls back with the outcome ([`answered`], [`converted`]); see
+//! loader awaits them and calls back with the outcome ([`answered`]); see
 //! [`crate::net`]. Every report is stored in the delivery queue ([`crate::queue`]) before it
 //! is sent and leaves it only when answered.
 
 use crate::capture;
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::cookies;
+use crate::json;
 use crate::net::{self, Outcome};
-use crate::page;
+use crate::page::{self, Value};
 use crate::queue::{self, Kind, Pending};
 use alloc::string::String;
-use js_sys::{Array, Object};
 use viatrack_core::cookie::{after_click, AfterClick, ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, ReferralId, ReportId, Timestamp, ViaToken, VisitorId};
-use wasm_bindgen::JsValue;
 
 /// The Worker's click endpoint.
 pub const CLICK_PATH: &str = "/v1/track/click";
@@ -30,6 +29,10 @@ pub const REFERRAL_PATH: &str = "/v1/track/referral";
 pub const MAX_URL_LEN: usize = 2048;
 /// The queue line of the restore request (`GET /v1/track/referral`), which is never stored.
 pub const RESTORE: &str = "";
+/// Where the answer being applied keeps its `data` (see [`crate::page`]).
+pub const DATA: &str = "a.data.";
+/// Where a click answer names the referral the Worker's own cookie keeps.
+pub const HELD: &str = "a.data.held.";
 
 /// The referral fields of a click answer (`data` of a 200 success envelope), or of the
 /// `held` referral inside it, or of `GET /v1/track/referral`.
@@ -51,20 +54,19 @@ pub struct ClickAnswer {
 }
 
 impl ClickAnswer {
-    /// Reads an answer's referral fields; `None` if any field is missing or invalid (the
-    /// answer is then ignored) or the click has already expired (`expires_in` < 1 s).
-    pub fn from_js(data: &JsValue) -> Option<ClickAnswer> {
-        let text = |key| page::get_string(data, key);
-        // NaN fails the filter too.
-        let expires_in = page::get(data, "expires_in").as_f64().filter(|s| *s >= 1.0)?;
+    /// Reads the referral fields of the object at `at` (a path ending in `.`: [`DATA`],
+    /// [`HELD`]); `None` if any field is missing or invalid (the answer is then ignored) or
+    /// the click has already expired (`expires_in` < 1 s).
+    pub fn read(at: &str) -> Option<ClickAnswer> {
+        let Value::Json(expires_in) = page::get(&page::join(at, "expires_in")) else { return None };
+        let expires_in = json::whole_number(&expires_in).filter(|s| *s >= 1)?;
         Some(ClickAnswer {
-            click_id: ClickId::parse(&text("click_id")?).ok()?,
-            affiliate_id: AffiliateId::parse(&text("affiliate_id")?).ok()?,
-            token: ViaToken::parse(&text("token")?).ok()?,
-            // `as` saturates and drops the fraction.
-            expires_in: (expires_in as i64).min(cookies::MAX_AGE_CAP),
-            attribution: Attribution::parse(&text("attribution")?).ok()?,
-            cookie_domain: text("cookie_domain").and_then(|d| cookies::valid_domain(&d)),
+            click_id: ClickId::parse(&page::text_at(at, "click_id")).ok()?,
+            affiliate_id: AffiliateId::parse(&page::text_at(at, "affiliate_id")).ok()?,
+            token: ViaToken::parse(&page::text_at(at, "token")).ok()?,
+            expires_in: expires_in.min(cookies::MAX_AGE_CAP),
+            attribution: Attribution::parse(&page::text_at(at, "attribution")).ok()?,
+            cookie_domain: cookies::valid_domain(&page::text_at(at, "cookie_domain")),
         })
     }
 
@@ -122,23 +124,26 @@ pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> O
             url.push_str(&path);
         }
     }
-    let body = Object::new();
-    page::set_str(&body, "token", token.as_str());
-    page::set_str(&body, "url", &url);
+    let mut body = String::from("{");
+    json::push_field(&mut body, "token", token.as_str());
+    json::push_field(&mut body, "url", &url);
     let referrer = page::referrer();
     if page::is_http_url(&referrer) && referrer.len() <= MAX_URL_LEN {
-        page::set_str(&body, "referrer", &referrer);
+        json::push_field(&mut body, "referrer", &referrer);
     }
-    page::set_str(&body, "visitor_id", visitor.as_str());
-    page::set_str(&body, "report_id", report.as_str());
-    page::stringify(&body)
+    json::push_field(&mut body, "visitor_id", visitor.as_str());
+    json::push_field(&mut body, "report_id", report.as_str());
+    body.push('}');
+    Some(body)
 }
 
-/// The visitor ID a queued click report carries (its body's `visitor_id`).
+/// The visitor ID a queued click report carries (its body's `visitor_id`, as
+/// [`click_body`] wrote it).
 fn queued_visitor(pending: &[Pending]) -> Option<VisitorId> {
     pending.iter().filter(|p| p.kind() == Kind::Click).find_map(|p| {
-        let body = page::parse(p.body())?;
-        VisitorId::parse(&page::get_string(&body, "visitor_id")?).ok()
+        let body = p.body();
+        let at = crate::text::after(body, "\"visitor_id\":\"")?;
+        VisitorId::parse(body.get(at..at + VisitorId::PREFIX.len() + viatrack_core::ids::ID_HEX_LEN)?).ok()
     })
 }
 
@@ -147,33 +152,32 @@ fn queued_visitor(pending: &[Pending]) -> Option<VisitorId> {
 /// queued report, or new; a new report ID). Without a token and without a page cookie, a
 /// same-site page asks the Worker for the referral of its `HttpOnly` cookie.
 ///
-/// Returns the flights as a flat array `[fetch promise, queue line, …]`, older reports
-/// first, so that answers applied in order leave the page's own click last. For each pair,
-/// the loader awaits the promise and calls [`answered`] with the line and the outcome.
-pub fn start(cfg: &Config) -> Array {
-    let flights = Array::new();
-    if !cfg.allowed() || cfg.mark_started() {
-        return flights;
+/// Starts the reports older first, so that answers applied in order leave the page's own
+/// click last. For each, the loader awaits the promise and calls [`answered`] with the line
+/// and the outcome.
+pub fn start(cfg: &Config) {
+    if !cfg.allowed() || config::mark_started() {
+        return;
     }
     if !cfg.can_send() {
         page::debug("viatrack: no data-key or API origin, nothing reported");
-        return flights;
+        return;
     }
     let now = page::now();
     let mut pending = queue::pending(now);
-    let token = capture::page_token(&cfg.params);
+    let search = page::location("search");
+    let token = capture::token_from_query(&search, &cfg.params);
     if let Some(token) = &token {
         let visitor = cookies::visitor().or_else(|| queued_visitor(&pending)).or_else(cookies::new_visitor);
-        let report = cookies::random().map(ReportId::from_bytes);
+        let report = page::random().map(ReportId::from_bytes);
         if let (Some(visitor), Some(report)) = (visitor, report) {
             if let Some(p) = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b)) {
-                queue::push(&p, now);
                 pending.push(p);
+                queue::save(&pending);
             }
         }
     }
     if cfg.clean_url {
-        let search = page::location("search");
         if let Some(clean) = capture::without_params(&search, &cfg.params) {
             let mut url = page::location("pathname");
             url.push_str(&clean);
@@ -186,84 +190,87 @@ pub fn start(cfg: &Config) -> Array {
         && cookies::held(now).is_none()
         && !pending.iter().any(|p| p.kind() == Kind::Click);
     if restore {
-        flights.push(&net::send(cfg, REFERRAL_PATH, None));
-        flights.push(&JsValue::from_str(RESTORE));
+        net::send(cfg, REFERRAL_PATH, None, RESTORE);
     }
     for p in pending {
-        flights.push(&net::send(cfg, p.kind().path(), Some(p.body())));
-        flights.push(&JsValue::from_str(p.line()));
+        net::send(cfg, p.kind().path(), Some(p.body()), p.line());
     }
-    flights
 }
 
-/// Handles the outcome of a report started by [`start`]: `line` is its queue line
-/// ([`RESTORE`] for the restore request), `status` the HTTP status (0: no answer), `body`
-/// the parsed JSON. A report stays queued when the outcome is worth retrying and leaves the
-/// queue otherwise. A click answer sets the visitor cookie and the referral cookie
-/// ([`remember`], or [`hold`] for a referral the server cookie keeps); a restore answer sets
-/// the referral cookie.
-pub fn answered(cfg: &Config, line: &str, status: u16, body: &JsValue) {
+/// Handles the outcome of a report: `line` is its queue line ([`RESTORE`] for the restore
+/// request), `status` the HTTP status (0: no answer), the parsed JSON body at `a`. A report
+/// stays queued when the outcome is worth retrying and leaves the queue otherwise. A click
+/// answer sets the visitor cookie and the referral cookie ([`remember`], or [`hold`] for a
+/// referral the server cookie keeps); a restore answer sets the referral cookie.
+///
+/// Returns whether the answer is what `convert` resolves: for a lead report, the Worker's
+/// referral object (`a.data`, with a valid `id`, for a success). Otherwise `convert` resolves
+/// `null` (a notice: no click, click not found or expired; an error, a failure, or an answer
+/// that is not a referral); a lead with no answer stays queued for the next page view.
+pub fn answered(cfg: &Config, line: &str, status: u16) -> bool {
     let now = page::now();
-    let outcome = Outcome::of(status, body);
+    let outcome = Outcome::answer(status);
     // The restore request is never queued: nothing to remove.
     if outcome != Outcome::Retry && line != RESTORE {
         queue::remove(line, now);
     }
-    let Outcome::Data(data) = outcome else { return };
+    if outcome != Outcome::Data {
+        return false;
+    }
     if line == RESTORE {
-        if let Some(answer) = ClickAnswer::from_js(&data) {
+        if let Some(answer) = ClickAnswer::read(DATA) {
             hold(cfg, &answer, now);
         }
-        return;
+        return false;
     }
-    if Pending::parse(line, now).map(|p| p.kind()) != Some(Kind::Click) {
-        return;
+    match queue::kind_of(line) {
+        Some(Kind::Lead) => return page::text("a.data.id").is_some_and(|id| ReferralId::parse(&id).is_ok()),
+        Some(Kind::Click) => {}
+        None => return false,
     }
-    let Some(answer) = ClickAnswer::from_js(&data) else { return };
-    if let Some(visitor) = page::get_string(&data, "visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
+    let Some(answer) = ClickAnswer::read(DATA) else { return false };
+    if let Some(visitor) = page::text("a.data.visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
         cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
     }
-    match ClickAnswer::from_js(&page::get(&data, "held")) {
+    match ClickAnswer::read(HELD) {
         Some(held) => hold(cfg, &held, now),
         None => remember(cfg, &answer, now),
     };
+    false
 }
 
 /// `viatrack('consent', granted)`: records the choice. `true` runs the page's capture if it
-/// has not run (and returns its flights, as [`start`]); `false` deletes the tracker's
-/// cookies and delivery queue and stops it.
-pub fn consent(cfg: &Config, granted: bool) -> Array {
-    cfg.set_consent(granted);
+/// has not run (as [`start`]); `false` deletes the tracker's cookies and delivery queue and
+/// stops it.
+pub fn consent(cfg: &Config, granted: bool) {
+    config::set_consent(granted);
     if !granted {
         cookies::remove(SCRIPT_REFERRAL_COOKIE);
         cookies::remove(VISITOR_COOKIE);
         queue::clear();
     }
-    start(cfg)
+    start(cfg);
 }
 
-/// `viatrack('convert', data)`: stores and starts the lead report for the held referral and
-/// returns `[fetch promise, queue line]` (the loader awaits the promise and calls
-/// [`converted`]), or `undefined` — the answer is then `null` without a request — when there
-/// is no consent, no string `email`, or no referral: no valid, unexpired page cookie and,
-/// on a page not on the API's site, no server cookie to fall back on.
+/// `viatrack('convert', data)` with `data` at `c`: stores and starts the lead report for the
+/// held referral (the loader awaits it and calls [`answered`]), or starts nothing — the
+/// answer is then `null` without a request — when there is no consent, no string `email`,
+/// or no referral: no valid, unexpired page cookie and, on a page not on the API's site, no
+/// server cookie to fall back on.
 ///
 /// The body is `{"click_id"?, "email", "name"?, "customer_id"?, "metadata"?}`: `click_id`
 /// from the page cookie (without it, a same-site Worker reads its own cookie), the optional
-/// fields only when given (not `undefined`/`null`), nothing else.
-pub fn convert(cfg: &Config, data: &JsValue) -> JsValue {
+/// fields only when given (not `undefined`/`null`), nothing else; data that cannot be read
+/// or written as JSON (a throwing getter, a cycle) starts nothing.
+pub fn convert(cfg: &Config) {
     let now = page::now();
-    let Some(p) = lead_body(cfg, data, now).and_then(|b| Pending::new(now, Kind::Lead, &b)) else {
-        return JsValue::UNDEFINED;
-    };
-    queue::push(&p, now);
-    let flight = Array::new();
-    flight.push(&net::send(cfg, LEAD_PATH, Some(p.body())));
-    flight.push(&JsValue::from_str(p.line()));
-    flight.into()
+    if let Some(p) = lead_body(cfg, now).and_then(|b| Pending::new(now, Kind::Lead, &b)) {
+        queue::push(&p, now);
+        net::send(cfg, LEAD_PATH, Some(p.body()), p.line());
+    }
 }
 
-fn lead_body(cfg: &Config, data: &JsValue, now: Timestamp) -> Option<String> {
+fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     if !cfg.allowed() || !cfg.can_send() {
         return None;
     }
@@ -271,50 +278,40 @@ fn lead_body(cfg: &Config, data: &JsValue, now: Timestamp) -> Option<String> {
     if held.is_none() && !cfg.first_party {
         return None;
     }
-    let email = page::get(data, "email");
-    email.as_string().filter(|e| !e.is_empty())?;
-    let body = Object::new();
+    let email = page::text("c.email").filter(|e| !e.is_empty())?;
+    let mut body = String::from("{");
     if let Some(held) = held {
-        page::set_str(&body, "click_id", held.click_id.as_str());
+        json::push_field(&mut body, "click_id", held.click_id.as_str());
     }
-    page::set(&body, "email", &email);
+    json::push_field(&mut body, "email", &email);
     for key in ["name", "customer_id", "metadata"] {
-        let value = page::get(data, key);
-        if !value.is_undefined() && !value.is_null() {
-            page::set(&body, key, &value);
+        match page::get(&page::join("c.", key)) {
+            Value::Text(s) => json::push_field(&mut body, key, &s),
+            Value::Json(j) if j != "null" => {
+                json::push_key(&mut body, key);
+                body.push_str(&j);
+            }
+            Value::Threw => return None,
+            _ => {}
         }
     }
-    page::stringify(&body)
+    body.push('}');
+    Some(body)
 }
 
-/// The answer `convert` resolves: the Worker's referral object (`data`, with a valid `id`)
-/// for a success, `null` for a notice (no click, click not found or expired), an error, a
-/// failure or an answer that is not a referral. The
-/// lead leaves the delivery queue unless the outcome is worth retrying (then the next page
-/// view sends it again).
-pub fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
-    let outcome = Outcome::of(status, body);
-    if outcome != Outcome::Retry {
-        queue::remove(line, page::now());
-    }
-    match outcome {
-        Outcome::Data(data) if page::get_string(&data, "id").is_some_and(|id| ReferralId::parse(&id).is_ok()) => data,
-        _ => JsValue::NULL,
-    }
-}
-
-/// The held referral's click ID (`viatrack.referral`), or `null`.
-pub fn referral() -> JsValue {
-    cookies::held(page::now()).map_or(JsValue::NULL, |c| JsValue::from_str(c.click_id.as_str()))
-}
-
-/// The held referral's affiliate as `{id, token}` (`viatrack.affiliate`), or `null`.
-pub fn affiliate() -> JsValue {
+/// The held referral as the JSON text `[click ID, {id, token}]` (`viatrack.referral` and
+/// `viatrack.affiliate`), or `[null,null]` when the visitor holds none. IDs and tokens need
+/// no escaping.
+pub fn held() -> String {
     let Some(held) = cookies::held(page::now()) else {
-        return JsValue::NULL;
+        return String::from("[null,null]");
     };
-    let out = Object::new();
-    page::set_str(&out, "id", held.affiliate_id.as_str());
-    page::set_str(&out, "token", held.token.as_str());
-    out.into()
+    let mut out = String::from("[\"");
+    out.push_str(held.click_id.as_str());
+    out.push_str("\",{\"id\":\"");
+    out.push_str(held.affiliate_id.as_str());
+    out.push_str("\",\"token\":\"");
+    out.push_str(held.token.as_str());
+    out.push_str("\"}]");
+    out
 }

@@ -3,8 +3,12 @@
 //! delivery queue, restore from the server cookie, URL clean-up and robustness against bad
 //! input. Run by `make test-tracker`.
 //!
-//! All tests share one page, so each starts with [`fresh`]: no viatrack cookies, no queue,
-//! no query string.
+//! The module reaches the page only through js/page.js, the same file the loader bundles:
+//! these tests put the loader's part in its world object `E` themselves (the options at
+//! `o`, an answer at `a`, convert's data at `c`) and read the reports started from `E.f`.
+//!
+//! All tests share one page and one module instance, so each starts with [`fresh`]: no
+//! viatrack cookies, no queue, no query string, no consent choice, capture not run.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)]
 
@@ -12,16 +16,70 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
 use viatrack_tracker::capture::{page_token, token_from_query, without_params};
-use viatrack_tracker::config::Config;
-use viatrack_tracker::net::Outcome;
+use viatrack_tracker::config::{self, Config};
+use viatrack_tracker::net::{self, Outcome};
 use viatrack_tracker::queue::{self, Kind, Pending};
 use viatrack_tracker::track::{self, ClickAnswer};
-use viatrack_tracker::{cookies, page};
+use viatrack_tracker::{cookies, json, page};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/js/page.js")]
+extern "C" {
+    /// js/page.js's world object (the module instance the tracker's import uses).
+    #[wasm_bindgen(thread_local_v2, js_name = E)]
+    static ENV: JsValue;
+}
+
+/// `E[key] = value`.
+fn put(key: &str, value: &JsValue) {
+    ENV.with(|e| Reflect::set(e, &JsValue::from_str(key), value).expect("E"));
+}
+
+/// `E[key]`.
+fn env(key: &str) -> JsValue {
+    ENV.with(|e| Reflect::get(e, &JsValue::from_str(key)).expect("E"))
+}
+
+/// `target[key]`.
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key]` if it is a string.
+fn string(target: &JsValue, key: &str) -> Option<String> {
+    get(target, key).as_string()
+}
+
+/// Runs `f` as the loader does (a fresh list at `E.f`) and returns the reports it started,
+/// flat: `[answer, queue line, …]`, each answer the promise of `[status, body]` js/page.js
+/// made of the `fetch` (status 0: no answer).
+fn flights(f: impl FnOnce()) -> Array {
+    put("f", &Array::new());
+    f();
+    let flat = Array::new();
+    for pair in env("f").unchecked_into::<Array>().iter() {
+        let pair: Array = pair.unchecked_into();
+        flat.push(&pair.get(0));
+        flat.push(&pair.get(1));
+    }
+    flat
+}
+
+/// The HTTP status an answer promise resolves to (0: no answer).
+async fn status_of(answer: JsValue) -> JsValue {
+    let settled: Array = JsFuture::from(answer.unchecked_into::<Promise>()).await.unwrap().unchecked_into();
+    settled.get(0)
+}
+
+/// The body of a queue line, parsed.
+fn body_of(line: &str) -> JsValue {
+    js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap()
+}
 
 const AFF: &str = "aff_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const AFF2: &str = "aff_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -36,22 +94,27 @@ const DEAD_SAME_SITE_API: &str = "http://127.0.0.1:9";
 
 /// Sets the test page's query string (`history.replaceState`).
 fn set_query(query: &str) {
-    let history = page::global_get("history");
-    let replace: Function = page::get(&history, "replaceState").unchecked_into();
+    let history = get(&js_sys::global(), "history");
+    let replace: Function = get(&history, "replaceState").unchecked_into();
     let path = page::location("pathname");
     let url = format!("{path}{query}");
     replace.call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&url)).expect("replaceState");
 }
 
-/// Removes the tracker's cookies and queue and clears the query string.
+/// A new page view: the module's memory bound as the loader binds it, the tracker's cookies
+/// and queue removed, the query string cleared, no consent choice, capture not run.
 fn fresh() {
+    put("m", &wasm_bindgen::memory());
     cookies::remove(REFERRAL_COOKIE);
     cookies::remove(VISITOR_COOKIE);
     queue::clear();
     set_query("");
+    config::forget();
+    put("q", &JsValue::FALSE);
+    put("b", &JsValue::UNDEFINED);
 }
 
-/// An options object as the loader builds it.
+/// An object with the given properties (options, answers, convert's data).
 fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in pairs {
@@ -60,8 +123,56 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// The options as the loader leaves them, read by the module: the tag's data- attributes at
+/// `E.o` (a `true` flag is the attribute present, `""`), except `consentRequired`, which the
+/// loader works out into `E.q`; no default API base URL at `E.b`.
 fn config(pairs: &[(&str, JsValue)]) -> Config {
-    Config::from_js(&options(pairs))
+    let data = Object::new();
+    put("q", &JsValue::FALSE);
+    put("b", &JsValue::UNDEFINED);
+    for (k, v) in pairs {
+        match (*k, v.as_bool()) {
+            ("consentRequired", _) => put("q", v),
+            (_, Some(true)) => Reflect::set(&data, &JsValue::from_str(k), &JsValue::from_str("")).map(drop).unwrap(),
+            _ => Reflect::set(&data, &JsValue::from_str(k), v).map(drop).unwrap(),
+        }
+    }
+    put("o", &data);
+    Config::read()
+}
+
+/// A click answer's `data` read as the module reads an answer at `E.a`.
+fn click_answer(data: &JsValue) -> Option<ClickAnswer> {
+    put("a", &envelope(data));
+    ClickAnswer::read(track::DATA)
+}
+
+/// `viatrack.referral` and `viatrack.affiliate` as the loader reads them from `held`.
+fn held_pair() -> (JsValue, JsValue) {
+    let pair: Array = js_sys::JSON::parse(&track::held()).unwrap().unchecked_into();
+    (pair.get(0), pair.get(1))
+}
+
+/// Starts the lead report for `data` (at `E.c`); the reports started.
+fn convert(cfg: &Config, data: &JsValue) -> Array {
+    put("c", data);
+    flights(|| track::convert(cfg))
+}
+
+/// The answer of a lead report (`body` at `E.a`): `a.data` when it is the referral, else null.
+fn converted(line: &str, status: u16, body: &JsValue) -> JsValue {
+    put("a", body);
+    if track::answered(&Config::read(), line, status) {
+        get(body, "data")
+    } else {
+        JsValue::NULL
+    }
+}
+
+/// Applies a report's outcome (`body` at `E.a`).
+fn answered(cfg: &Config, line: &str, status: u16, body: &JsValue) {
+    put("a", body);
+    track::answered(cfg, line, status);
 }
 
 /// A click answer's `data` object, as the Worker sends it.
@@ -103,7 +214,8 @@ fn plant(click_id: &str, expires_at: Timestamp, attribution: Attribution, max_ag
 /// Resolves after `ms` milliseconds.
 async fn sleep(ms: u32) {
     let p = Promise::new(&mut |resolve, _| {
-        page::call2(&page::global(), "setTimeout", &resolve, &JsValue::from(ms)).expect("setTimeout");
+        let set_timeout: Function = get(&js_sys::global(), "setTimeout").unchecked_into();
+        set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(ms)).expect("setTimeout");
     });
     JsFuture::from(p).await.expect("timer");
 }
@@ -183,8 +295,11 @@ fn invalid_tokens_are_ignored() {
 /// Options are read defensively: defaults for anything missing or malformed.
 #[wasm_bindgen_test]
 fn options_fall_back_to_defaults() {
+    fresh();
     for bad in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(42), JsValue::from_str("x")] {
-        let c = Config::from_js(&bad);
+        put("o", &bad);
+        put("q", &bad);
+        let c = Config::read();
         assert_eq!(c.params, "via");
         assert!(!c.can_send());
         assert!(c.allowed());
@@ -204,9 +319,126 @@ fn options_fall_back_to_defaults() {
         ("key", "pk_x".into()),
         ("api", "javascript:alert(1)".into()),
         ("cookieDomain", "x.com; Max-Age=9".into()),
+        ("consentRequired", "yes".into()),
+        ("cleanUrl", "false".into()),
     ]);
     assert!(!c.can_send(), "only http(s) API origins");
     assert_eq!(c.cookie_domain, None, "a domain that would inject attributes is dropped");
+    assert!(!c.consent_required, "only true is true");
+    assert!(!c.clean_url, "data-clean-url=\"false\"");
+    // data-api empty or missing: the directory of the loader script's URL.
+    for (script, api) in [
+        ("https://shop.example/_viatrack/viatrack.js?v=2#x", "https://shop.example/_viatrack"),
+        ("https://shop.example/viatrack.js", "https://shop.example"),
+        ("https://shop.example/a/b?c=/d", "https://shop.example/a"),
+    ] {
+        put("b", &script.into());
+        for given in [JsValue::from_str(""), JsValue::UNDEFINED] {
+            Reflect::set(&env("o"), &"api".into(), &given).unwrap();
+            assert_eq!(Config::read().api, api, "{script}");
+        }
+    }
+    put("b", &JsValue::UNDEFINED);
+}
+
+/// The page's values by path, as the module reads them through js/page.js: strings as
+/// text, anything else as its JSON text, `undefined` apart, and a throwing getter or a
+/// value without JSON form as `Threw`.
+#[wasm_bindgen_test]
+fn values_are_read_by_path() {
+    fresh();
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    put(
+        "c",
+        &options(&[
+            ("s", "héllo \"x\"".into()),
+            ("n", 3600.5.into()),
+            ("t", true.into()),
+            ("z", JsValue::NULL),
+            ("o", options(&[("k", 1.into())])),
+            ("cyclic", cyclic.into()),
+        ]),
+    );
+    assert_eq!(page::get("c.s"), page::Value::Text("héllo \"x\"".into()));
+    assert_eq!(page::get("c.n"), page::Value::Json("3600.5".into()));
+    assert_eq!(page::get("c.t"), page::Value::Json("true".into()));
+    assert_eq!(page::get("c.z"), page::Value::Json("null".into()));
+    assert_eq!(page::get("c.o"), page::Value::Json(r#"{"k":1}"#.into()));
+    assert_eq!(page::get("c.missing"), page::Value::Undefined);
+    assert_eq!(page::get("c.missing.deeper"), page::Value::Threw);
+    assert_eq!(page::get("c.cyclic"), page::Value::Threw);
+    assert!(page::is_true("c.t") && !page::is_true("c.n") && !page::is_true("c.s"));
+    assert_eq!(
+        page::text("w.location.href"),
+        Some(get(&get(&js_sys::global(), "location"), "href").as_string().unwrap())
+    );
+    assert!(page::random().is_some_and(|a| page::random().is_some_and(|b| a != b)), "random bytes");
+    let now = js_sys::Date::now() as i64;
+    assert!((page::now().unix_ms() - now).abs() < 1000);
+}
+
+/// The JSON text the module writes: strings escaped as JSON needs (checked by the
+/// browser's own parser), and the whole seconds it reads from `JSON.stringify`'s numbers.
+#[wasm_bindgen_test]
+fn json_is_written_and_read() {
+    let tricky = "x\"y\\z\n\u{1}\u{7f}é/𝄞";
+    let mut s = String::from("{");
+    json::push_field(&mut s, "a", tricky);
+    json::push_field(&mut s, "b", "");
+    json::push_key(&mut s, "c");
+    s.push_str("[1]}");
+    let parsed = js_sys::JSON::parse(&s).unwrap();
+    assert_eq!(string(&parsed, "a").as_deref(), Some(tricky), "{s}");
+    assert_eq!(string(&parsed, "b").as_deref(), Some(""));
+    assert_eq!(js_sys::JSON::stringify(&get(&parsed, "c")).unwrap(), "[1]");
+    for (json, want) in [
+        ("3600", Some(3600)),
+        ("3600.9", Some(3600)),
+        ("0.5", Some(0)),
+        ("5e-7", Some(0)),
+        ("1e+21", Some(i64::MAX)),
+        ("99999999999999999999", Some(i64::MAX)),
+        ("-5", None),
+        ("null", None),
+        ("\"60\"", None),
+        ("true", None),
+        ("", None),
+    ] {
+        assert_eq!(json::whole_number(json), want, "{json}");
+    }
+    // The numbers as the browser writes them.
+    for n in [1.0, 59.5, 1e12, 1e21, 5e-7] {
+        let text = js_sys::JSON::stringify(&n.into()).unwrap().as_string().unwrap();
+        assert_eq!(json::whole_number(&text), Some(if n >= 1e21 { i64::MAX } else { n as i64 }), "{text}");
+    }
+}
+
+/// The request a report starts: URL, queue line, method, headers, body, keepalive and
+/// credentials, as the JSON object js/page.js hands to `fetch`.
+#[wasm_bindgen_test]
+fn requests_carry_the_key_and_keepalive() {
+    fresh();
+    let cfg = config(&[("key", "pk_\"x".into()), ("api", "http://127.0.0.1:9/_viatrack/".into())]);
+    assert!(cfg.first_party);
+    let r = js_sys::JSON::parse(&net::request(&cfg, track::CLICK_PATH, Some(r#"{"token":"a"}"#), "1 c {}")).unwrap();
+    assert_eq!(string(&r, "u").as_deref(), Some("http://127.0.0.1:9/_viatrack/v1/track/click"));
+    assert_eq!(string(&r, "l").as_deref(), Some("1 c {}"));
+    assert_eq!(string(&r, "method").as_deref(), Some("POST"));
+    assert_eq!(string(&r, "body").as_deref(), Some(r#"{"token":"a"}"#));
+    let headers = get(&r, "headers");
+    assert_eq!(string(&headers, "Authorization").as_deref(), Some("Bearer pk_\"x"));
+    assert_eq!(string(&headers, "Content-Type").as_deref(), Some("application/json"));
+    assert_eq!(get(&r, "keepalive"), JsValue::TRUE);
+    assert_eq!(string(&r, "credentials").as_deref(), Some("include"));
+
+    let cfg = config(&[("key", "pk_x".into()), ("api", DEAD_API.into())]);
+    let r = js_sys::JSON::parse(&net::request(&cfg, track::REFERRAL_PATH, None, track::RESTORE)).unwrap();
+    assert_eq!(Reflect::own_keys(&r).unwrap().join(","), "u,l,headers,keepalive", "a GET, no cookies");
+    assert_eq!(Reflect::own_keys(&get(&r, "headers")).unwrap().join(","), "Authorization");
+    let big = format!("{{\"x\":\"{}\"}}", "a".repeat(net::KEEPALIVE_MAX_BODY));
+    let r = js_sys::JSON::parse(&net::request(&cfg, track::LEAD_PATH, Some(&big), "")).unwrap();
+    assert_eq!(get(&r, "keepalive"), JsValue::FALSE, "too large for keepalive");
 }
 
 /// A last-click answer replaces the held referral; a held first-click referral is kept
@@ -216,8 +448,8 @@ fn first_click_keeps_and_last_click_replaces() {
     fresh();
     let cfg = config(&[]);
     let now = page::now();
-    let first = ClickAnswer::from_js(&answer(REF1, AFF, "first", 3600.0, "first_click")).unwrap();
-    let second = ClickAnswer::from_js(&answer(REF2, AFF2, "second", 3600.0, "last_click")).unwrap();
+    let first = click_answer(&answer(REF1, AFF, "first", 3600.0, "first_click")).unwrap();
+    let second = click_answer(&answer(REF2, AFF2, "second", 3600.0, "last_click")).unwrap();
 
     assert!(track::remember(&cfg, &first, now), "no referral held: the click is taken");
     assert_eq!(held_id().as_deref(), Some(REF1));
@@ -225,8 +457,8 @@ fn first_click_keeps_and_last_click_replaces() {
     assert_eq!(held_id().as_deref(), Some(REF1));
 
     fresh();
-    let last = ClickAnswer::from_js(&answer(REF1, AFF, "first", 3600.0, "last_click")).unwrap();
-    let later_first = ClickAnswer::from_js(&answer(REF2, AFF2, "second", 3600.0, "first_click")).unwrap();
+    let last = click_answer(&answer(REF1, AFF, "first", 3600.0, "last_click")).unwrap();
+    let later_first = click_answer(&answer(REF2, AFF2, "second", 3600.0, "first_click")).unwrap();
     assert!(track::remember(&cfg, &last, now));
     assert!(track::remember(&cfg, &later_first, now), "held last-click referral replaced");
     let held = cookies::held(now).unwrap();
@@ -249,11 +481,11 @@ fn expired_cookie_is_not_used() {
     plant(REF1, now.plus_ms(-60_000), Attribution::FirstClick, 3600);
     assert!(cookies::values(&cookies::all(), REFERRAL_COOKIE).next().is_some());
     assert_eq!(cookies::held(now), None);
-    assert!(track::referral().is_null());
-    assert!(track::affiliate().is_null());
+    assert!(held_pair().0.is_null());
+    assert!(held_pair().1.is_null());
     let cfg = config(&[("key", "pk_x".into()), ("api", DEAD_API.into())]);
-    assert!(track::convert(&cfg, &options(&[("email", "a@b.example".into())])).is_undefined(), "no request");
-    let next = ClickAnswer::from_js(&answer(REF2, AFF2, "second", 3600.0, "first_click")).unwrap();
+    assert_eq!(convert(&cfg, &options(&[("email", "a@b.example".into())])).length(), 0, "no request");
+    let next = click_answer(&answer(REF2, AFF2, "second", 3600.0, "first_click")).unwrap();
     assert!(track::remember(&config(&[]), &next, now));
     assert_eq!(held_id().as_deref(), Some(REF2));
 }
@@ -271,8 +503,8 @@ fn mangled_cookie_is_ignored() {
         fresh();
         cookies::write(REFERRAL_COOKIE, junk, 3600, None);
         assert_eq!(cookies::held(page::now()), None, "{junk}");
-        assert!(track::referral().is_null());
-        let a = ClickAnswer::from_js(&answer(REF1, AFF, "jb007", 3600.0, "first_click")).unwrap();
+        assert!(held_pair().0.is_null());
+        let a = click_answer(&answer(REF1, AFF, "jb007", 3600.0, "first_click")).unwrap();
         assert!(track::remember(&config(&[]), &a, page::now()));
         assert_eq!(held_id().as_deref(), Some(REF1));
     }
@@ -283,81 +515,107 @@ fn mangled_cookie_is_ignored() {
 #[wasm_bindgen_test]
 async fn short_max_age_really_expires() {
     fresh();
-    let a = ClickAnswer::from_js(&answer(REF1, AFF, "jb007", 1.0, "last_click")).unwrap();
+    let a = click_answer(&answer(REF1, AFF, "jb007", 1.0, "last_click")).unwrap();
     assert!(track::remember(&config(&[]), &a, page::now()));
     assert_eq!(held_id().as_deref(), Some(REF1));
     sleep(1600).await;
     assert!(cookies::values(&cookies::all(), REFERRAL_COOKIE).next().is_none(), "{}", cookies::all());
-    assert!(track::referral().is_null());
+    assert!(held_pair().0.is_null());
 }
 
-/// The exports that read the held referral give its click ID and affiliate.
+/// The export that reads the held referral gives its click ID and affiliate.
 #[wasm_bindgen_test]
 fn referral_and_affiliate_read_the_cookie() {
     fresh();
-    assert!(track::referral().is_null());
-    let a = ClickAnswer::from_js(&answer(REF1, AFF, "JB007", 3600.0, "last_click")).unwrap();
+    assert_eq!(track::held(), "[null,null]");
+    let a = click_answer(&answer(REF1, AFF, "JB007", 3600.0, "last_click")).unwrap();
     assert!(track::remember(&config(&[]), &a, page::now()));
-    assert_eq!(track::referral().as_string().as_deref(), Some(REF1));
-    let aff = track::affiliate();
-    assert_eq!(page::get_string(&aff, "id").as_deref(), Some(AFF));
-    assert_eq!(page::get_string(&aff, "token").as_deref(), Some("jb007"));
+    let (referral, affiliate) = held_pair();
+    assert_eq!(referral.as_string().as_deref(), Some(REF1));
+    assert_eq!(string(&affiliate, "id").as_deref(), Some(AFF));
+    assert_eq!(string(&affiliate, "token").as_deref(), Some("jb007"));
 }
 
 /// Answers that are not a valid click are rejected field by field, never half-applied.
 #[wasm_bindgen_test]
 fn bad_click_answers_are_rejected() {
     let ok = answer(REF1, AFF, "jb007", 60.0, "last_click");
-    assert!(ClickAnswer::from_js(&ok).is_some());
+    assert!(click_answer(&ok).is_some());
     let mutate = |key: &str, value: JsValue| {
         let a = answer(REF1, AFF, "jb007", 60.0, "last_click");
         Reflect::set(&a, &JsValue::from_str(key), &value).unwrap();
-        ClickAnswer::from_js(&a)
+        click_answer(&a)
     };
     assert!(mutate("click_id", "ref_nothex".into()).is_none());
     assert!(mutate("click_id", AFF.into()).is_none());
     assert!(mutate("affiliate_id", JsValue::NULL).is_none());
     assert!(mutate("token", "<b>".into()).is_none());
     assert!(mutate("expires_in", 0.into()).is_none());
+    assert!(mutate("expires_in", 0.5.into()).is_none());
     assert!(mutate("expires_in", (-5).into()).is_none());
     assert!(mutate("expires_in", f64::NAN.into()).is_none());
     assert!(mutate("expires_in", "60".into()).is_none());
     assert!(mutate("attribution", "middle_click".into()).is_none());
     let capped = mutate("expires_in", 1e12.into()).unwrap();
     assert_eq!(capped.expires_in, cookies::MAX_AGE_CAP);
+    assert_eq!(mutate("expires_in", 59.9.into()).unwrap().expires_in, 59, "whole seconds");
     assert_eq!(mutate("cookie_domain", "shop.example".into()).unwrap().cookie_domain.as_deref(), Some("shop.example"));
     assert_eq!(mutate("cookie_domain", "a.com; Domain=evil.com".into()).unwrap().cookie_domain, None);
     for garbage in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from(1), JsValue::from_str("{}"), Object::new().into()]
     {
-        assert!(ClickAnswer::from_js(&garbage).is_none());
+        assert!(click_answer(&garbage).is_none());
     }
 }
 
-/// Outcomes: data on a 2xx success, nothing on a notice or a 4xx, retry on no answer, 429
-/// and 5xx.
+/// Outcomes: data on a 2xx success, nothing on a 4xx or a body that is not a success
+/// envelope, retry on no answer, 429 and 5xx. A notice (`data: null`) is a success whose
+/// data names no referral, so nothing is applied either.
 #[wasm_bindgen_test]
 fn outcomes_are_classified() {
+    for (status, success, want) in [
+        (200, true, Outcome::Data),
+        (201, true, Outcome::Data),
+        (200, false, Outcome::Nothing),
+        (404, true, Outcome::Nothing),
+        (0, true, Outcome::Retry),
+        (429, false, Outcome::Retry),
+        (503, false, Outcome::Retry),
+    ] {
+        assert_eq!(Outcome::of(status, success), want, "{status} {success}");
+    }
     let data = answer(REF1, AFF, "jb007", 60.0, "last_click");
-    assert!(matches!(Outcome::of(200, &envelope(&data)), Outcome::Data(_)));
-    let notice = options(&[("success", true.into()), ("data", JsValue::NULL)]);
-    assert_eq!(Outcome::of(200, &notice), Outcome::Nothing);
-    let err = options(&[("success", false.into())]);
+    put("a", &envelope(&data));
+    assert_eq!(Outcome::answer(200), Outcome::Data);
+    put("a", &options(&[("success", true.into()), ("data", JsValue::NULL)]));
+    assert_eq!(Outcome::answer(200), Outcome::Data);
+    assert!(ClickAnswer::read(track::DATA).is_none(), "a notice names no referral");
+    put("a", &options(&[("success", false.into())]));
     for s in [400, 401, 403, 404, 409] {
-        assert_eq!(Outcome::of(s, &err), Outcome::Nothing, "{s}");
+        assert_eq!(Outcome::answer(s), Outcome::Nothing, "{s}");
     }
+    put("a", &JsValue::NULL);
     for s in [0, 429, 500, 502, 503] {
-        assert_eq!(Outcome::of(s, &JsValue::NULL), Outcome::Retry, "{s}");
+        assert_eq!(Outcome::answer(s), Outcome::Retry, "{s}");
     }
-    for garbage in [JsValue::NULL, JsValue::from_str("<html>"), JsValue::from(3), Array::new().into()] {
-        assert_eq!(Outcome::of(200, &garbage), Outcome::Nothing);
+    for garbage in [
+        JsValue::NULL,
+        JsValue::from_str("<html>"),
+        JsValue::from(3),
+        Array::new().into(),
+        options(&[("success", "true".into())]),
+    ] {
+        put("a", &garbage);
+        assert_eq!(Outcome::answer(200), Outcome::Nothing);
     }
-    assert_eq!(Outcome::of(404, &envelope(&data)), Outcome::Nothing, "4xx never carries data");
+    put("a", &envelope(&data));
+    assert_eq!(Outcome::answer(404), Outcome::Nothing, "4xx never carries data");
 }
 
 /// The delivery queue keeps what it may (fresh, well-formed, bounded) and drops the rest;
 /// a report stays until it is removed.
 #[wasm_bindgen_test]
 fn queue_is_bounded_and_validated() {
+    fresh();
     let now = page::now();
     let p = Pending::new(now, Kind::Click, r#"{"token":"jb007"}"#).unwrap();
     assert_eq!(p.body(), r#"{"token":"jb007"}"#);
@@ -390,7 +648,7 @@ fn queue_is_bounded_and_validated() {
     queue::remove(p.line(), now);
     assert_eq!(queue::pending(now), vec![q.clone()]);
     queue::remove(q.line(), now);
-    assert!(page::storage_get(queue::KEY).is_none(), "an empty queue leaves no key");
+    assert!(page::queue().is_none(), "an empty queue leaves no key");
 }
 
 /// A full capture against an API that cannot be reached: the report is stored before it is
@@ -402,49 +660,49 @@ async fn failed_report_is_kept_and_replayed_until_answered() {
     fresh();
     set_query("?via=JB007");
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
-    let flights = track::start(&cfg);
-    assert_eq!(flights.length(), 2, "one report: [promise, line]");
-    let line = flights.get(1).as_string().unwrap();
+    let started = flights(|| track::start(&cfg));
+    assert_eq!(started.length(), 2, "one report: [promise, line]");
+    let line = started.get(1).as_string().unwrap();
     assert_eq!(
         queue::pending(page::now()).iter().map(|p| p.line().to_owned()).collect::<Vec<_>>(),
         vec![line.clone()],
         "stored before it is sent"
     );
     assert!(cookies::all().find("viatrack_").is_none(), "no cookie before an answer: {}", cookies::all());
-    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
-    assert_eq!(page::get_string(&body, "token").as_deref(), Some("jb007"));
-    let visitor = page::get_string(&body, "visitor_id").unwrap();
+    let body = body_of(&line);
+    assert_eq!(string(&body, "token").as_deref(), Some("jb007"));
+    let visitor = string(&body, "visitor_id").unwrap();
     assert!(VisitorId::parse(&visitor).is_ok());
-    assert!(viatrack_core::ReportId::parse(&page::get_string(&body, "report_id").unwrap()).is_ok());
-    assert_eq!(page::get_string(&body, "url"), Some(page::location("href")));
+    assert!(viatrack_core::ReportId::parse(&string(&body, "report_id").unwrap()).is_ok());
+    assert_eq!(string(&body, "url"), Some(page::location("href")));
     let keys = Reflect::own_keys(&body).unwrap().join(",");
     assert!(keys == "token,url,visitor_id,report_id" || keys == "token,url,referrer,visitor_id,report_id", "{keys}");
     // The request really fails.
-    let promise: Promise = flights.get(0).unchecked_into();
-    assert!(JsFuture::from(promise).await.is_err());
-    track::answered(&cfg, &line, 0, &JsValue::NULL);
-    assert!(track::start(&cfg).length() == 0, "the capture runs once per page");
+    assert_eq!(status_of(started.get(0)).await, 0);
+    answered(&cfg, &line, 0, &JsValue::NULL);
+    assert_eq!(flights(|| track::start(&cfg)).length(), 0, "the capture runs once per page");
     assert_eq!(queue::pending(page::now()).len(), 1, "still queued");
 
-    // Next page load (a new options object), with the same token again: the queued report
-    // is sent first, and the new report reuses its visitor ID.
+    // Next page load, with the same token again: the queued report is sent first, and the
+    // new report reuses its visitor ID.
+    config::forget();
     let next = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
-    let replay = track::start(&next);
+    let replay = flights(|| track::start(&next));
     assert_eq!(replay.length(), 4);
     assert_eq!(replay.get(1).as_string().as_deref(), Some(line.as_str()), "same report first");
-    let second: JsValue =
-        js_sys::JSON::parse(replay.get(3).as_string().unwrap().splitn(3, ' ').nth(2).unwrap()).unwrap();
-    assert_eq!(page::get_string(&second, "visitor_id").as_deref(), Some(visitor.as_str()), "one visitor");
-    assert_ne!(page::get_string(&second, "report_id"), page::get_string(&body, "report_id"), "a new report");
+    let second = body_of(&replay.get(3).as_string().unwrap());
+    assert_eq!(string(&second, "visitor_id").as_deref(), Some(visitor.as_str()), "one visitor");
+    assert_ne!(string(&second, "report_id"), string(&body, "report_id"), "a new report");
     for i in [0, 2] {
         let _ = JsFuture::from(replay.get(i).unchecked_into::<Promise>()).await;
     }
     // Delivered (answered with a notice): nothing left to send.
-    track::answered(&next, &line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)]));
-    track::answered(&next, &replay.get(3).as_string().unwrap(), 404, &options(&[("success", false.into())]));
+    answered(&next, &line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)]));
+    answered(&next, &replay.get(3).as_string().unwrap(), 404, &options(&[("success", false.into())]));
     set_query("");
-    assert_eq!(track::start(&config(&[("key", "pk_test".into()), ("api", DEAD_API.into())])).length(), 0);
-    assert!(page::storage_get(queue::KEY).is_none());
+    config::forget();
+    assert_eq!(flights(|| track::start(&config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]))).length(), 0);
+    assert!(page::queue().is_none());
     fresh();
 }
 
@@ -457,18 +715,18 @@ fn answered_applies_drops_or_keeps() {
     let now = page::now();
     let line = Pending::new(now, Kind::Click, r#"{"token":"jb007","url":"http://x.example/"}"#).unwrap();
     queue::push(&line, now);
-    track::answered(&cfg, line.line(), 503, &JsValue::NULL);
+    answered(&cfg, line.line(), 503, &JsValue::NULL);
     assert_eq!(queue::pending(now).len(), 1, "5xx: kept");
-    track::answered(&cfg, line.line(), 404, &options(&[("success", false.into())]));
+    answered(&cfg, line.line(), 404, &options(&[("success", false.into())]));
     assert!(queue::pending(now).is_empty(), "4xx: removed");
     queue::push(&line, now);
-    track::answered(&cfg, line.line(), 200, &JsValue::from_str("<html>"));
+    answered(&cfg, line.line(), 200, &JsValue::from_str("<html>"));
     assert!(queue::pending(now).is_empty(), "an unreadable answer: removed");
     assert!(held_id().is_none());
     queue::push(&line, now);
     let data = answer(REF1, AFF, "jb007", 60.0, "last_click");
     Reflect::set(&data, &"visitor_id".into(), &VISITOR.into()).unwrap();
-    track::answered(&cfg, line.line(), 200, &envelope(&data));
+    answered(&cfg, line.line(), 200, &envelope(&data));
     assert!(queue::pending(now).is_empty());
     assert_eq!(held_id().as_deref(), Some(REF1));
     assert_eq!(
@@ -488,7 +746,7 @@ fn held_referral_in_the_answer_wins() {
     let line = Pending::new(now, Kind::Click, r#"{"token":"second"}"#).unwrap();
     let data = answer(REF2, AFF2, "second", 3600.0, "last_click");
     Reflect::set(&data, &"held".into(), &answer(REF1, AFF, "first", 7200.0, "first_click")).unwrap();
-    track::answered(&config(&[]), line.line(), 200, &envelope(&data));
+    answered(&config(&[]), line.line(), 200, &envelope(&data));
     let held = cookies::held(now).unwrap();
     assert_eq!(held.click_id.as_str(), REF1);
     assert_eq!(held.attribution, Attribution::FirstClick);
@@ -504,21 +762,21 @@ async fn first_party_restores_and_converts_without_a_page_cookie() {
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_SAME_SITE_API.into())]);
     assert!(cfg.first_party);
     assert!(!config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]).first_party);
-    let flights = track::start(&cfg);
-    assert_eq!(flights.length(), 2, "the restore request");
-    assert_eq!(flights.get(1).as_string().as_deref(), Some(track::RESTORE));
-    assert!(page::storage_get(queue::KEY).is_none(), "a restore is not queued");
-    let _ = JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await;
-    track::answered(&cfg, track::RESTORE, 200, &envelope(&answer(REF1, AFF, "jb007", 3600.0, "first_click")));
+    let started = flights(|| track::start(&cfg));
+    assert_eq!(started.length(), 2, "the restore request");
+    assert_eq!(started.get(1).as_string().as_deref(), Some(track::RESTORE));
+    assert!(page::queue().is_none(), "a restore is not queued");
+    let _ = JsFuture::from(started.get(0).unchecked_into::<Promise>()).await;
+    answered(&cfg, track::RESTORE, 200, &envelope(&answer(REF1, AFF, "jb007", 3600.0, "first_click")));
     assert_eq!(held_id().as_deref(), Some(REF1));
 
     fresh();
-    let flight: Array = track::convert(&cfg, &options(&[("email", "bond@mi6.example".into())])).unchecked_into();
+    let flight = convert(&cfg, &options(&[("email", "bond@mi6.example".into())]));
     let line = flight.get(1).as_string().unwrap();
-    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    let body = body_of(&line);
     assert_eq!(Reflect::own_keys(&body).unwrap().join(","), "email", "no click_id: the Worker reads its cookie");
     let _ = JsFuture::from(flight.get(0).unchecked_into::<Promise>()).await;
-    assert!(track::converted(&line, 0, &JsValue::NULL).is_null());
+    assert!(converted(&line, 0, &JsValue::NULL).is_null());
     assert_eq!(queue::pending(page::now()).len(), 1, "an unanswered lead stays queued");
     fresh();
 }
@@ -535,11 +793,11 @@ async fn clean_url_removes_only_the_token_parameters() {
     fresh();
     set_query("?utm_source=news&via=jb007&b=2#plans");
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into()), ("cleanUrl", true.into())]);
-    let flights = track::start(&cfg);
-    assert_eq!(flights.length(), 2, "the click is still reported");
+    let started = flights(|| track::start(&cfg));
+    assert_eq!(started.length(), 2, "the click is still reported");
     assert_eq!(page::location("search"), "?utm_source=news&b=2");
     assert_eq!(page::location("hash"), "#plans");
-    let _ = JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await;
+    let _ = JsFuture::from(started.get(0).unchecked_into::<Promise>()).await;
     fresh();
 }
 
@@ -549,24 +807,23 @@ async fn clean_url_removes_only_the_token_parameters() {
 async fn consent_gates_storage_and_reports() {
     fresh();
     set_query("?via=jb007");
-    let o = options(&[("key", "pk_test".into()), ("api", DEAD_API.into()), ("consentRequired", true.into())]);
-    let cfg = Config::from_js(&o);
-    assert_eq!(track::start(&cfg).length(), 0);
+    let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into()), ("consentRequired", true.into())]);
+    assert_eq!(flights(|| track::start(&cfg)).length(), 0);
     assert!(cookies::all().find("viatrack_").is_none(), "nothing stored: {}", cookies::all());
-    assert!(page::storage_get(queue::KEY).is_none());
-    let flights = track::consent(&Config::from_js(&o), true);
-    assert_eq!(flights.length(), 2, "consent runs the capture");
+    assert!(page::queue().is_none());
+    let started = flights(|| track::consent(&Config::read(), true));
+    assert_eq!(started.length(), 2, "consent runs the capture");
     assert_eq!(queue::pending(page::now()).len(), 1, "the report is stored once consent is given");
-    assert!(JsFuture::from(flights.get(0).unchecked_into::<Promise>()).await.is_err());
+    assert_eq!(status_of(started.get(0)).await, 0, "no answer");
 
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
     cookies::write(VISITOR_COOKIE, VISITOR, 3600, None);
-    assert_eq!(track::consent(&Config::from_js(&o), false).length(), 0);
+    assert_eq!(flights(|| track::consent(&Config::read(), false)).length(), 0);
     assert!(cookies::all().find("viatrack_").is_none(), "{}", cookies::all());
-    assert!(page::storage_get(queue::KEY).is_none());
-    let after = Config::from_js(&o);
+    assert!(page::queue().is_none());
+    let after = Config::read();
     assert!(!after.allowed());
-    assert!(track::convert(&after, &options(&[("email", "a@b.example".into())])).is_undefined());
+    assert_eq!(convert(&after, &options(&[("email", "a@b.example".into())])).length(), 0);
     fresh();
 }
 
@@ -576,8 +833,13 @@ async fn consent_gates_storage_and_reports() {
 async fn convert_needs_a_referral_and_an_email() {
     fresh();
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
-    let data = options(&[("email", "bond@mi6.example".into()), ("name", "James".into())]);
-    assert!(track::convert(&cfg, &data).is_undefined(), "no referral: no request");
+    let data = options(&[
+        ("email", "bond@mi6.example".into()),
+        ("name", "James \"007\"".into()),
+        ("customer_id", JsValue::NULL),
+        ("metadata", options(&[("plan", "pro".into())])),
+    ]);
+    assert_eq!(convert(&cfg, &data).length(), 0, "no referral: no request");
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
     for bad in [
         JsValue::UNDEFINED,
@@ -586,26 +848,26 @@ async fn convert_needs_a_referral_and_an_email() {
         options(&[("email", 5.into())]),
         options(&[("email", "".into())]),
     ] {
-        assert!(track::convert(&cfg, &bad).is_undefined());
+        assert_eq!(convert(&cfg, &bad).length(), 0);
     }
-    let flight: Array = track::convert(&cfg, &data).unchecked_into();
+    let flight = convert(&cfg, &data);
     assert!(flight.get(0).is_instance_of::<Promise>(), "a fetch was started");
     let line = flight.get(1).as_string().unwrap();
     assert_eq!(queue::pending(page::now()).len(), 1, "stored before it is sent");
-    let body: JsValue = js_sys::JSON::parse(line.splitn(3, ' ').nth(2).unwrap()).unwrap();
-    assert_eq!(page::get_string(&body, "click_id").as_deref(), Some(REF1));
+    let body = body_of(&line);
+    assert_eq!(Reflect::own_keys(&body).unwrap().join(","), "click_id,email,name,metadata", "no null fields");
+    assert_eq!(string(&body, "click_id").as_deref(), Some(REF1));
+    assert_eq!(string(&body, "name").as_deref(), Some("James \"007\""));
+    assert_eq!(string(&get(&body, "metadata"), "plan").as_deref(), Some("pro"));
     let _ = JsFuture::from(flight.get(0).unchecked_into::<Promise>()).await;
-    assert!(track::converted(&line, 0, &JsValue::NULL).is_null());
+    assert!(converted(&line, 0, &JsValue::NULL).is_null());
     assert_eq!(queue::pending(page::now()).len(), 1, "no answer: kept for the next page view");
-    assert!(track::converted(&line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)])).is_null());
+    assert!(converted(&line, 200, &options(&[("success", true.into()), ("data", JsValue::NULL)])).is_null());
     assert!(queue::pending(page::now()).is_empty(), "answered: removed");
     let not_a_referral = options(&[("id", 42.into()), ("status", "lead".into())]);
-    assert!(track::converted(&line, 200, &envelope(&not_a_referral)).is_null(), "not a referral: null");
+    assert!(converted(&line, 200, &envelope(&not_a_referral)).is_null(), "not a referral: null");
     let referral = options(&[("id", REF1.into()), ("status", "lead".into())]);
-    assert_eq!(
-        page::get_string(&track::converted(&line, 200, &envelope(&referral)), "status").as_deref(),
-        Some("lead")
-    );
+    assert_eq!(string(&converted(&line, 200, &envelope(&referral)), "status").as_deref(), Some("lead"));
     fresh();
 }
 
@@ -615,26 +877,28 @@ async fn convert_needs_a_referral_and_an_email() {
 fn nothing_throws_on_hostile_input() {
     fresh();
     // Map.prototype.get throws when called on anything but a Map, as the trap is.
-    let thrower = page::get(&page::get(&page::global_get("Map"), "prototype"), "get");
+    let thrower = get(&get(&get(&js_sys::global(), "Map"), "prototype"), "get");
     let handler = Object::new();
     Reflect::set(&handler, &"get".into(), &thrower).unwrap();
     let hostile: JsValue = js_sys::Proxy::new(&Object::new(), &handler).into();
-    let hostile_cfg = Config::from_js(&hostile);
+    put("o", &hostile);
+    put("q", &hostile);
+    let hostile_cfg = Config::read();
     assert!(!hostile_cfg.can_send());
-    assert_eq!(track::start(&hostile_cfg).length(), 0);
-    assert!(track::convert(&hostile_cfg, &hostile).is_undefined());
-    assert!(track::converted("garbage", 200, &hostile).is_null());
-    track::answered(&hostile_cfg, "garbage", 200, &hostile);
-    track::answered(&hostile_cfg, "", 503, &hostile);
-    assert!(ClickAnswer::from_js(&envelope(&hostile)).is_none());
-    let _ = track::consent(&hostile_cfg, true);
-    assert!(track::referral().is_null());
+    assert_eq!(flights(|| track::start(&hostile_cfg)).length(), 0);
+    assert_eq!(convert(&hostile_cfg, &hostile).length(), 0);
+    assert!(converted("garbage", 200, &hostile).is_null());
+    answered(&hostile_cfg, "garbage", 200, &hostile);
+    answered(&hostile_cfg, "", 503, &hostile);
+    assert!(click_answer(&hostile).is_none());
+    let _ = flights(|| track::consent(&hostile_cfg, true));
+    assert!(held_pair().0.is_null());
     // Cyclic metadata cannot be serialised: no request, no exception.
     plant(REF1, page::now().plus_ms(3_600_000), Attribution::LastClick, 3600);
     let cyclic = Object::new();
     Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
     let data = options(&[("email", "a@b.example".into()), ("metadata", cyclic.into())]);
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]);
-    assert!(track::convert(&cfg, &data).is_undefined());
+    assert_eq!(convert(&cfg, &data).length(), 0);
     fresh();
 }
