@@ -189,26 +189,9 @@ async function launchWebKitEngine() {
     if (!existsSync(f)) throw new Error(`${f} is missing: install Debian's webkit2gtk-driver and xvfb (scripts/setup.sh)`);
   }
   const xvfb = await startXvfb();
-  const port = await freePort();
-  // Its own process group: MiniBrowser and the WebKit*Process children join it, and killing
-  // the group at the end leaves no orphan behind.
-  const driver = spawn(WEBKITWEBDRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
-    env: { ...process.env, DISPLAY: xvfb.display },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  let log = '';
-  driver.stderr.on('data', (d) => { log += d; });
-  const killAll = () => { killGroup(driver); killGroup(xvfb.process); };
+  let driver = await startWebKitDriver(xvfb.display);
+  const killAll = () => { driver.kill(); killGroup(xvfb.process); };
   process.once('exit', killAll);
-  const server = `http://127.0.0.1:${port}`;
-  for (let end = Date.now() + 15_000; ; await sleep(50)) {
-    if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited: ${log}`);
-    try {
-      if ((await fetch(`${server}/status`)).ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > end) { killAll(); throw new Error(`WebKitWebDriver did not start: ${log}`); }
-  }
   const open = new Set();
   return {
     name: 'webkit',
@@ -216,10 +199,23 @@ async function launchWebKitEngine() {
      * `options`: none apply (the UA is WebKit's own; TLS errors are always accepted).
      * WebKitWebDriver runs one session at a time, so a test has one visitor open at a time
      * (in every engine); a visitor a failed test left open is closed here.
+     *
+     * On a loaded machine WebKitWebDriver has been seen to start no MiniBrowser and never
+     * answer the new-session request: each attempt is bounded, and a failed one is retried
+     * on a fresh driver (at most 3 attempts), so a slow start fails or recovers, never hangs.
      */
     async open() {
       for (const v of open) await v.close().catch(() => {});
-      const visitor = await openWebKit(server);
+      let visitor;
+      for (let attempt = 1; !visitor; attempt++) {
+        try {
+          visitor = await openWebKit(driver.server, SESSION_START_MS);
+        } catch (e) {
+          if (attempt >= 3) throw e;
+          driver.kill();
+          driver = await startWebKitDriver(xvfb.display);
+        }
+      }
       open.add(visitor);
       const close = visitor.close;
       visitor.close = async () => { open.delete(visitor); await close(); };
@@ -237,7 +233,34 @@ async function launchWebKitEngine() {
   };
 }
 
-async function openWebKit(server) {
+/** How long a new WebKit session may take to start, in milliseconds. */
+const SESSION_START_MS = 45_000;
+
+/** Starts WebKitWebDriver on `display` in its own process group: { server, kill() }. */
+async function startWebKitDriver(display) {
+  const port = await freePort();
+  // Its own process group: MiniBrowser and the WebKit*Process children join it, and killing
+  // the group leaves no orphan behind.
+  const driver = spawn(WEBKITWEBDRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
+    env: { ...process.env, DISPLAY: display },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let log = '';
+  driver.stderr.on('data', (d) => { log += d; });
+  const kill = () => killGroup(driver);
+  const server = `http://127.0.0.1:${port}`;
+  for (let end = Date.now() + 15_000; ; await sleep(50)) {
+    if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited: ${log}`);
+    try {
+      if ((await fetch(`${server}/status`)).ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > end) { kill(); throw new Error(`WebKitWebDriver did not start: ${log}`); }
+  }
+  return { server, kill };
+}
+
+async function openWebKit(server, startMs) {
   const proxy = await startProxy();
   const caps = {
     browserName: 'MiniBrowser',
@@ -249,7 +272,13 @@ async function openWebKit(server) {
   };
   let driver;
   try {
-    driver = await new Builder().usingServer(server).withCapabilities(caps).build();
+    let timer;
+    const late = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`no WebKit session within ${startMs} ms`)), startMs); });
+    try {
+      driver = await Promise.race([new Builder().usingServer(server).withCapabilities(caps).build(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
     await driver.manage().setTimeouts({ script: 60_000, pageLoad: 30_000 });
   } catch (e) {
     await proxy.close();
