@@ -30,11 +30,11 @@ dev: setup build
 
 lint:
 	cargo fmt --all --check
-	cargo clippy -p viatrack-core --all-targets -- -D warnings
+	cargo clippy -p viatrack-core -p viatrack-openapi --all-targets -- -D warnings
 	cargo clippy -p viatrack-tracker -p viatrack-worker --target wasm32-unknown-unknown -- -D warnings
 
 test-core:
-	cargo test -p viatrack-core
+	cargo test -p viatrack-core -p viatrack-openapi
 
 test-tracker:
 	cd crates/tracker && wasm-pack test --headless --chrome --mode no-install

@@ -32,3 +32,4 @@ cp -R www/. build/site.tmp/
 rm build/site.tmp/viatrack.js
 node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/site.tmp
 rm -rf build/site && mv build/site.tmp build/site
+bash scripts/build-docs.sh build/site

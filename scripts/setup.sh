@@ -6,7 +6,8 @@
 # Recipe and versions: ../shared/TOOLCHAIN.md (Debian rustc-web + wasm32 std from
 # rust-web-src, lld, wasm-bindgen-cli/wasm-pack/worker-build from crates.io, wrangler,
 # binaryen and Node 22 from npm, Debian chromium + chromium-driver; WebKitGTK's
-# webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb for the WebKit browser tests).
+# webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb for the WebKit browser tests;
+# schemathesis from PyPI in .venv for the OpenAPI test; python3-venv from Debian for it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -22,7 +23,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 CURRENT_STEP="apt packages"
 APT_PKGS=(rustc-web cargo-web libstd-rust-web-dev rust-web-src rust-web-clippy rustfmt-web
   rust-web-llvm chromium chromium-driver webkit2gtk-driver xvfb build-essential pkg-config
-  libssl-dev ca-certificates curl)
+  libssl-dev ca-certificates curl python3 python3-venv)
 # (Installed with their recommends: xvfb needs xauth and mesa's software GL from them.)
 missing=()
 for p in "${APT_PKGS[@]}"; do
@@ -101,6 +102,16 @@ else
 fi
 [ -x node_modules/.bin/wasm-opt ] || die "node_modules/.bin/wasm-opt missing after npm install"
 [ -x node_modules/.bin/node ] || die "node_modules/.bin/node (Node 22) missing after npm install"
+
+# --- 6. schemathesis (PyPI) in a project virtualenv, for the OpenAPI test ---------------
+CURRENT_STEP="schemathesis"
+SCHEMATHESIS_VERSION=4.32.5
+if ! .venv/bin/schemathesis --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+  step "pip install schemathesis==$SCHEMATHESIS_VERSION (into .venv)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+echo "schemathesis: $(.venv/bin/schemathesis --version)"
 
 CURRENT_STEP="done"
 echo

@@ -64,6 +64,17 @@ impl<'de> serde::Deserialize<'de> for CookieDuration {
     }
 }
 
+crate::json_schema!(
+    CookieDuration,
+    "CookieDuration",
+    serde_json::json!({
+        "type": "integer",
+        "minimum": CookieDuration::MIN_DAYS,
+        "maximum": CookieDuration::MAX_DAYS,
+        "description": "cookie duration in days"
+    })
+);
+
 crate::wire_enum! {
     /// Who gets the credit when a visitor arrives through a second link.
     pub enum Attribution ("attribution (first_click or last_click)") {

@@ -120,6 +120,11 @@ macro_rules! id_type {
         }
 
         crate::serde_via_str!($name, $what);
+        crate::json_schema!(
+            $name,
+            stringify!($name),
+            serde_json::json!({"type": "string", "pattern": concat!("^", $prefix, "[0-9a-f]{32}$"), "description": $what})
+        );
     };
 }
 

@@ -29,10 +29,13 @@
 //! answers a click report with a [`ClickId`] and the campaign's cookie duration and
 //! attribution, the tracker stores a [`cookie::ReferralCookie`], and a lead or sale moves
 //! the referral through [`Lifecycle::transition`].
-#![no_std]
+// utoipa's derive (feature `openapi`, native builds only) writes std's prelude names.
+#![cfg_attr(not(feature = "openapi"), no_std)]
 #![warn(missing_docs)]
 
 extern crate alloc;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 #[cfg(feature = "api")]
 extern crate std;
 
@@ -65,6 +68,28 @@ pub use token::{TokenError, ViaToken};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {0}")]
 pub struct UnknownName(pub &'static str);
+
+/// Implements `utoipa::PartialSchema` and `utoipa::ToSchema` for `$ty` (named `$name` under
+/// `#/components/schemas`) from a JSON Schema literal, when the `openapi` feature is on.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! json_schema {
+    ($ty:ty, $name:expr, $json:expr) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::openapi::schema($json)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $ty {
+            fn name() -> alloc::borrow::Cow<'static, str> {
+                alloc::borrow::Cow::from($name)
+            }
+        }
+    };
+}
 
 /// Declares a field-less enum whose wire names are written once, in the table given here:
 /// `as_str`, `parse` (a `Result` with [`UnknownName`]), `ALL`, `Display`, and serde (through
@@ -113,6 +138,8 @@ macro_rules! wire_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        $crate::json_schema!($name, stringify!($name), serde_json::json!({"type": "string", "enum": [$($wire),+]}));
 
         $crate::serde_via_str!($name, $what);
     };

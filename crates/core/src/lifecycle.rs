@@ -158,6 +158,11 @@ impl FromStr for Status {
 }
 
 crate::serde_via_str!(Status, "a referral status (click, lead, trialing, customer, active, canceled, rejected)");
+crate::json_schema!(
+    Status,
+    "Status",
+    serde_json::json!({"type": "string", "enum": Status::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
+);
 
 /// The referral `type` view (referral tools seed): `CLICK`, `LEAD`, `CONVERSION`,
 /// `REJECTED`, `CANCELLED`.
@@ -218,6 +223,11 @@ impl fmt::Display for ReferralType {
 }
 
 crate::serde_via_str!(ReferralType, "a referral type (CLICK, LEAD, CONVERSION, REJECTED, CANCELLED)");
+crate::json_schema!(
+    ReferralType,
+    "ReferralType",
+    serde_json::json!({"type": "string", "enum": ReferralType::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
+);
 
 /// The `conversion_state` view (referral object seed): `visitor`, `lead`, `conversion`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -231,6 +241,10 @@ pub enum ConversionState {
 }
 
 impl ConversionState {
+    /// Every value, in funnel order.
+    pub const ALL: [ConversionState; 3] =
+        [ConversionState::Visitor, ConversionState::Lead, ConversionState::Conversion];
+
     /// The wire name, lower case.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -256,6 +270,11 @@ impl ConversionState {
 }
 
 crate::serde_via_str!(ConversionState, "a conversion state (visitor, lead, conversion)");
+crate::json_schema!(
+    ConversionState,
+    "ConversionState",
+    serde_json::json!({"type": "string", "enum": ConversionState::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
+);
 
 /// A forbidden move in the transition table: the one source of `INVALID_TRANSITION`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -115,6 +115,16 @@ mod text {
         }
     }
 
+    crate::json_schema!(
+        Timestamp,
+        "Timestamp",
+        serde_json::json!({
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 UTC with milliseconds, e.g. 2024-01-20T15:30:00.000Z"
+        })
+    );
+
     impl serde::Serialize for Timestamp {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(&self.to_iso8601())

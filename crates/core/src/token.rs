@@ -116,3 +116,12 @@ impl fmt::Debug for ViaToken {
 }
 
 crate::serde_via_str!(ViaToken, "an affiliate token");
+crate::json_schema!(
+    ViaToken,
+    "ViaToken",
+    serde_json::json!({
+        "type": "string",
+        "pattern": alloc::format!("^[A-Za-z0-9_-]{{1,{MAX_TOKEN_LEN}}}$"),
+        "description": "an affiliate token: ASCII letters, digits, `-` and `_`, case-sensitive"
+    })
+);

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The commission object. Amounts are in cents of `currency`; a negative `amount` is a
 /// clawback (a refund of a sale whose commission was already paid).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Commission {
     /// `com_…`.
     pub id: CommissionId,
@@ -45,6 +46,7 @@ pub struct Commission {
 /// `PATCH /v1/commissions/{id}`: mark it `paid` or `voided` (the status table:
 /// `INVALID_TRANSITION` otherwise).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCommission {
     /// The new status.
@@ -106,6 +108,7 @@ impl CommissionQuery {
 /// `POST /v1/track/refund` (secret key, `write:referrals`): a refund for merchants not on
 /// Stripe. Idempotent by `refund_id`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// The refunded sale's `invoice_id`.
@@ -118,6 +121,7 @@ pub struct RefundRequest {
 
 /// `POST /v1/integrations/stripe` (secret key, `write:integrations`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConnectStripe {
     /// The webhook endpoint's signing secret from Stripe's dashboard (`whsec_…`). Stored
@@ -136,6 +140,12 @@ impl SigningSecret {
         &self.0
     }
 }
+
+crate::json_schema!(
+    SigningSecret,
+    "SigningSecret",
+    serde_json::json!({"type": "string", "pattern": "^whsec_[A-Za-z0-9]{1,200}$", "writeOnly": true})
+);
 
 impl core::fmt::Debug for SigningSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -159,12 +169,14 @@ impl<'de> Deserialize<'de> for SigningSecret {
 
 /// The answer to `POST /v1/integrations/stripe`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StripeConnection {
     /// Whether a signing secret is stored.
     pub connected: bool,
     /// The URL to register in Stripe's dashboard (Developers → Webhooks).
     pub webhook_url: String,
     /// The events to select there.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub events: [&'static str; 4],
 }
 
@@ -172,9 +184,22 @@ pub struct StripeConnection {
 pub const STRIPE_EVENTS: [&str; 4] =
     ["checkout.session.completed", "invoice.paid", "charge.refunded", "customer.subscription.deleted"];
 
+/// The answer to a Stripe event (`POST /v1/stripe/webhook/{program_id}`, 200).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StripeReceipt {
+    /// Always `true`.
+    pub received: bool,
+    /// What the event did: `sale`, `refund`, `canceled`, `duplicate`, `ignored`, … .
+    pub outcome: String,
+    /// Why, in prose.
+    pub detail: String,
+}
+
 /// The answer to `POST /v1/track/refund`: the sale after it and the sale's commissions
 /// (its own and any clawbacks), newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundResponse {
     /// The sale, with `refunded` updated.
     pub sale: super::tracking::Sale,

@@ -80,6 +80,7 @@ pub struct Tracked<T> {
 
 /// Why a tracking call recorded nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     /// Why there is no data.
     pub code: NoticeCode,
@@ -100,6 +101,7 @@ pub struct Page<T> {
 
 /// The list-referrals seed's pagination block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pagination {
     /// This page, 1-indexed.
     pub page: u32,
@@ -129,6 +131,7 @@ impl Pagination {
 
 /// `{"success": false, "error": {…}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Always `false`.
     pub success: bool,
@@ -138,6 +141,7 @@ pub struct ErrorBody {
 
 /// The error inside [`ErrorBody`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// The stable code.
     pub code: ErrorCode,
@@ -146,6 +150,23 @@ pub struct ErrorDetail {
     /// The request field at fault, when one is (dotted path).
     #[serde(default)]
     pub field: Option<String>,
+}
+
+/// The answer to a `DELETE`: `{"id": "…", "deleted": true}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deleted {
+    /// The deleted object's ID.
+    pub id: String,
+    /// Always `true`.
+    pub deleted: bool,
+}
+
+impl Deleted {
+    /// The answer for `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), deleted: true }
+    }
 }
 
 impl ErrorBody {

@@ -29,6 +29,76 @@ pub fn has_control(s: &str) -> bool {
 /// The message for a refused control character.
 const CONTROL: &str = "must not contain control characters (U+0000-U+001F, U+007F)";
 
+/// JSON Schema pattern of text without control characters ([`has_control`]).
+#[cfg(feature = "openapi")]
+const NO_CONTROL: &str = "^[^\\u0000-\\u001F\\u007F]*$";
+
+crate::json_schema!(
+    Email,
+    "Email",
+    serde_json::json!({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LEN,
+        "description": "an email address; stored trimmed and lower-cased"})
+);
+crate::json_schema!(
+    HttpUrl,
+    "HttpUrl",
+    serde_json::json!({"type": "string", "format": "uri", "maxLength": MAX_URL_LEN, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
+        "description": "an absolute http: or https: URL with a host; stored as the URL parser serialises it"})
+);
+crate::json_schema!(
+    Hostname,
+    "Hostname",
+    serde_json::json!({"type": "string", "format": "hostname", "maxLength": 253,
+        "description": "a host name (lower case, no port); it also matches its subdomains"})
+);
+crate::json_schema!(
+    Currency,
+    "Currency",
+    serde_json::json!({"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217 code; stored upper case"})
+);
+crate::json_schema!(
+    AmountCents,
+    "AmountCents",
+    serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT_CENTS,
+        "description": "an amount in cents (the currency's minor unit)"})
+);
+crate::json_schema!(
+    Metadata,
+    "Metadata",
+    serde_json::json!({"type": "object", "additionalProperties": true,
+        "description": alloc::format!("custom key-value data: a JSON object of at most {MAX_METADATA_BYTES} bytes serialized")})
+);
+
+#[cfg(feature = "openapi")]
+impl<const MAX: usize> utoipa::PartialSchema for Text<MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::schema(serde_json::json!({
+            "type": "string", "minLength": 1, "maxLength": MAX, "pattern": NO_CONTROL,
+            "description": alloc::format!("text of 1 to {MAX} characters, no control characters")
+        }))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<const MAX: usize> utoipa::ToSchema for Text<MAX> {
+    fn name() -> alloc::borrow::Cow<'static, str> {
+        alloc::borrow::Cow::Owned(alloc::format!("Text{MAX}"))
+    }
+}
+
+/// ID's kind.
+#[cfg(feature = "openapi")]
+pub struct IdRef;
+
+crate::json_schema!(
+    IdRef,
+    "IdRef",
+    serde_json::json!({
+        "type": "string", "minLength": 1, "maxLength": MAX_REF_LEN, "pattern": NO_CONTROL,
+        "description": "an ID; one that names nothing of this program is answered as not found"
+    })
+);
+
 /// Longest accepted email address, in bytes (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
 

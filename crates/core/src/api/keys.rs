@@ -17,6 +17,7 @@ pub const KEY_PREFIX_LEN: usize = 7;
 
 /// `POST /v1/api_keys`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     /// `publishable` (tracking only, no scopes) or `secret`.
@@ -68,6 +69,7 @@ pub const fn keys_scope(access: Access) -> Scope {
 
 /// An API key as `GET /v1/api_keys` shows it: never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     /// `key_…`.
     pub id: ApiKeyId,
@@ -86,6 +88,7 @@ pub struct ApiKey {
 
 /// The answer to `POST /v1/api_keys`: the key's record and, this once, the key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
     /// The record, as the list shows it.
     #[serde(flatten)]

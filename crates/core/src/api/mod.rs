@@ -31,7 +31,9 @@ pub mod scopes;
 pub mod tracking;
 pub mod webhook_endpoints;
 
-pub use envelope::{ErrorBody, ErrorCode, ErrorDetail, Notice, NoticeCode, Page, Pagination, Success, Tracked};
+pub use envelope::{
+    Deleted, ErrorBody, ErrorCode, ErrorDetail, Notice, NoticeCode, Page, Pagination, Success, Tracked,
+};
 
 use alloc::string::{String, ToString};
 use core::fmt;

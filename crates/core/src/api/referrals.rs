@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// (`link`, `visits`, `affiliate`, `conversion_state`, `became_*_at`, `expires_at`,
 /// `updated_at`) and the referral tools seed's `type`. Timestamps are ISO 8601 UTC.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Referral {
     /// `ref_…`; for a tracked click, the click ID.
     pub id: ReferralId,
@@ -80,6 +81,7 @@ pub struct Referral {
 
 /// The referral object's `link` (referral object seed), with counts over its referrals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralLink {
     /// `lnk_…`.
     pub id: LinkId,
@@ -97,6 +99,7 @@ pub struct ReferralLink {
 
 /// The referral object's `affiliate` (referral object seed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralAffiliate {
     /// `aff_…`.
     pub id: AffiliateId,
@@ -112,6 +115,7 @@ pub struct ReferralAffiliate {
 
 /// A campaign named inside another object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignRef {
     /// `cmp_…`.
     pub id: CampaignId,
@@ -122,11 +126,13 @@ pub struct CampaignRef {
 /// `POST /v1/referrals` (create-referral seed). `affiliate_id` is required unless
 /// `click_id` is given (then it must match the click's affiliate).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateReferral {
     /// The referring affiliate; must belong to the key's program. One that does not, in any
     /// format (`aff_123abc` too), is `INVALID_AFFILIATE`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub affiliate_id: Option<Ref<AffiliateId>>,
     /// The customer's email; a second referral with it in the program is a `CONFLICT`.
     pub email: Email,
@@ -139,6 +145,7 @@ pub struct CreateReferral {
     /// Converts this existing click (status `click`) into the referral; one that names no
     /// click of the program, in any format, is `NOT_FOUND`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub click_id: Option<Ref<ClickId>>,
     /// Initial status; default `lead`; `click` is not allowed.
     #[serde(default)]
@@ -158,6 +165,7 @@ pub struct CreateReferral {
 /// `PATCH /v1/referrals/{id}`: every field optional; `null` clears the nullable ones.
 /// A status change goes through the transition table (`INVALID_TRANSITION`).
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReferral {
     /// New status.

@@ -25,6 +25,7 @@ crate::wire_enum! {
 
 /// A campaign: the rules its affiliates' links are tracked by.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     /// `cmp_…`.
     pub id: CampaignId,
@@ -68,6 +69,7 @@ impl Campaign {
 
 /// `POST /v1/campaigns`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaign {
     /// Display name, 1–200 characters.
@@ -100,6 +102,7 @@ pub struct CreateCampaign {
 
 /// `PATCH /v1/campaigns/{id}`: every field optional.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCampaign {
     /// New name.
@@ -154,6 +157,20 @@ impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Bounded<MIN, MAX>
     }
 }
 
+#[cfg(feature = "openapi")]
+impl<const MIN: u32, const MAX: u32> utoipa::PartialSchema for Bounded<MIN, MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::schema(serde_json::json!({"type": "integer", "minimum": MIN, "maximum": MAX}))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl<const MIN: u32, const MAX: u32> utoipa::ToSchema for Bounded<MIN, MAX> {
+    fn name() -> alloc::borrow::Cow<'static, str> {
+        alloc::borrow::Cow::Owned(alloc::format!("Count{MIN}To{MAX}"))
+    }
+}
+
 /// Recurring commission months, 1–1200.
 pub type RecurringMonths = Bounded<1, 1200>;
 /// A hold period in days, 0–365.
@@ -161,6 +178,7 @@ pub type HoldDays = Bounded<0, 365>;
 
 /// An affiliate: a partner who shares links.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Affiliate {
     /// `aff_…`.
     pub id: AffiliateId,
@@ -180,6 +198,7 @@ pub struct Affiliate {
 
 /// `POST /v1/affiliates`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAffiliate {
     /// Email, unique in the program (`CONFLICT`).
@@ -191,11 +210,13 @@ pub struct CreateAffiliate {
     #[serde(default)]
     pub last_name: Option<Name>,
     /// The campaign the affiliate joins (`NOT_FOUND` if not in the program, any format).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api::fields::IdRef))]
     pub campaign_id: Ref<CampaignId>,
 }
 
 /// `PATCH /v1/affiliates/{id}`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAffiliate {
     /// New email.
@@ -209,11 +230,13 @@ pub struct UpdateAffiliate {
     pub last_name: Option<Option<Name>>,
     /// Moves the affiliate to another campaign (`NOT_FOUND` if not in the program).
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub campaign_id: Option<Ref<CampaignId>>,
 }
 
 /// An affiliate link: a token tied to an affiliate and a campaign.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Link {
     /// `lnk_…`.
     pub id: LinkId,
@@ -241,14 +264,17 @@ pub struct Link {
 
 /// `POST /v1/links`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateLink {
     /// The token (core token rules), unique in the program (`CONFLICT`).
     pub token: ViaToken,
     /// The affiliate (`INVALID_AFFILIATE` if not in the program, any format).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api::fields::IdRef))]
     pub affiliate_id: Ref<AffiliateId>,
     /// The campaign; default the affiliate's (`NOT_FOUND` if not in the program).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub campaign_id: Option<Ref<CampaignId>>,
     /// Where the link sends visitors.
     #[serde(default)]
@@ -257,6 +283,7 @@ pub struct CreateLink {
 
 /// `PATCH /v1/links/{id}`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLink {
     /// New token (`CONFLICT` if taken).
@@ -264,6 +291,7 @@ pub struct UpdateLink {
     pub token: Option<ViaToken>,
     /// New campaign (`NOT_FOUND` if not in the program).
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub campaign_id: Option<Ref<CampaignId>>,
     /// New destination, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]

@@ -121,6 +121,17 @@ impl Scope {
     }
 }
 
+crate::json_schema!(
+    Scope,
+    "Scope",
+    serde_json::json!({
+        "type": "string",
+        "pattern": "^(read|write|delete):[a-z_]+$",
+        "description": "`read:`, `write:` or `delete:` and a resource (referrals, affiliates, campaigns, links, \
+                        api_keys, commissions, integrations, webhooks, …)"
+    })
+);
+
 impl serde::Serialize for Scope {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.name())

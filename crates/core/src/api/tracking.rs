@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /v1/track/click` (publishable key): a visit through an affiliate link.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClickReport {
     /// The link token from `?via=` (or another configured parameter).
@@ -35,6 +36,7 @@ pub struct ClickReport {
 
 /// The answer to a click report: what the tracker puts in the referral cookie.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClickResponse {
     /// The click (= referral) ID.
     pub click_id: ClickId,
@@ -68,6 +70,7 @@ pub struct ClickResponse {
 /// its cookie): `GET /v1/track/referral` answers it from the server-set cookie, and a click
 /// answer carries it as `held` when that cookie keeps an earlier referral.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeldReferral {
     /// The click (= referral) ID.
     pub click_id: ClickId,
@@ -102,11 +105,13 @@ impl HeldReferral {
 
 /// `POST /v1/track/lead` (publishable key): what the JS `convert` call sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadRequest {
     /// The click ID from the page's referral cookie. Without it the Worker takes the click
     /// from the server-set referral cookie the request carries.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub click_id: Option<Ref<ClickId>>,
     /// The lead's email.
     pub email: Email,
@@ -125,6 +130,7 @@ pub struct LeadRequest {
 /// anything about the affiliate beyond its ID or about other referrals (the publishable key
 /// is public, so this answer is too). The secret-key API returns the full [`Referral`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadReferral {
     /// The referral (= click) ID, e.g. for Stripe's `client_reference_id`.
     pub id: ReferralId,
@@ -172,10 +178,12 @@ impl From<Referral> for LeadReferral {
 /// `POST /v1/track/sale` (secret key with `write:referrals`): a payment, from the
 /// merchant's server. The referral is found by `click_id`, else `customer_id`, else `email`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SaleRequest {
     /// The click/referral ID (e.g. Stripe's `client_reference_id`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
     pub click_id: Option<Ref<ClickId>>,
     /// The merchant's customer ID given at signup.
     #[serde(default)]
@@ -193,6 +201,7 @@ pub struct SaleRequest {
 
 /// A recorded sale.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sale {
     /// The sale's ID.
     pub id: SaleId,
@@ -213,6 +222,7 @@ pub struct Sale {
 
 /// The answer to a sale: the sale and the referral after it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SaleResponse {
     /// The sale (the first one recorded for this `invoice_id`).
     pub sale: Sale,

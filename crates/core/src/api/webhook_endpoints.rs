@@ -31,6 +31,17 @@ impl Events {
     }
 }
 
+crate::json_schema!(
+    Events,
+    "Events",
+    serde_json::json!({
+        "type": "array",
+        "minItems": 1,
+        "items": serde_json::to_value(<EventType as utoipa::PartialSchema>::schema()).expect("a schema is JSON"),
+        "description": "event types; each counts once"
+    })
+);
+
 impl<'de> Deserialize<'de> for Events {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut v = Vec::<EventType>::deserialize(d)?;
@@ -56,6 +67,15 @@ impl EndpointUrl {
     }
 }
 
+crate::json_schema!(
+    EndpointUrl,
+    "EndpointUrl",
+    serde_json::json!({
+        "type": "string", "minLength": 1, "maxLength": super::fields::MAX_URL_LEN,
+        "description": "an https URL of a public host (http to loopback only in local development)"
+    })
+);
+
 impl<'de> Deserialize<'de> for EndpointUrl {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -68,6 +88,7 @@ impl<'de> Deserialize<'de> for EndpointUrl {
 
 /// `POST /v1/webhook_endpoints`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookEndpoint {
     /// `https` (or `http` to loopback in local development); not private or internal.
@@ -78,6 +99,7 @@ pub struct CreateWebhookEndpoint {
 
 /// `PATCH /v1/webhook_endpoints/{id}`.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookEndpoint {
     /// New URL.
@@ -93,6 +115,7 @@ pub struct UpdateWebhookEndpoint {
 
 /// The webhook endpoint object (never its secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookEndpoint {
     /// `whe_…`.
     pub id: WebhookEndpointId,
@@ -111,6 +134,7 @@ pub struct WebhookEndpoint {
 /// The answer to creating an endpoint or rotating its secret: the endpoint and, this once,
 /// its secret (`whsec_` + base64 of 32 random bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WithSecret {
     /// The endpoint.
     #[serde(flatten)]
@@ -122,8 +146,20 @@ pub struct WithSecret {
     pub previous_secret_expires_at: Option<Timestamp>,
 }
 
+/// The answer to `POST /v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry` (202): the
+/// event is queued again under its `webhook-id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetryQueued {
+    /// The event's `webhook-id` (`msg_…`), the same as the first attempt's.
+    pub event_id: String,
+    /// Always `true`.
+    pub queued: bool,
+}
+
 /// One delivery attempt, as `GET /v1/webhook_endpoints/{id}/deliveries` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     /// `dlv_…`.
     pub id: DeliveryId,

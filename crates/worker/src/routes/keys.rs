@@ -75,7 +75,7 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     may_grant(&who, &key.scopes)?;
     let hash = repo.revoke(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
     cache::drop_key(&cache::key_entry(&hash));
-    http::data(200, serde_json::json!({"id": id, "deleted": true}))
+    http::data(200, viatrack_core::api::Deleted::new(id.as_str()))
 }
 
 /// A key may hand out (or take away) only scopes it holds.

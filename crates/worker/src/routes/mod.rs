@@ -36,7 +36,7 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> ApiResult<T> {
 /// `NOT_FOUND`; `CONFLICT` naming what still uses the `what` (e.g. "campaign").
 pub fn deleted(result: Deleted, what: &str, id: &str) -> ApiResult<Response> {
     match result {
-        Deleted::Yes => crate::http::data(200, serde_json::json!({"id": id, "deleted": true})),
+        Deleted::Yes => crate::http::data(200, viatrack_core::api::Deleted::new(id)),
         Deleted::NotFound => Err(ApiError::NotFound(format!("no {what} with this id"))),
         Deleted::InUse(users) if users.is_empty() => {
             Err(ApiError::Conflict(format!("the {what} changed while deleting; retry")))

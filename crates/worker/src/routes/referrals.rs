@@ -219,7 +219,7 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     if !ReferralRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
         return Err(not_found());
     }
-    http::data(200, serde_json::json!({"id": id, "deleted": true}))
+    http::data(200, viatrack_core::api::Deleted::new(id.as_str()))
 }
 
 /// A nullable field of a partial update: absent → `old`, `null` → cleared, a value → it.

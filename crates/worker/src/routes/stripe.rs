@@ -92,7 +92,14 @@ pub async fn webhook(req: &mut Request, ctx: &Ctx, raw_program: &str) -> ApiResu
 }
 
 fn answer(outcome: &str, detail: &str) -> ApiResult<Response> {
-    http::data(200, serde_json::json!({"received": true, "outcome": outcome, "detail": detail}))
+    http::data(
+        200,
+        viatrack_core::api::commissions::StripeReceipt {
+            received: true,
+            outcome: outcome.into(),
+            detail: detail.into(),
+        },
+    )
 }
 
 /// A refusal that retrying cannot change (no referral, an expired click, a rejected

@@ -121,7 +121,7 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     if !WebhookRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
         return Err(not_found());
     }
-    http::data(200, serde_json::json!({"id": id, "deleted": true}))
+    http::data(200, viatrack_core::api::Deleted::new(id.as_str()))
 }
 
 /// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret (shown once); the previous one
@@ -174,7 +174,7 @@ pub async fn retry(req: &mut Request, ctx: &Ctx, raw_id: &str, raw_delivery: &st
         .await?
         .ok_or_else(|| ApiError::NotFound("no delivery with this id on this endpoint".into()))?;
     crate::webhooks::requeue(&ctx.env, &Job { endpoint_id: current.id, event_id: event_id.clone() }).await?;
-    http::data(202, serde_json::json!({"event_id": event_id, "queued": true}))
+    http::data(202, viatrack_core::api::webhook_endpoints::RetryQueued { event_id, queued: true })
 }
 
 fn not_found() -> ApiError {
