@@ -151,8 +151,8 @@ pub struct WithSecret {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetryQueued {
-    /// The event's `webhook-id` (`msg_…`), the same as the first attempt's.
-    pub event_id: String,
+    /// The event's `webhook-id`, the same as the first attempt's.
+    pub event_id: EventId,
     /// Always `true`.
     pub queued: bool,
 }
