@@ -14,6 +14,7 @@ viatrack is starting on $ORIGIN
   demo page (as a visitor sent by James Bond):   $ORIGIN/?via=jb007
   another affiliate (last-click campaign):       $ORIGIN/?via=other
   first-click campaign links:                    $ORIGIN/?via=q-branch   $ORIGIN/?via=m-office
+  API reference (OpenAPI 3.1 at $ORIGIN/v1/openapi.json):  $ORIGIN/docs
   list the referrals:
     curl -s -H 'Authorization: Bearer sk_demo1234567890abcdef1234567890abcdef12' '$ORIGIN/v1/referrals?limit=5'
 
