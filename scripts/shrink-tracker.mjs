@@ -24,7 +24,7 @@
 // Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm from wasm-bindgen> <site dir>
 // (writes <site dir>/tracker_bg.wasm and <site dir>/viatrack.js)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,10 +112,27 @@ try {
   });
   const made = Object.keys(result.mangleCache).filter((k) => !(k in cache));
   if (made.length) fail(`www/viatrack.js uses ${made.join(', ')}, which the module does not have`);
-  const source = readFileSync(join(ROOT, 'www/viatrack.js'), 'utf8');
+  const source = readFileSync(join(ROOT, 'www/loader.js'), 'utf8');
   const unused = Object.keys(cache).filter((name) => !new RegExp(`\\${name}\\b`).test(source));
-  if (unused.length) fail(`www/viatrack.js does not use ${unused.join(', ')}`);
+  if (unused.length) fail(`www/loader.js does not use ${unused.join(', ')}`);
   writeFileSync(join(site, 'viatrack.js'), result.outputFiles[0].text);
+
+  // 4. The npm package's module (packages/viatrack): the same loader logic as an ES module,
+  //    with the same names, unminified but for them. It fetches this same wasm from the API.
+  const pkg = await build({
+    entryPoints: [join(ROOT, 'packages/viatrack/src/index.js')],
+    bundle: true,
+    format: 'esm',
+    logLevel: 'warning',
+    mangleProps: /^\$/,
+    mangleCache: { ...cache },
+    write: false,
+  });
+  const pkgMade = Object.keys(pkg.mangleCache).filter((k) => !(k in cache));
+  if (pkgMade.length) fail(`packages/viatrack uses ${pkgMade.join(', ')}, which the module does not have`);
+  mkdirSync(join(ROOT, 'packages/viatrack/dist'), { recursive: true });
+  writeFileSync(join(ROOT, 'packages/viatrack/dist/index.js'), pkg.outputFiles[0].text);
+  copyFileSync(join(ROOT, 'www/viatrack.d.ts'), join(ROOT, 'packages/viatrack/dist/viatrack.d.ts'));
   console.log(`shrink-tracker: ${Object.entries(cache).map(([k, v]) => `${k.slice(1)} → ${v}`).join(', ')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
