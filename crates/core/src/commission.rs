@@ -128,10 +128,18 @@ pub struct Earned {
 impl Terms {
     /// Terms from a campaign's stored fields: `kind` `percentage` (amount in basis points)
     /// or `fixed` (cents); no kind or no amount = no commission.
-    pub fn from_fields(percentage: Option<bool>, amount: Option<u64>, recurring: Recurring, hold_days: u32) -> Self {
-        let rule = match (percentage, amount) {
-            (Some(true), Some(a)) => Some(Rule::Percentage { basis_points: u32::try_from(a).unwrap_or(u32::MAX) }),
-            (Some(false), Some(cents)) => Some(Rule::Fixed { cents }),
+    pub fn from_fields(
+        kind: Option<crate::api::resources::CommissionType>,
+        amount: Option<u64>,
+        recurring: Recurring,
+        hold_days: u32,
+    ) -> Self {
+        use crate::api::resources::CommissionType;
+        let rule = match (kind, amount) {
+            (Some(CommissionType::Percentage), Some(a)) => {
+                Some(Rule::Percentage { basis_points: u32::try_from(a).unwrap_or(u32::MAX) })
+            }
+            (Some(CommissionType::Fixed), Some(cents)) => Some(Rule::Fixed { cents }),
             _ => None,
         };
         Terms { rule, recurring, hold_days }

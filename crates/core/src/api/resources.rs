@@ -59,7 +59,7 @@ impl Campaign {
     pub fn terms(&self) -> crate::commission::Terms {
         use crate::commission::{Recurring, Terms};
         Terms::from_fields(
-            self.commission_type.map(|t| t == CommissionType::Percentage),
+            self.commission_type,
             self.commission_amount,
             Recurring { recurring: self.recurring, months: self.recurring_months },
             self.hold_days,

@@ -5,6 +5,7 @@ use super::referrals::ReferralRepo;
 use super::{arg, batch, first, stmt, StoreResult};
 use crate::args;
 use serde::Deserialize;
+use viatrack_core::api::resources::CommissionType;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{Earned, Recurring, Terms};
 use viatrack_core::{CommissionId, Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
@@ -37,7 +38,7 @@ const SALE: &str = "SELECT id, referral_id, amount, currency, invoice_id, refund
 /// The commission terms of a referral's campaign, and the referral's first sale.
 #[derive(Deserialize)]
 struct TermsRow {
-    commission_type: Option<String>,
+    commission_type: Option<CommissionType>,
     commission_amount: Option<u64>,
     #[serde(deserialize_with = "super::flag")]
     recurring: bool,
@@ -101,7 +102,7 @@ impl<'a> SaleRepo<'a> {
         .await?;
         Ok(row.map(|r| {
             let terms = Terms::from_fields(
-                r.commission_type.map(|t| t == "percentage"),
+                r.commission_type,
                 r.commission_amount,
                 Recurring { recurring: r.recurring, months: r.recurring_months },
                 r.hold_days,
