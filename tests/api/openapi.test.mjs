@@ -61,6 +61,12 @@ test('the document is OpenAPI 3.1 with both key schemes and the error body', () 
   }
 });
 
+test('the first-party route serves the same document', async () => {
+  const r = await fetch(`${w.url}/_viatrack/v1/openapi.json`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(await r.json(), spec);
+});
+
 test('@redocly/cli lint: no errors', async () => {
   const r = await run(REDOCLY, ['lint', '--format=stylish', join(ROOT, 'build/site/v1/openapi.json')], { cwd: ROOT }).catch((e) => e);
   const out = `${r.stdout}\n${r.stderr}`;

@@ -846,7 +846,10 @@ pub fn document() -> Value {
                             Generated from viatrack-core's wire types.",
             "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT"}
         },
-        "servers": [{"url": "/", "description": "this Worker"}],
+        "servers": [
+            {"url": "/", "description": "this Worker"},
+            {"url": "/_viatrack", "description": "the Worker on a first-party route of your site (`shop.example.com/_viatrack/*`)"}
+        ],
         "tags": tags,
         "paths": paths,
         "components": {

@@ -23,7 +23,8 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if segments.first() == Some(&FIRST_PARTY_PREFIX) {
         segments.remove(0);
-        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"]) {
+        // The OpenAPI document is a static asset under /v1 too.
+        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"]) || segments == ["v1", "openapi.json"] {
             return asset(&req, &env, &segments).await;
         }
     }
