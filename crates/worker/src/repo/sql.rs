@@ -207,3 +207,53 @@ pub fn commission_filter(
     }
     (conditions.join(" AND "), args)
 }
+
+/// The statement of `GET /v1/stats` for `q` in `program` (see `StatsRepo::get`): the
+/// counters of each span of [`viatrack_core::api::stats::StatsQuery::spans`], each read
+/// from the primary key of `stats` by program, grain and period range, summed per group
+/// and labelled from the group's own row. Only the grouping column and the label come from
+/// `q.group_by` (never request text); every value is bound.
+pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery) -> (String, Vec<Arg>) {
+    use viatrack_core::api::stats::GroupBy;
+    let mut args = vec![arg(program.as_str())];
+    let key = match q.group_by {
+        GroupBy::Affiliate => "affiliate_id",
+        GroupBy::Campaign => "campaign_id",
+        GroupBy::Link => "link_id",
+        GroupBy::Day => "period",
+    };
+    let mut parts = Vec::new();
+    for span in q.spans() {
+        args.push(arg(span.grain.as_str()));
+        let mut sql = format!(
+            "SELECT {key} AS k, visitors, clicks, leads, conversions, revenue, commissions FROM stats \
+             WHERE program_id = ?1 AND grain = ?{}",
+            args.len()
+        );
+        if let Some(first) = &span.first {
+            args.push(arg(first));
+            sql.push_str(&format!(" AND period >= ?{}", args.len()));
+        }
+        if let Some(last) = &span.last {
+            args.push(arg(last));
+            sql.push_str(&format!(" AND period <= ?{}", args.len()));
+        }
+        parts.push(sql);
+    }
+    let (label, join) = match q.group_by {
+        GroupBy::Affiliate => (
+            "COALESCE(NULLIF(TRIM(COALESCE(t.first_name, '') || ' ' || COALESCE(t.last_name, '')), ''), t.email)",
+            "LEFT JOIN affiliates t ON t.id = g.k AND t.program_id = ?1",
+        ),
+        GroupBy::Campaign => ("t.name", "LEFT JOIN campaigns t ON t.id = g.k AND t.program_id = ?1"),
+        GroupBy::Link => ("t.token", "LEFT JOIN links t ON t.id = g.k AND t.program_id = ?1"),
+        GroupBy::Day => ("g.k", ""),
+    };
+    let sql = format!(
+        "SELECT NULLIF(g.k, '') AS key, {label} AS label, g.visitors, g.clicks, g.leads, g.conversions, g.revenue, g.commissions \
+         FROM (SELECT k, SUM(visitors) AS visitors, SUM(clicks) AS clicks, SUM(leads) AS leads, SUM(conversions) AS conversions, \
+               SUM(revenue) AS revenue, SUM(commissions) AS commissions FROM ({}) GROUP BY k) g {join}",
+        parts.join(" UNION ALL ")
+    );
+    (sql, args)
+}
