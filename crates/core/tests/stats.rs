@@ -461,3 +461,30 @@ fn migration_0007_backfills_the_rows_written_before_it() {
     w.repeat("ref_6", "2026-03-31T08:00:00.000Z");
     assert_agree(&w);
 }
+
+#[test]
+fn read_stats_is_the_one_stats_scope_and_0007_grants_it_to_full_access_keys() {
+    use viatrack_core::api::scopes::Scope;
+    assert!(Scope::parse("read:stats").is_some());
+    assert_eq!(Scope::parse("write:stats"), None);
+    assert_eq!(Scope::parse("delete:stats"), None);
+    let all: Vec<String> = Scope::all().into_iter().map(Scope::name).collect();
+    assert_eq!(all.iter().filter(|s| s.ends_with(":stats")).collect::<Vec<_>>(), ["read:stats"]);
+
+    let db = db_until(Some("0007"));
+    let full = all.iter().filter(|s| *s != "read:stats").cloned().collect::<Vec<_>>().join(" ");
+    db.execute_batch(&format!(
+        "INSERT INTO programs VALUES ('{PROGRAM}', 'p', '2026-01-01T00:00:00.000Z');
+         INSERT INTO api_keys (id, program_id, kind, key_hash, key_prefix, scopes, created_at) VALUES
+           ('key_full', '{PROGRAM}', 'secret', 'h1', 'sk_1', '{full}', '2026-01-01T00:00:00.000Z'),
+           ('key_narrow', '{PROGRAM}', 'secret', 'h2', 'sk_2', 'read:referrals read:commissions', '2026-01-01T00:00:00.000Z'),
+           ('key_pub', '{PROGRAM}', 'publishable', 'h3', 'pk_3', '', '2026-01-01T00:00:00.000Z');"
+    ))
+    .unwrap();
+    apply_from(&db, "0007");
+    let scopes =
+        |id: &str| -> String { db.query_row("SELECT scopes FROM api_keys WHERE id = ?1", [id], |r| r.get(0)).unwrap() };
+    assert_eq!(scopes("key_full"), format!("{full} read:stats"));
+    assert_eq!(scopes("key_narrow"), "read:referrals read:commissions");
+    assert_eq!(scopes("key_pub"), "");
+}
