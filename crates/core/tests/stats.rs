@@ -16,7 +16,7 @@ mod sql;
 use rusqlite::{params_from_iter, Connection};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use viatrack_core::api::stats::{Figures, GroupBy, Span, Stats, StatsGroup, StatsQuery};
+use viatrack_core::api::stats::{Blocks, Figures, GroupBy, Stats, StatsGroup, StatsQuery};
 use viatrack_core::ProgramId;
 
 const PROGRAM: &str = "prg_00000000000000000000000000000001";
@@ -134,58 +134,62 @@ fn every_group_by_and_range_reads_the_counters_by_primary_key() {
         if std::env::var_os("STATS_PLANS").is_some() {
             println!("{:?} from {:?} to {:?}:\n  {}", q.group_by, q.first_day(), q.last_day(), steps.join("\n  "));
         }
-        let stats_reads =
-            reads.iter().filter(|s| s.starts_with("SEARCH stats USING PRIMARY KEY (program_id=? AND grain=?"));
-        assert_eq!(stats_reads.count(), q.spans().len(), "{q:?}: {steps:?}");
+        let runs = if q.group_by == GroupBy::Day { 1 } else { q.blocks().len() };
+        let counters = reads.iter().filter(|s| {
+            s.starts_with("SEARCH stats USING PRIMARY KEY (program_id=? AND days=?")
+                || s.starts_with("SEARCH stats_program_days USING PRIMARY KEY (program_id=?")
+        });
+        assert_eq!(counters.count(), runs, "{q:?}: {steps:?}");
     }
 }
 
 #[test]
-fn spans_read_whole_months_by_month_and_the_rest_by_day() {
-    let s = |g: &str, first: Option<&str>, last: Option<&str>| Span {
-        grain: match g {
-            "day" => viatrack_core::api::stats::Grain::Day,
-            "month" => viatrack_core::api::stats::Grain::Month,
-            _ => viatrack_core::api::stats::Grain::ProgramDay,
-        },
-        first: first.map(String::from),
-        last: last.map(String::from),
-    };
-    let cases: Vec<(&[(&str, &str)], Vec<Span>)> = vec![
-        (&[("group_by", "affiliate")], vec![s("month", None, None)]),
-        (&[("group_by", "day"), ("from", "2026-01-15T10:00:00Z")], vec![s("program_day", Some("2026-01-15"), None)]),
-        (
-            &[("group_by", "link"), ("from", "2026-01-15T10:00:00Z")],
-            vec![s("day", Some("2026-01-15"), Some("2026-01-31")), s("month", Some("2026-02"), None)],
-        ),
-        (
-            &[("group_by", "link"), ("to", "2026-02-10T10:00:00+05:00")],
-            vec![s("month", None, Some("2026-01")), s("day", Some("2026-02-01"), Some("2026-02-10"))],
-        ),
-        (
-            &[("group_by", "campaign"), ("from", "2026-02-03T00:00:00Z"), ("to", "2026-02-20T00:00:00Z")],
-            vec![s("day", Some("2026-02-03"), Some("2026-02-20"))],
-        ),
-        (
-            &[("group_by", "campaign"), ("from", "2024-02-01T00:00:00Z"), ("to", "2024-02-29T23:00:00Z")],
-            vec![s("month", Some("2024-02"), Some("2024-02"))],
-        ),
-        (
-            &[("group_by", "affiliate"), ("from", "2025-12-31T00:00:00Z"), ("to", "2026-01-01T00:00:00Z")],
-            vec![s("day", Some("2025-12-31"), Some("2025-12-31")), s("day", Some("2026-01-01"), Some("2026-01-01"))],
-        ),
-        (
-            &[("group_by", "affiliate"), ("from", "2025-12-02T00:00:00Z"), ("to", "2026-03-30T00:00:00Z")],
-            vec![
-                s("day", Some("2025-12-02"), Some("2025-12-31")),
-                s("month", Some("2026-01"), Some("2026-02")),
-                s("day", Some("2026-03-01"), Some("2026-03-30")),
-            ],
-        ),
-    ];
-    for (pairs, want) in cases {
-        assert_eq!(query(pairs).spans(), want, "{pairs:?}");
+fn blocks_tile_the_range_exactly_with_few_counters() {
+    let day =
+        |s: &str| viatrack_core::Timestamp::parse_iso8601(&format!("{s}T00:00:00Z")).unwrap().unix_ms() / 86_400_000;
+    let run = |days, first: Option<i64>, last: Option<i64>| Blocks { days, first_start: first, last_start: last };
+    // All time: every 256-day block.
+    assert_eq!(query(&[("group_by", "affiliate")]).blocks(), vec![run(256, None, None)]);
+    // Day 20480 (2026-01-27) is a multiple of 256: from there on, 256-day blocks.
+    assert_eq!(day("2026-01-27"), 20480);
+    assert_eq!(
+        query(&[("group_by", "link"), ("from", "2026-01-27T10:00:00Z")]).blocks(),
+        vec![run(256, Some(20480), None)]
+    );
+    // One day.
+    assert_eq!(
+        query(&[("group_by", "link"), ("from", "2026-01-27T10:00:00Z"), ("to", "2026-01-27T23:59:59Z")]).blocks(),
+        vec![run(1, Some(20480), Some(20480))]
+    );
+    // Every range of up to two years starting on many days: the blocks are aligned, disjoint,
+    // cover exactly the range, and are few.
+    let mut most = 0;
+    for start in (day("2025-01-01")..day("2025-03-01")).step_by(3) {
+        for len in [1, 2, 3, 5, 7, 16, 30, 31, 90, 200, 365, 366, 700] {
+            let (a, b) = (start, start + len - 1);
+            let iso = |d: i64| viatrack_core::Timestamp::from_unix_ms(d * 86_400_000).to_iso8601();
+            let q = query(&[("group_by", "affiliate"), ("from", &iso(a)), ("to", &iso(b))]);
+            let mut covered = Vec::new();
+            let mut counters = 0;
+            for r in q.blocks() {
+                let (first, last) = (r.first_start.unwrap(), r.last_start.unwrap());
+                assert!(viatrack_core::api::stats::BLOCK_DAYS.contains(&r.days));
+                assert_eq!(first % r.days, 0, "{r:?} aligned");
+                assert_eq!((last - first) % r.days, 0);
+                let mut s = first;
+                while s <= last {
+                    covered.extend(s..s + r.days);
+                    counters += 1;
+                    s += r.days;
+                }
+            }
+            covered.sort_unstable();
+            assert_eq!(covered, (a..=b).collect::<Vec<_>>(), "{a}..={b}");
+            assert!(counters <= 3 * 2 * 4 + (len / 256 + 1) as usize, "{a}..={b}: {counters}");
+            most = most.max(counters);
+        }
     }
+    assert!(most >= 10, "the ranges tested need several sizes ({most})");
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! conversions, revenue and commissions per affiliate, campaign, link or day, and their
 //! totals.
 //!
-//! The figures ([`Figures`]) are counters that the database keeps per UTC day (migration
-//! 0007, `stats`), updated by triggers in the same transaction as every write that changes
-//! one; so `from` and `to` select whole UTC days, and a query reads counters, never the
-//! referrals. What each figure counts, and on which day:
+//! The figures ([`Figures`]) are counters that the database keeps over aligned blocks of
+//! UTC days (migration 0007, `stats`, and `stats_program_days` per day), updated by
+//! triggers in the same transaction as every write that changes one; so `from` and `to`
+//! select whole UTC days, and a query reads a few counters per group
+//! ([`StatsQuery::blocks`]), never the referrals. What each figure counts, and on which day:
 //!
 //! * **visitors** — referrals made by a tracked click (each is one visitor on one link for
 //!   the campaign's cookie duration), on the day the first click arrived;
@@ -27,7 +28,7 @@
 
 use super::query::Params;
 use super::ValidationError;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, MAX_UNIX_MS, MS_PER_DAY};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -93,91 +94,67 @@ impl StatsQuery {
         self.to.map(day_of)
     }
 
-    /// The counter rows to read, as disjoint spans of one grain each: `group_by=day` reads
-    /// the program's day totals; the others read whole months by month and only the
-    /// partial first and last months by day, so a year reads about 12 + 60 counters per
-    /// link instead of 365.
-    pub fn spans(&self) -> Vec<Span> {
-        let (first, last) = (self.first_day(), self.last_day());
-        if self.group_by == GroupBy::Day {
-            return alloc::vec![Span { grain: Grain::ProgramDay, first, last }];
+    /// The first UTC day counted as a day number (days since 1970-01-01), if `from` was given.
+    pub fn first_day_number(&self) -> Option<i64> {
+        self.from.map(day_number)
+    }
+
+    /// The last UTC day counted as a day number, if `to` was given.
+    pub fn last_day_number(&self) -> Option<i64> {
+        self.to.map(day_number)
+    }
+
+    /// The counters to read for `group_by` `affiliate`, `campaign` or `link`: the fewest
+    /// aligned blocks of [`BLOCK_DAYS`] days that tile the range exactly, as runs of
+    /// consecutive blocks of one size. Each side of the range takes at most 3 blocks of
+    /// each size below 256 days, so a year reads about a dozen counters per link, and all
+    /// time one per 256 days.
+    pub fn blocks(&self) -> Vec<Blocks> {
+        let largest = BLOCK_DAYS[0];
+        let a = self.first_day_number().unwrap_or(0);
+        // An open end runs to the end of the last 256-day block of the timestamp range.
+        let b = self.last_day_number().unwrap_or((MAX_UNIX_MS / MS_PER_DAY / largest + 1) * largest - 1);
+        let mut runs: Vec<Blocks> = Vec::new();
+        let mut x = a;
+        while x <= b {
+            let days = BLOCK_DAYS.into_iter().find(|&n| x % n == 0 && x + n - 1 <= b).unwrap_or(1);
+            let count = if days == largest { (b - x + 1) / days } else { 1 };
+            let last = x + (count - 1) * days;
+            match runs.last_mut() {
+                Some(run) if run.days == days && run.last_start == Some(x - days) => run.last_start = Some(last),
+                _ => runs.push(Blocks { days, first_start: Some(x), last_start: Some(last) }),
+            }
+            x = last + days;
         }
-        let a = first.as_deref().map(Ymd::parse);
-        let b = last.as_deref().map(Ymd::parse);
-        let mut spans = Vec::new();
-        if let (Some(a), Some(b)) = (a, b) {
-            if (a.y, a.m) == (b.y, b.m) {
-                let span = if a.d == 1 && b.d == days_in_month(b.y, b.m) {
-                    Span { grain: Grain::Month, first: Some(a.month()), last: Some(b.month()) }
-                } else {
-                    Span { grain: Grain::Day, first, last }
-                };
-                return alloc::vec![span];
+        // Open ends read without a bound (the same rows: none lie outside the range).
+        if self.from.is_none() {
+            if let Some(first) = runs.first_mut() {
+                first.first_start = None;
             }
         }
-        // Different months (or an open end): partial first month, whole months, partial last.
-        let mut months_from = None;
-        if let Some(a) = a {
-            if a.d == 1 {
-                months_from = Some(a.month());
-            } else {
-                let end = Ymd { d: days_in_month(a.y, a.m), ..a };
-                spans.push(Span { grain: Grain::Day, first: Some(a.day()), last: Some(end.day()) });
-                months_from = Some(a.next_month().month());
+        if self.to.is_none() {
+            if let Some(last) = runs.last_mut() {
+                last.last_start = None;
             }
         }
-        let mut months_to = None;
-        let mut tail = None;
-        if let Some(b) = b {
-            if b.d == days_in_month(b.y, b.m) {
-                months_to = Some(b.month());
-            } else {
-                let start = Ymd { d: 1, ..b };
-                tail = Some(Span { grain: Grain::Day, first: Some(start.day()), last: Some(b.day()) });
-                months_to = Some(b.previous_month().month());
-            }
-        }
-        let months_empty = matches!((&months_from, &months_to), (Some(f), Some(t)) if f > t);
-        if !months_empty {
-            spans.push(Span { grain: Grain::Month, first: months_from, last: months_to });
-        }
-        spans.extend(tail);
-        spans
+        runs
     }
 }
 
-/// The grain of a counter row (`stats.grain`).
+/// The sizes, in days, of the aligned blocks the counters are kept over (`stats.days`),
+/// largest first. A block of `n` days starts on a day number that is a multiple of `n`.
+pub const BLOCK_DAYS: [i64; 5] = [256, 64, 16, 4, 1];
+
+/// Consecutive counter blocks of one size: those whose first day number (`stats.start`) is
+/// between `first_start` and `last_start`, both included (`None`: unbounded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grain {
-    /// Per UTC day, affiliate, campaign and link; period `YYYY-MM-DD`.
-    Day,
-    /// Per UTC month, affiliate, campaign and link; period `YYYY-MM`.
-    Month,
-    /// Per UTC day for the whole program; period `YYYY-MM-DD`.
-    ProgramDay,
-}
-
-impl Grain {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grain::Day => "day",
-            Grain::Month => "month",
-            Grain::ProgramDay => "program_day",
-        }
-    }
-}
-
-/// Counter rows of one grain whose period is between `first` and `last` (both included;
-/// `None` is open).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Span {
-    /// Which counters.
-    pub grain: Grain,
-    /// First period (`YYYY-MM-DD` or `YYYY-MM`), included.
-    pub first: Option<String>,
-    /// Last period, included.
-    pub last: Option<String>,
+pub struct Blocks {
+    /// Days per block, one of [`BLOCK_DAYS`].
+    pub days: i64,
+    /// First block's first day number.
+    pub first_start: Option<i64>,
+    /// Last block's first day number.
+    pub last_start: Option<i64>,
 }
 
 /// The six figures of a group or of the total (see the module docs for what each counts).
@@ -262,46 +239,6 @@ fn day_of(t: Timestamp) -> String {
     s
 }
 
-/// A calendar date, from a `YYYY-MM-DD` that [`day_of`] made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Ymd {
-    y: u32,
-    m: u32,
-    d: u32,
-}
-
-impl Ymd {
-    fn parse(s: &str) -> Ymd {
-        let n = |r: core::ops::Range<usize>| s.get(r).and_then(|x| x.parse().ok()).unwrap_or(1);
-        Ymd { y: n(0..4), m: n(5..7), d: n(8..10) }
-    }
-    fn day(self) -> String {
-        alloc::format!("{:04}-{:02}-{:02}", self.y, self.m, self.d)
-    }
-    fn month(self) -> String {
-        alloc::format!("{:04}-{:02}", self.y, self.m)
-    }
-    fn next_month(self) -> Ymd {
-        if self.m == 12 {
-            Ymd { y: self.y + 1, m: 1, d: 1 }
-        } else {
-            Ymd { m: self.m + 1, d: 1, ..self }
-        }
-    }
-    fn previous_month(self) -> Ymd {
-        if self.m == 1 {
-            Ymd { y: self.y.saturating_sub(1), m: 12, d: 1 }
-        } else {
-            Ymd { m: self.m - 1, d: 1, ..self }
-        }
-    }
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        _ => 31,
-    }
+fn day_number(t: Timestamp) -> i64 {
+    t.unix_ms().div_euclid(MS_PER_DAY)
 }

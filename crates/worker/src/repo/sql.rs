@@ -208,37 +208,47 @@ pub fn commission_filter(
     (conditions.join(" AND "), args)
 }
 
-/// The statement of `GET /v1/stats` for `q` in `program` (see `StatsRepo::get`): the
-/// counters of each span of [`viatrack_core::api::stats::StatsQuery::spans`], each read
-/// from the primary key of `stats` by program, grain and period range, summed per group
-/// and labelled from the group's own row. Only the grouping column and the label come from
+/// The statement of `GET /v1/stats` for `q` in `program` (see `StatsRepo::get`): for
+/// `group_by=day` the program's days in range (`stats_program_days`); otherwise the counters
+/// of each run of [`viatrack_core::api::stats::StatsQuery::blocks`], each read from the
+/// primary key of `stats` by program, block size and start range. Summed per group and
+/// labelled from the group's own row. Only the grouping column and the label come from
 /// `q.group_by` (never request text); every value is bound.
 pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery) -> (String, Vec<Arg>) {
     use viatrack_core::api::stats::GroupBy;
+    const FIGURES: &str = "visitors, clicks, leads, conversions, revenue, commissions";
     let mut args = vec![arg(program.as_str())];
-    let key = match q.group_by {
-        GroupBy::Affiliate => "affiliate_id",
-        GroupBy::Campaign => "campaign_id",
-        GroupBy::Link => "link_id",
-        GroupBy::Day => "period",
+    let bound = |args: &mut Vec<Arg>, sql: &mut String, cond: &str, value: Arg| {
+        args.push(value);
+        sql.push_str(&format!(" AND {cond} ?{}", args.len()));
     };
     let mut parts = Vec::new();
-    for span in q.spans() {
-        args.push(arg(span.grain.as_str()));
-        let mut sql = format!(
-            "SELECT {key} AS k, visitors, clicks, leads, conversions, revenue, commissions FROM stats \
-             WHERE program_id = ?1 AND grain = ?{}",
-            args.len()
-        );
-        if let Some(first) = &span.first {
-            args.push(arg(first));
-            sql.push_str(&format!(" AND period >= ?{}", args.len()));
+    if q.group_by == GroupBy::Day {
+        let mut sql = format!("SELECT day AS k, {FIGURES} FROM stats_program_days WHERE program_id = ?1");
+        if let Some(first) = q.first_day() {
+            bound(&mut args, &mut sql, "day >=", arg(&first));
         }
-        if let Some(last) = &span.last {
-            args.push(arg(last));
-            sql.push_str(&format!(" AND period <= ?{}", args.len()));
+        if let Some(last) = q.last_day() {
+            bound(&mut args, &mut sql, "day <=", arg(&last));
         }
         parts.push(sql);
+    } else {
+        let key = match q.group_by {
+            GroupBy::Campaign => "campaign_id",
+            GroupBy::Link => "link_id",
+            GroupBy::Affiliate | GroupBy::Day => "affiliate_id",
+        };
+        for run in q.blocks() {
+            let mut sql = format!("SELECT {key} AS k, {FIGURES} FROM stats WHERE program_id = ?1");
+            bound(&mut args, &mut sql, "days =", arg(&run.days));
+            if let Some(first) = run.first_start {
+                bound(&mut args, &mut sql, "start >=", arg(&first));
+            }
+            if let Some(last) = run.last_start {
+                bound(&mut args, &mut sql, "start <=", arg(&last));
+            }
+            parts.push(sql);
+        }
     }
     let (label, join) = match q.group_by {
         GroupBy::Affiliate => (
