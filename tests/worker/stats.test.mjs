@@ -113,6 +113,12 @@ test('group_by=day: each UTC day, oldest first; from/to select whole days', asyn
   assert.deepEqual(onPast.groups.map((g) => [g.key, only(g)]), [[bob.affiliate.id, figures(0, 0, 1, 1, 0, 0)]]);
   const fromToday = (await stats(`group_by=affiliate&from=${today}T23:00:00%2B00:00`)).body.data;
   assert.deepEqual(fromToday.totals, figures(5, 6, 3, 2, 15500, 2500));
+  // A long range, read through every block size (1 to 256 days), counts what all time does.
+  for (const g of ['affiliate', 'campaign', 'link']) {
+    const long = (await stats(`group_by=${g}&from=2025-01-02T00:00:00Z&to=${today}T12:00:00Z`));
+    assert.equal(long.status, 200, JSON.stringify(long.body));
+    assert.deepEqual(long.body.data.totals, TOTAL, g);
+  }
   // A range with nothing in it: no groups, zero totals.
   const empty = (await stats('group_by=link&from=2020-01-01T00:00:00Z&to=2020-12-31T00:00:00Z')).body.data;
   assert.deepEqual(empty.groups, []);
