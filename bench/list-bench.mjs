@@ -2,7 +2,8 @@
 // `wrangler dev` (workerd, local D1). The rows are generated inside SQLite by one recursive
 // statement run with `wrangler d1 execute` (no HTTP calls), spread like a real program:
 // 1,000 affiliates and links, a year of clicks, 80 % clicks, 15 % leads, 4 % customers, 1 %
-// rejected. Prints the median and p90 time of a filtered page plus its count, per filter.
+// rejected. Prints the median and p90 time of a filtered page plus its count, per filter;
+// then the same for GET /v1/stats (each customer also has one sale), per group_by and range.
 import { startWorker, client } from '../tests/lib/worker.mjs';
 
 const N = Number(process.env.BENCH_REFERRALS ?? 1_000_000);
@@ -44,6 +45,10 @@ try {
           CASE WHEN i % 100 BETWEEN 95 AND 98 THEN strftime('%Y-%m-%dT%H:%M:%S.000Z', 1735689600 + i * 31, 'unixepoch') END
         FROM seq;`);
   }
+  await w.sql(`
+    INSERT INTO sales (id, program_id, referral_id, amount, currency, invoice_id, created_at)
+      SELECT 'sal_' || substr(id, 5), program_id, id, 1000 + (rowid % 9000), 'usd', 'inv_' || substr(id, 5), became_conversion_at
+      FROM referrals WHERE program_id = '${p.programId}' AND became_conversion_at IS NOT NULL;`);
   const seeded = (performance.now() - t0) / 1000;
   const total = (await api.get('/v1/referrals?limit=1')).body.pagination.total_count;
   const aff = `aff_${'0'.repeat(30)}55`; // affiliate 85: i % 100 = 85, its referrals are leads
@@ -75,6 +80,31 @@ try {
     times.sort((a, b) => a - b);
     const q = (x) => times[Math.min(times.length - 1, Math.floor(x * times.length))].toFixed(1);
     console.log(`  ${name.padEnd(26)} median ${q(0.5).padStart(6)} ms   p90 ${q(0.9).padStart(6)} ms   (${count.toLocaleString('en')} match)`);
+  }
+  const statsCases = [
+    ['affiliate, all time', 'group_by=affiliate'],
+    ['affiliate, one year', 'group_by=affiliate&from=2025-01-02T00:00:00Z&to=2025-12-30T00:00:00Z'],
+    ['affiliate, 30 days', 'group_by=affiliate&from=2025-06-10T00:00:00Z&to=2025-07-09T00:00:00Z'],
+    ['campaign, one year', 'group_by=campaign&from=2025-01-02T00:00:00Z&to=2025-12-30T00:00:00Z'],
+    ['link, all time', 'group_by=link'],
+    ['link, 7 days', 'group_by=link&from=2025-06-01T00:00:00Z&to=2025-06-07T00:00:00Z'],
+    ['day, all time', 'group_by=day'],
+    ['day, 30 days', 'group_by=day&from=2025-06-10T00:00:00Z&to=2025-07-09T00:00:00Z'],
+  ];
+  console.log(`\nGET /v1/stats at ${total.toLocaleString('en')} referrals (${RUNS} runs each; one statement over the counters)`);
+  for (const [name, query] of statsCases) {
+    const times = [];
+    let r;
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      r = await api.get(`/v1/stats?${query}`);
+      times.push(performance.now() - t);
+      if (r.status !== 200) throw new Error(`${name}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    times.sort((a, b) => a - b);
+    const q = (x) => times[Math.min(times.length - 1, Math.floor(x * times.length))].toFixed(1);
+    const d = r.body.data;
+    console.log(`  ${name.padEnd(26)} median ${q(0.5).padStart(6)} ms   p90 ${q(0.9).padStart(6)} ms   (${d.groups.length} groups, ${d.totals.visitors.toLocaleString('en')} visitors, ${d.totals.revenue.toLocaleString('en')} ¢)`);
   }
 } finally {
   await w.stop();

@@ -3,7 +3,7 @@
 #
 #   build/tracker  wasm-pack output (--target web): tracker_bg.wasm (its JS glue is not used)
 #   build/site     www/ + tracker_bg.wasm (shrunk) + viatrack.js (the loader, bundled with
-#                  crates/tracker/js/page.js and minified)
+#                  crates/tracker/js/page.js and minified) + vendor/ (uPlot, for /dashboard)
 #
 # For size: the wasm is built with the crate's `bare` feature (no std: its own allocator),
 # and core and alloc are built for it from rust-web-src with panics that only trap
@@ -29,6 +29,10 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
   -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
+# The dashboard's chart library, uPlot (pinned in package.json), from node_modules.
+mkdir -p build/site.tmp/vendor
+cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE build/site.tmp/vendor/ \
+  || { echo "uplot is missing from node_modules: run npm install" >&2; exit 1; }
 rm build/site.tmp/viatrack.js
 node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/site.tmp
 rm -rf build/site && mv build/site.tmp build/site

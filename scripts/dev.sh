@@ -17,6 +17,7 @@ viatrack is starting on $ORIGIN
   API reference (OpenAPI 3.1 at $ORIGIN/v1/openapi.json):  $ORIGIN/docs
   list the referrals:
     curl -s -H 'Authorization: Bearer sk_demo1234567890abcdef1234567890abcdef12' '$ORIGIN/v1/referrals?limit=5'
+  funnel dashboard (sign in with sk_demo1234567890abcdef1234567890abcdef12):   $ORIGIN/dashboard
 
 MSG
 # A fixed local key for sealing integration secrets (crates/worker/src/crypto.rs); a

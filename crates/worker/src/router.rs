@@ -9,7 +9,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stripe, track, webhooks};
+use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stats, stripe, track, webhooks};
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.
@@ -71,6 +71,8 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
 
         (Post, ["v1", "integrations", "stripe"]) => stripe::connect(req, ctx).await,
 
+        (Get, ["v1", "stats"]) => stats::get(req, ctx).await,
+
         (Post, ["v1", "webhook_endpoints"]) => webhooks::create(req, ctx).await,
         (Get, ["v1", "webhook_endpoints"]) => webhooks::list(req, ctx).await,
         (Get, ["v1", "webhook_endpoints", id]) => webhooks::get(req, ctx, id).await,
@@ -126,6 +128,7 @@ fn is_known(segments: &[&str]) -> bool {
             | ["v1", "commissions"]
             | ["v1", "commissions", _]
             | ["v1", "integrations", "stripe"]
+            | ["v1", "stats"]
             | ["v1", "stripe", "webhook", _]
             | ["v1", "webhook_endpoints"]
             | ["v1", "webhook_endpoints", _]

@@ -15,6 +15,7 @@
 //! * [`keys`] — `/v1/api_keys`: the key object and what a key may grant.
 //! * [`webhook_endpoints`] — outbound webhook endpoints and their delivery log.
 //! * [`commissions`] — the commission object and list query, refunds, the Stripe connection.
+//! * [`stats`] — funnel figures (`GET /v1/stats`): what each counts, the query, the answer.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
 //! `program_id`, counters or timestamps can be mass-assigned. [`parse_json`] turns any
@@ -28,6 +29,7 @@ pub mod query;
 pub mod referrals;
 pub mod resources;
 pub mod scopes;
+pub mod stats;
 pub mod tracking;
 pub mod webhook_endpoints;
 

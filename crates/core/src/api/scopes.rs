@@ -29,6 +29,8 @@ pub enum Resource {
     Integrations,
     /// Outbound webhooks (`/v1/webhook_endpoints`).
     Webhooks,
+    /// Funnel figures (`GET /v1/stats`): read only, so `read:stats` is its one scope.
+    Stats,
 }
 
 /// The kind of access.
@@ -69,6 +71,7 @@ impl Scope {
                 v.push(Scope { access, resource });
             }
         }
+        v.push(Scope { access: Access::Read, resource: Resource::Stats });
         v
     }
 
@@ -90,6 +93,7 @@ impl Scope {
             "commissions" => Resource::Commissions,
             "integrations" => Resource::Integrations,
             "webhooks" => Resource::Webhooks,
+            "stats" if access == Access::Read => Resource::Stats,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -111,6 +115,7 @@ impl Scope {
             Resource::Commissions => "commissions",
             Resource::Integrations => "integrations",
             Resource::Webhooks => "webhooks",
+            Resource::Stats => "stats",
         };
         alloc::format!("{a}:{r}")
     }
@@ -144,7 +149,7 @@ impl<'de> serde::Deserialize<'de> for Scope {
         Scope::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(
                 "unknown scope: expected read, write or delete, ':', and referrals, affiliates, campaigns, \
-                 links, api_keys, commissions, integrations or webhooks",
+                 links, api_keys, commissions, integrations or webhooks (or read:stats)",
             )
         })
     }

@@ -12,6 +12,7 @@ pub mod links;
 pub mod referrals;
 pub mod sales;
 pub mod sql;
+pub mod stats;
 pub mod webhooks;
 
 pub use sql::{arg, Arg, Users};

@@ -207,3 +207,62 @@ pub fn commission_filter(
     }
     (conditions.join(" AND "), args)
 }
+
+/// The statement of `GET /v1/stats` for `q` in `program` (see `StatsRepo::get`): for
+/// `group_by=day` the program's days in range (`stats_program_days`); otherwise the counters
+/// of each run of [`viatrack_core::api::stats::StatsQuery::blocks`], bound as one JSON array
+/// of `[days, first start, last start]` and each read from the primary key of `stats` by
+/// program, block size and start range (one `SELECT`: D1 allows at most 5 terms in a
+/// `UNION`). Summed per group and labelled from the group's own row. Only the grouping
+/// column and the label come from `q.group_by` (never request text); every value is bound.
+pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery) -> (String, Vec<Arg>) {
+    use viatrack_core::api::stats::GroupBy;
+    const SUMS: &str = "SUM(s.visitors) AS visitors, SUM(s.clicks) AS clicks, SUM(s.leads) AS leads, \
+        SUM(s.conversions) AS conversions, SUM(s.revenue) AS revenue, SUM(s.commissions) AS commissions";
+    let mut args = vec![arg(program.as_str())];
+    let counters = if q.group_by == GroupBy::Day {
+        let mut sql = format!("SELECT s.day AS k, {SUMS} FROM stats_program_days s WHERE s.program_id = ?1");
+        if let Some(first) = q.first_day() {
+            args.push(arg(&first));
+            sql.push_str(&format!(" AND s.day >= ?{}", args.len()));
+        }
+        if let Some(last) = q.last_day() {
+            args.push(arg(&last));
+            sql.push_str(&format!(" AND s.day <= ?{}", args.len()));
+        }
+        sql + " GROUP BY s.day"
+    } else {
+        let key = match q.group_by {
+            GroupBy::Campaign => "campaign_id",
+            GroupBy::Link => "link_id",
+            GroupBy::Affiliate | GroupBy::Day => "affiliate_id",
+        };
+        // Open ends as bounds that hold every block (day numbers are below 3,000,000).
+        let runs: Vec<[i64; 3]> = q
+            .blocks()
+            .into_iter()
+            .map(|r| [r.days, r.first_start.unwrap_or(0), r.last_start.unwrap_or(i64::from(i32::MAX))])
+            .collect();
+        // As JSON text: D1 binds text, numbers and null, not arrays.
+        args.push(arg(&serde_json::to_string(&runs).unwrap_or_default()));
+        format!(
+            "SELECT s.{key} AS k, {SUMS} FROM json_each(?2) AS r CROSS JOIN stats AS s \
+             WHERE s.program_id = ?1 AND s.days = json_extract(r.value, '$[0]') \
+             AND s.start >= json_extract(r.value, '$[1]') AND s.start <= json_extract(r.value, '$[2]') GROUP BY s.{key}"
+        )
+    };
+    let (label, join) = match q.group_by {
+        GroupBy::Affiliate => (
+            "COALESCE(NULLIF(TRIM(COALESCE(t.first_name, '') || ' ' || COALESCE(t.last_name, '')), ''), t.email)",
+            "LEFT JOIN affiliates t ON t.id = g.k AND t.program_id = ?1",
+        ),
+        GroupBy::Campaign => ("t.name", "LEFT JOIN campaigns t ON t.id = g.k AND t.program_id = ?1"),
+        GroupBy::Link => ("t.token", "LEFT JOIN links t ON t.id = g.k AND t.program_id = ?1"),
+        GroupBy::Day => ("g.k", ""),
+    };
+    let sql = format!(
+        "SELECT NULLIF(g.k, '') AS key, {label} AS label, g.visitors, g.clicks, g.leads, g.conversions, g.revenue, g.commissions \
+         FROM ({counters}) g {join}"
+    );
+    (sql, args)
+}

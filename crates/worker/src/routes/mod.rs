@@ -8,6 +8,7 @@ pub mod keys;
 pub mod links;
 pub mod money;
 pub mod referrals;
+pub mod stats;
 pub mod stripe;
 pub mod track;
 pub mod webhooks;

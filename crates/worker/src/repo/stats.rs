@@ -1,0 +1,61 @@
+//! `stats`: the funnel counters migration 0007's triggers keep (see
+//! [`viatrack_core::api::stats`] for what each figure counts). Read only.
+
+use super::{all, StoreResult};
+use serde::Deserialize;
+use viatrack_core::api::stats::{Figures, Stats, StatsGroup, StatsQuery};
+use viatrack_core::ProgramId;
+use worker::D1Database;
+
+/// The funnel figures of programs, through one D1 binding.
+pub struct StatsRepo<'a> {
+    db: &'a D1Database,
+}
+
+/// One group as the statement answers it (flat: D1 rows do not nest).
+#[derive(Deserialize)]
+struct Row {
+    key: Option<String>,
+    label: Option<String>,
+    visitors: i64,
+    clicks: i64,
+    leads: i64,
+    conversions: i64,
+    revenue: i64,
+    commissions: i64,
+}
+
+impl<'a> StatsRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// The program's figures for `q`: one statement over the counters, read by primary key
+    /// (`EXPLAIN QUERY PLAN` is tested for every `group_by` and range), grouped and
+    /// labelled; core orders the groups and sums the totals.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, q: &StatsQuery) -> StoreResult<Stats> {
+        let (sql, args) = super::sql::stats_sql(program, q);
+        let rows = all::<Row>(self.db, &sql, &args).await?;
+        let groups = rows
+            .into_iter()
+            .map(|r| StatsGroup {
+                key: r.key,
+                label: r.label,
+                figures: Figures {
+                    visitors: r.visitors,
+                    clicks: r.clicks,
+                    leads: r.leads,
+                    conversions: r.conversions,
+                    revenue: r.revenue,
+                    commissions: r.commissions,
+                },
+            })
+            .collect();
+        Ok(Stats::new(q, groups))
+    }
+}
