@@ -137,11 +137,18 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
             json!({"type": "string", "pattern": "^(CLICK|LEAD|CONVERSION|REJECTED|CANCELLED)(,(CLICK|LEAD|CONVERSION|REJECTED|CANCELLED))*$"}),
             "comma-separated referral types",
         ),
+        "group_by" => (c.of::<viatrack_core::api::stats::GroupBy>(), "what each group is (required)"),
+        "from" if path == "/v1/stats" => {
+            (c.of::<viatrack_core::Timestamp>(), "the first UTC day counted is this instant's day (ISO 8601 UTC)")
+        }
+        "to" if path == "/v1/stats" => {
+            (c.of::<viatrack_core::Timestamp>(), "the last UTC day counted is this instant's day; not before `from`")
+        }
         "from" => (c.of::<viatrack_core::Timestamp>(), "created at or after (ISO 8601 UTC)"),
         "to" => (c.of::<viatrack_core::Timestamp>(), "created at or before (ISO 8601 UTC); not before `from`"),
         other => panic!("query parameter `{other}` of {path} has no schema in crates/openapi"),
     };
-    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+    json!({"name": name, "in": "query", "required": name == "group_by", "schema": schema, "description": description})
 }
 
 /// The path parameters of `path` (`{id}`, `{delivery_id}`, `{program_id}`).
@@ -541,6 +548,20 @@ fn operations(c: &mut Components) -> Vec<Op> {
             answer: Data(200, c.of::<Commission>()),
             errors: &[404, 409, 413, 422],
         },
+        // Stats.
+        Op {
+            method: "get",
+            path: "/v1/stats",
+            id: "getStats",
+            tag: "Stats",
+            summary: "The funnel per affiliate, campaign, link or day: visitors, clicks, leads, conversions, \
+                      revenue and commissions (cents)",
+            auth: Secret("read:stats"),
+            query: viatrack_core::api::stats::StatsQuery::PARAMS,
+            body: Option::None,
+            answer: Data(200, c.of::<viatrack_core::api::stats::Stats>()),
+            errors: &[],
+        },
         // Stripe.
         Op {
             method: "post",
@@ -814,27 +835,18 @@ fn operation(c: &mut Components, op: Op) -> Value {
 pub fn document() -> Value {
     let mut c = Components::default();
     let mut paths = Map::new();
+    // Tags in the order their first operation comes.
+    let mut tags: Vec<&str> = Vec::new();
     for op in operations(&mut c) {
+        if !tags.contains(&op.tag) {
+            tags.push(op.tag);
+        }
         let item = paths.entry(op.path).or_insert_with(|| json!({}));
         let method = op.method;
         let value = operation(&mut c, op);
         item[method] = value;
     }
-    let tags: Vec<Value> = [
-        "Health",
-        "Tracking",
-        "Referrals",
-        "Campaigns",
-        "Affiliates",
-        "Links",
-        "Commissions",
-        "Stripe",
-        "Webhooks",
-        "API keys",
-    ]
-    .iter()
-    .map(|t| json!({"name": t, "description": format!("{t} routes")}))
-    .collect();
+    let tags: Vec<Value> = tags.iter().map(|t| json!({"name": t, "description": format!("{t} routes")})).collect();
     json!({
         "openapi": "3.1.0",
         "info": {

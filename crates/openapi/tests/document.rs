@@ -54,6 +54,7 @@ fn list_parameters_are_the_parsers_tables() {
     };
     assert_eq!(names("/v1/referrals"), viatrack_core::api::query::ReferralQuery::PARAMS);
     assert_eq!(names("/v1/commissions"), viatrack_core::api::commissions::CommissionQuery::PARAMS);
+    assert_eq!(names("/v1/stats"), viatrack_core::api::stats::StatsQuery::PARAMS);
 }
 
 #[test]

@@ -159,6 +159,7 @@ pub struct Blocks {
 
 /// The six figures of a group or of the total (see the module docs for what each counts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
     /// Referrals made by a tracked click: one per visitor and link.
     pub visitors: i64,
@@ -190,6 +191,7 @@ impl Figures {
 
 /// One group of the answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatsGroup {
     /// The group: an affiliate (`aff_…`), campaign (`cmp_…`) or link (`lnk_…`) ID, or a UTC
     /// day (`YYYY-MM-DD`); null for referrals that have no link (made through the API) or
@@ -205,6 +207,7 @@ pub struct StatsGroup {
 
 /// The answer to `GET /v1/stats`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// The grouping asked for.
     pub group_by: GroupBy,
