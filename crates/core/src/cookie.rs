@@ -31,6 +31,7 @@
 
 use crate::attribution::{Attribution, Held};
 use crate::ids::{AffiliateId, ClickId};
+use crate::text::parts;
 use crate::time::Timestamp;
 use crate::token::ViaToken;
 use alloc::string::String;
@@ -106,22 +107,6 @@ pub fn cookie_values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item 
     })
 }
 
-/// The parts of `s` between the `sep` bytes, as `s.split(sep)`. Scans bytes (`sep` is ASCII,
-/// so always a char boundary) instead of using `str`'s pattern searchers, which are large in
-/// the browser module.
-fn parts(s: &str, sep: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(s);
-    core::iter::from_fn(move || {
-        let s = rest?;
-        let (part, next) = match s.bytes().position(|b| b == sep) {
-            Some(i) => (s.get(..i), s.get(i + 1..)),
-            None => (Some(s), None),
-        };
-        rest = next;
-        part
-    })
-}
-
 /// The referral held in cookie `name` of `cookies` (see [`cookie_values`]): the first value
 /// that decodes and has not expired at `now`. A mangled or expired cookie counts as none.
 pub fn held_in(cookies: &str, name: &str, now: Timestamp) -> Option<ReferralCookie> {
@@ -194,7 +179,7 @@ impl ReferralCookie {
         let canonical = !secs.is_empty()
             && secs.len() <= 12
             && secs.bytes().all(|b| b.is_ascii_digit())
-            && (secs == "0" || !secs.starts_with('0'));
+            && (secs == "0" || secs.as_bytes()[0] != b'0');
         if !canonical {
             return None;
         }

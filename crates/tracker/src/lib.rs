@@ -95,7 +95,7 @@ pub fn start() {
 /// `data` is the referral a lead report's `convert` resolves (otherwise it resolves `null`).
 #[wasm_bindgen]
 pub fn answered(status: u16) -> bool {
-    track::answered(&Config::read(), &page::text("l").unwrap_or_default(), status)
+    track::answered(&Config::read(), &page::string("l"), status)
 }
 
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (as

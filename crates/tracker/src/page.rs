@@ -86,9 +86,16 @@ pub fn text(path: &str) -> Option<String> {
     }
 }
 
+/// The string at `path`, or `""` when it is not a string (for the many reads where an empty
+/// string and none mean the same: an ID or token that does not parse, no cookie, no queue).
+#[inline(never)]
+pub fn string(path: &str) -> String {
+    text(path).unwrap_or_default()
+}
+
 /// Whether `path` holds `true`.
 pub fn is_true(path: &str) -> bool {
-    get(path) == Value::Json(String::from("true"))
+    matches!(get(path), Value::Json(s) if s == "true")
 }
 
 /// `path` + `name` (paths are built from a prefix such as `a.data.`).
@@ -101,7 +108,7 @@ pub fn join(path: &str, name: &str) -> String {
 /// The string at `path` + `name`, or `""` when it is not a string.
 #[inline(never)]
 pub fn text_at(path: &str, name: &str) -> String {
-    text(&join(path, name)).unwrap_or_default()
+    string(&join(path, name))
 }
 
 /// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
@@ -109,9 +116,9 @@ pub fn debug(msg: &str) {
     call(Op::Debug, msg.as_bytes());
 }
 
-/// `document.cookie`, or `None` when cookies are not available to the page.
-pub fn cookie() -> Option<String> {
-    text("w.document.cookie")
+/// `document.cookie`, or `""` when cookies are not available to the page.
+pub fn cookie() -> String {
+    string("w.document.cookie")
 }
 
 /// `document.cookie = line` (one `Set-Cookie`-style line).
@@ -127,7 +134,7 @@ pub fn location(part: &str) -> String {
 
 /// `document.referrer` (`""` when there is none).
 pub fn referrer() -> String {
-    text("w.document.referrer").unwrap_or_default()
+    string("w.document.referrer")
 }
 
 /// Whether the page is served over https (cookies then get `Secure`).
@@ -135,10 +142,12 @@ pub fn is_https() -> bool {
     location("protocol") == "https:"
 }
 
-/// The delivery queue's stored text (`localStorage.viatrack_queue`); `None` when there is none
-/// or storage is unavailable.
+/// Where the delivery queue's stored text is (`localStorage.viatrack_queue`).
+pub const QUEUE: &str = "w.localStorage.viatrack_queue";
+
+/// The delivery queue's stored text; `None` when there is none or storage is unavailable.
 pub fn queue() -> Option<String> {
-    text("w.localStorage.viatrack_queue")
+    text(QUEUE)
 }
 
 /// Stores the delivery queue's text (`localStorage.setItem`), or removes it when `text` is

@@ -224,12 +224,12 @@ pub fn answered(cfg: &Config, line: &str, status: u16) -> bool {
         return false;
     }
     match queue::kind_of(line) {
-        Some(Kind::Lead) => return page::text("a.data.id").is_some_and(|id| ReferralId::parse(&id).is_ok()),
+        Some(Kind::Lead) => return ReferralId::parse(&page::string("a.data.id")).is_ok(),
         Some(Kind::Click) => {}
         None => return false,
     }
     let Some(answer) = ClickAnswer::read(DATA) else { return false };
-    if let Some(visitor) = page::text("a.data.visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
+    if let Ok(visitor) = VisitorId::parse(&page::string("a.data.visitor_id")) {
         cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
     }
     match ClickAnswer::read(HELD) {
@@ -278,7 +278,10 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     if held.is_none() && !cfg.first_party {
         return None;
     }
-    let email = page::text("c.email").filter(|e| !e.is_empty())?;
+    let email = page::string("c.email");
+    if email.is_empty() {
+        return None;
+    }
     let mut body = String::from("{");
     if let Some(held) = held {
         json::push_field(&mut body, "click_id", held.click_id.as_str());
