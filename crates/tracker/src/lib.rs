@@ -50,8 +50,8 @@
 //! holds the budget), so, each rule measured:
 //!
 //! * no JS value handles (`JsValue`, `js-sys`, `web-sys`): one numeric import and numeric
-//!   exports, text as UTF-8 in memory, so wasm-bindgen adds no glue, no externref table and
-//!   no string conversion;
+//!   exports, text in memory (UTF-8 out, code points in: see [`page`]), so wasm-bindgen adds
+//!   no glue, no externref table and no string conversion;
 //! * no serde, `format!` or other `core::fmt` use: JSON is written by [`json`];
 //! * no `&str` patterns in searches (`split("; ")`): their slicing panic formats its message
 //!   and brings `core::fmt` back; char patterns do not;

@@ -3,8 +3,9 @@
 //! clock, random bytes, write `document.cookie`, the delivery queue or the address bar, log,
 //! start a report, give an export's answer back.
 //!
-//! Text crosses as UTF-8 in the module's memory, so the module needs no JS value handles,
-//! no string conversion glue and no per-property bindings. Paths start at the loader's world
+//! Text crosses in the module's memory (to the page as UTF-8, from it as Unicode code points,
+//! u32 each, so the module carries no UTF-8 validator), so the module needs no JS value
+//! handles, no string conversion glue and no per-property bindings. Paths start at the loader's world
 //! object: `w` the window (`w.document.cookie`, `w.location.search`), `o` the options, `a`
 //! the answer being applied, `l` its queue line, `c` convert's data (see `js/page.js`).
 //!
@@ -67,13 +68,17 @@ pub fn get(path: &str) -> Value {
         return Value::Undefined;
     }
     let text = n >= 0.0;
+    // The answer comes as Unicode code points (u32 each), not UTF-8: a String built from
+    // chars needs no UTF-8 validator in the module (`String::from_utf8`, about 700 B). A
+    // lone surrogate (not a char) becomes U+FFFD, as `TextEncoder` makes it.
     // `as` saturates; the page never answers more than it kept.
-    let mut buf = vec![0u8; if text { n } else { -2.0 - n } as usize];
-    io(Op::Read as u32, buf.as_mut_ptr(), buf.len());
-    match String::from_utf8(buf) {
-        Ok(s) if text => Value::Text(s),
-        Ok(s) => Value::Json(s),
-        Err(_) => Value::Threw,
+    let mut points = vec![0u32; if text { n } else { -2.0 - n } as usize];
+    io(Op::Read as u32, points.as_mut_ptr().cast(), points.len());
+    let s = points.iter().map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    if text {
+        Value::Text(s)
+    } else {
+        Value::Json(s)
     }
 }
 
