@@ -90,14 +90,15 @@ fn hex(b: &u8) -> Option<u8> {
 /// [`token_from_query`]): every other pair kept as it was written, in order. `None` when
 /// there is no token parameter to remove. The result is `""` or starts with `?`.
 pub fn without_params(search: &str, params: &str) -> Option<String> {
-    let query = query(search);
-    if !parts(query, b'&').any(|pair| is_param(pair, params)) {
-        return None;
-    }
     let mut out = String::new();
-    for pair in parts(query, b'&').filter(|p| !p.is_empty() && !is_param(p, params)) {
-        out.push(if out.is_empty() { '?' } else { '&' });
-        out.push_str(pair);
+    let mut removed = false;
+    for pair in parts(query(search), b'&') {
+        if is_param(pair, params) {
+            removed = true;
+        } else if !pair.is_empty() {
+            out.push(if out.is_empty() { '?' } else { '&' });
+            out.push_str(pair);
+        }
     }
-    Some(out)
+    removed.then_some(out)
 }
