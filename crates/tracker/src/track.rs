@@ -192,7 +192,7 @@ pub fn start(cfg: &Config) {
     if restore {
         net::send(cfg, REFERRAL_PATH, None, RESTORE);
     }
-    for p in pending {
+    for p in &pending {
         net::send(cfg, p.kind().path(), Some(p.body()), p.line());
     }
 }
@@ -217,18 +217,19 @@ pub fn answered(cfg: &Config, line: &str, status: u16) -> bool {
     if outcome != Outcome::Data {
         return false;
     }
-    if line == RESTORE {
-        if let Some(answer) = ClickAnswer::read(DATA) {
-            hold(cfg, &answer, now);
-        }
-        return false;
-    }
-    match queue::kind_of(line) {
-        Some(Kind::Lead) => return ReferralId::parse(&page::string("a.data.id")).is_ok(),
-        Some(Kind::Click) => {}
-        None => return false,
+    // The restore request's line is empty: no kind.
+    let kind = queue::kind_of(line);
+    if kind == Some(Kind::Lead) {
+        return ReferralId::parse(&page::string("a.data.id")).is_ok();
     }
     let Some(answer) = ClickAnswer::read(DATA) else { return false };
+    if line == RESTORE {
+        hold(cfg, &answer, now);
+        return false;
+    }
+    if kind.is_none() {
+        return false;
+    }
     if let Ok(visitor) = VisitorId::parse(&page::string("a.data.visitor_id")) {
         cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
     }
