@@ -31,7 +31,7 @@
 
 use crate::attribution::{Attribution, Held};
 use crate::ids::{AffiliateId, ClickId};
-use crate::text::parts;
+use crate::text::{parts, skip_spaces, split_once};
 use crate::time::Timestamp;
 use crate::token::ViaToken;
 use alloc::string::String;
@@ -101,9 +101,8 @@ pub fn valid_domain(domain: &str) -> Option<String> {
 /// name).
 pub fn cookie_values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     parts(cookies, b';').filter_map(move |pair| {
-        let pair = pair.get(pair.bytes().position(|b| b != b' ').unwrap_or(pair.len())..)?;
-        let eq = pair.bytes().position(|b| b == b'=')?;
-        (pair.get(..eq)? == name).then_some(pair.get(eq + 1..)?)
+        let (key, value) = split_once(pair, b'=')?;
+        (skip_spaces(key) == name).then_some(value)
     })
 }
 

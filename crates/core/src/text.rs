@@ -19,6 +19,16 @@ pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     None
 }
 
+/// `s` without its leading spaces (`' '` only).
+pub fn skip_spaces(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    s.get(i..).unwrap_or("")
+}
+
 /// The parts of `s` between the `sep` bytes, as `s.split(sep)` (`""` gives one empty part).
 pub fn parts(s: &str, sep: u8) -> Parts<'_> {
     Parts { rest: Some(s), sep }
@@ -59,6 +69,13 @@ mod tests {
         for s in ["", "a", "a;b", ";a;;b;", "é;ü", ";;"] {
             assert_eq!(parts(s, b';').collect::<Vec<_>>(), s.split(';').collect::<Vec<_>>(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn skip_spaces_drops_leading_spaces_only() {
+        assert_eq!(skip_spaces("  a b "), "a b ");
+        assert_eq!(skip_spaces("   "), "");
+        assert_eq!(skip_spaces("\ta"), "\ta");
     }
 
     #[test]

@@ -284,7 +284,7 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
         return None;
     }
     let mut body = String::from("{");
-    if let Some(held) = held {
+    if let Some(held) = &held {
         json::push_field(&mut body, "click_id", held.click_id.as_str());
     }
     json::push_field(&mut body, "email", &email);
