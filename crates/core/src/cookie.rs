@@ -92,7 +92,7 @@ pub fn valid_domain(domain: &str) -> Option<String> {
     let d = domain.strip_prefix('.').unwrap_or(domain);
     let ok = !d.is_empty()
         && d.len() <= MAX_DOMAIN_LEN
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        && d.as_bytes().iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     ok.then(|| d.to_ascii_lowercase())
 }
 
@@ -177,13 +177,13 @@ impl ReferralCookie {
         let secs = parts.next()?;
         let canonical = !secs.is_empty()
             && secs.len() <= 12
-            && secs.bytes().all(|b| b.is_ascii_digit())
+            && secs.as_bytes().iter().all(u8::is_ascii_digit)
             && (secs == "0" || secs.as_bytes()[0] != b'0');
         if !canonical {
             return None;
         }
         // At most 12 digits: no overflow.
-        let secs = secs.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+        let secs = secs.as_bytes().iter().fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
         if secs > crate::time::MAX_UNIX_MS / 1000 {
             return None;
         }

@@ -85,13 +85,13 @@ impl Config {
             api.truncate(dir);
         }
         // Without trailing `/`; `/` is ASCII, so every cut is a char boundary.
-        api.truncate(api.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1));
+        api.truncate(api.as_bytes().iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1));
         if !page::is_http_url(&api) {
             api.clear();
         }
         // Some name that is not empty once spaces are trimmed.
         let mut params = page::string("o.params");
-        if !params.bytes().any(|b| b != b',' && b != b' ') {
+        if !params.as_bytes().iter().any(|&b| b != b',' && b != b' ') {
             params = String::from(DEFAULT_PARAMS);
         }
         let cookie_domain = cookies::valid_domain(&page::string("o.cookieDomain"));

@@ -10,7 +10,7 @@ pub fn push_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         if b == b'"' || b == b'\\' || b < 0x20 {
             out.push_str(s.get(from..i).unwrap_or(""));
             out.push('\\');

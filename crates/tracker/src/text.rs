@@ -19,7 +19,7 @@ pub fn number(s: &str) -> Option<i64> {
         return None;
     }
     let mut n: i64 = 0;
-    for b in s.bytes() {
+    for &b in s.as_bytes() {
         if !b.is_ascii_digit() {
             return None;
         }
