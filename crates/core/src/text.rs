@@ -7,26 +7,16 @@
 /// `s` up to the first `sep` and the rest after it; `None` without one. `sep` must be ASCII
 /// (a non-ASCII byte never matches a char boundary, and the result would be `None`).
 pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
-    // A plain loop: `bytes().position` unrolls into about twice the code in the browser module.
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == sep {
-            return Some((s.get(..i)?, s.get(i + 1..)?));
-        }
-        i += 1;
-    }
-    None
+    // Through the slice iterator: `str::bytes().position` is a generic try_fold, twice the code
+    // in the browser module.
+    let i = s.as_bytes().iter().position(|&b| b == sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// `s` without its leading spaces (`' '` only).
 pub fn skip_spaces(s: &str) -> &str {
     let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && b[i] == b' ' {
-        i += 1;
-    }
-    s.get(i..).unwrap_or("")
+    s.get(b.iter().position(|&c| c != b' ').unwrap_or(b.len())..).unwrap_or("")
 }
 
 /// The parts of `s` between the `sep` bytes, as `s.split(sep)` (`""` gives one empty part).
