@@ -31,6 +31,7 @@
 
 use crate::attribution::{Attribution, Held};
 use crate::ids::{AffiliateId, ClickId};
+use crate::text::{parts, skip_spaces, split_once};
 use crate::time::Timestamp;
 use crate::token::ViaToken;
 use alloc::string::String;
@@ -91,7 +92,7 @@ pub fn valid_domain(domain: &str) -> Option<String> {
     let d = domain.strip_prefix('.').unwrap_or(domain);
     let ok = !d.is_empty()
         && d.len() <= MAX_DOMAIN_LEN
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        && d.as_bytes().iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     ok.then(|| d.to_ascii_lowercase())
 }
 
@@ -100,25 +101,8 @@ pub fn valid_domain(domain: &str) -> Option<String> {
 /// name).
 pub fn cookie_values<'a>(cookies: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     parts(cookies, b';').filter_map(move |pair| {
-        let pair = pair.get(pair.bytes().position(|b| b != b' ').unwrap_or(pair.len())..)?;
-        let eq = pair.bytes().position(|b| b == b'=')?;
-        (pair.get(..eq)? == name).then_some(pair.get(eq + 1..)?)
-    })
-}
-
-/// The parts of `s` between the `sep` bytes, as `s.split(sep)`. Scans bytes (`sep` is ASCII,
-/// so always a char boundary) instead of using `str`'s pattern searchers, which are large in
-/// the browser module.
-fn parts(s: &str, sep: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(s);
-    core::iter::from_fn(move || {
-        let s = rest?;
-        let (part, next) = match s.bytes().position(|b| b == sep) {
-            Some(i) => (s.get(..i), s.get(i + 1..)),
-            None => (Some(s), None),
-        };
-        rest = next;
-        part
+        let (key, value) = split_once(pair, b'=')?;
+        (skip_spaces(key) == name).then_some(value)
     })
 }
 
@@ -193,13 +177,13 @@ impl ReferralCookie {
         let secs = parts.next()?;
         let canonical = !secs.is_empty()
             && secs.len() <= 12
-            && secs.bytes().all(|b| b.is_ascii_digit())
-            && (secs == "0" || !secs.starts_with('0'));
+            && secs.as_bytes().iter().all(u8::is_ascii_digit)
+            && (secs == "0" || secs.as_bytes()[0] != b'0');
         if !canonical {
             return None;
         }
         // At most 12 digits: no overflow.
-        let secs = secs.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+        let secs = secs.as_bytes().iter().fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
         if secs > crate::time::MAX_UNIX_MS / 1000 {
             return None;
         }

@@ -27,7 +27,7 @@ pub enum IdError {
 /// Checks `s` is `prefix` followed by [`ID_HEX_LEN`] lower-case hex digits.
 fn validate(prefix: &str, s: &str) -> Result<(), IdError> {
     let body = s.strip_prefix(prefix).ok_or(IdError::Prefix)?;
-    if body.len() == ID_HEX_LEN && body.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if body.len() == ID_HEX_LEN && body.as_bytes().iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
     } else {
         Err(IdError::Body)

@@ -14,6 +14,7 @@
 //! * [`attribution`] — [`CookieDuration`], [`Attribution`] (first-click / last-click),
 //!   `expires_at` arithmetic and who gets the credit.
 //! * [`cookie`] — the referral cookie's value (IDs and an expiry only) and its encoding.
+//! * [`text`] — splitting on an ASCII separator byte (small in the browser module).
 //! * [`commission`] (feature `api`) — commission amounts (basis points or cents, rounded
 //!   half away from zero), recurring sales, the commission status table, the "due" view and
 //!   what a refund does (reduce, void or claw back).
@@ -43,6 +44,7 @@ pub mod attribution;
 pub mod cookie;
 pub mod ids;
 pub mod lifecycle;
+pub mod text;
 pub mod time;
 pub mod token;
 

@@ -53,7 +53,7 @@ impl ViaToken {
         if s.len() > MAX_TOKEN_LEN {
             return Err(TokenError::TooLong);
         }
-        if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if s.as_bytes().iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             Ok(())
         } else {
             Err(TokenError::InvalidChar)

@@ -2,9 +2,10 @@
 // every read and change of the page the wasm module makes goes through it, by operation number.
 // The loader (www/viatrack.js) bundles this file; the module's browser tests import it as well.
 //
-// Text crosses as UTF-8 in the module's memory: the argument at (ptr, len). A text answer is
-// kept here and its length returned (a JSON text as -2 - its length, nothing as -1); the
-// module then asks for it (op 0) into a buffer of that length. Never throws: a failure (a
+// The argument crosses as UTF-8 in the module's memory, at (ptr, len). A text answer is kept
+// here as its Unicode code points (so the module needs no UTF-8 validator) and their count
+// returned (a JSON text as -2 - the count, nothing as -1); the module then asks for them
+// (op 0) into a buffer of that many u32 (ptr, count). Never throws: a failure (a
 // getter or method that throws, no such object) returns NaN (what a write returns is not
 // looked at).
 //
@@ -22,19 +23,19 @@ export const QUEUE = 'viatrack_queue';
 const settle = (request) =>
   request.then((res) => res.json().then((json) => [res.status, json], () => [res.status])).catch(() => [0]);
 
-let kept; // the last text answer, UTF-8
+let kept; // the last text answer, as code points
 const view = (p, n) => new Uint8Array(E.m.buffer, p, n);
-const keep = (s) => (s == null ? -1 : (kept = new TextEncoder().encode(s)).length);
+const keep = (s) => (s == null ? -1 : (kept = [...s].map((c) => c.codePointAt())).length);
 
 export const io = (op, p, n) => {
   try {
     const a = new TextDecoder().decode(view(p, n));
     return (
       [
-        // 0: the kept answer into (ptr, len)
-        () => view(p, n).set(kept),
+        // 0: the kept answer's code points into (ptr, count)
+        () => new Uint32Array(E.m.buffer, p, n).set(kept),
         // 1: the value at a dotted path from E ("w.location.search", "a.data.click_id"): a
-        // string's length, or -2 - the length of any other value's JSON text (-1: undefined)
+        // string's code point count, or -2 - that of any other value's JSON text (-1: undefined)
         (v = a.split('.').reduce((o, k) => o[k], E)) => (typeof v == 'string' ? keep(v) : -2 - keep(JSON.stringify(v))),
         // 2: the clock
         Date.now,

@@ -2,7 +2,6 @@
 
 use crate::text::{parts, split_once, trim_spaces};
 use alloc::string::String;
-use alloc::vec::Vec;
 use viatrack_core::ViaToken;
 
 /// `search` without its leading `?`.
@@ -54,7 +53,8 @@ pub fn page_token(params: &str) -> Option<ViaToken> {
 /// followed by two hex digits stays as it is; `None` when a decoded byte is not ASCII.
 fn decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
+    // Built char by char (all ASCII): no `String::from_utf8` round trip.
+    let mut out = String::new();
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         i += 1;
@@ -72,9 +72,9 @@ fn decode(s: &str) -> Option<String> {
         if !byte.is_ascii() {
             return None;
         }
-        out.push(byte);
+        out.push(char::from(byte));
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 fn hex(b: &u8) -> Option<u8> {
@@ -90,14 +90,15 @@ fn hex(b: &u8) -> Option<u8> {
 /// [`token_from_query`]): every other pair kept as it was written, in order. `None` when
 /// there is no token parameter to remove. The result is `""` or starts with `?`.
 pub fn without_params(search: &str, params: &str) -> Option<String> {
-    let query = query(search);
-    if !parts(query, b'&').any(|pair| is_param(pair, params)) {
-        return None;
-    }
     let mut out = String::new();
-    for pair in parts(query, b'&').filter(|p| !p.is_empty() && !is_param(p, params)) {
-        out.push(if out.is_empty() { '?' } else { '&' });
-        out.push_str(pair);
+    let mut removed = false;
+    for pair in parts(query(search), b'&') {
+        if is_param(pair, params) {
+            removed = true;
+        } else if !pair.is_empty() {
+            out.push(if out.is_empty() { '?' } else { '&' });
+            out.push_str(pair);
+        }
     }
-    Some(out)
+    removed.then_some(out)
 }

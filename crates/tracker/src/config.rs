@@ -38,15 +38,6 @@ pub fn host_of(url: &str) -> &str {
     split_once(host, b':').map_or(host, |(h, _)| h)
 }
 
-/// The directory of an absolute URL, as `new URL(".", url)`: up to its last `/` before any
-/// query or fragment (`https://t.shop.com/_viatrack/viatrack.js?v=2` → `…/_viatrack/`).
-fn directory(url: String) -> String {
-    let b = url.as_bytes();
-    let end = b.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(b.len());
-    let dir = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
-    String::from(url.get(..dir).unwrap_or(""))
-}
-
 /// Query parameters read when `params` is not given (or names none).
 pub const DEFAULT_PARAMS: &str = "via";
 
@@ -81,16 +72,29 @@ impl Config {
     /// Reads the options (see the module docs); anything missing or malformed falls back to
     /// its default (never fails: no options give an unconfigured tracker that sends nothing).
     pub fn read() -> Config {
-        let key = page::text("o.key").unwrap_or_default();
-        let given = page::text("o.api").filter(|a| !a.is_empty()).or_else(|| page::text("b").map(directory));
-        let given = given.unwrap_or_default();
-        let trimmed = given.get(..given.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1)).unwrap_or("");
-        let api = String::from(if page::is_http_url(trimmed) { trimmed } else { "" });
+        let key = page::string("o.key");
+        let mut api = page::string("o.api");
+        if api.is_empty() {
+            // The directory of the loader's URL, as `new URL(".", b)`: up to its last `/`
+            // before any query or fragment (`https://t.shop.com/_viatrack/viatrack.js?v=2` →
+            // `…/_viatrack/`).
+            api = page::string("b");
+            let b = api.as_bytes();
+            let end = b.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(b.len());
+            let dir = b.get(..end).and_then(|b| b.iter().rposition(|&c| c == b'/')).map_or(0, |i| i + 1);
+            api.truncate(dir);
+        }
+        // Without trailing `/`; `/` is ASCII, so every cut is a char boundary.
+        api.truncate(api.as_bytes().iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1));
+        if !page::is_http_url(&api) {
+            api.clear();
+        }
         // Some name that is not empty once spaces are trimmed.
-        let params = page::text("o.params")
-            .filter(|p| p.bytes().any(|b| b != b',' && b != b' '))
-            .unwrap_or_else(|| String::from(DEFAULT_PARAMS));
-        let cookie_domain = page::text("o.cookieDomain").and_then(|d| cookies::valid_domain(&d));
+        let mut params = page::string("o.params");
+        if !params.as_bytes().iter().any(|&b| b != b',' && b != b' ') {
+            params = String::from(DEFAULT_PARAMS);
+        }
+        let cookie_domain = cookies::valid_domain(&page::string("o.cookieDomain"));
         let first_party = same_site_hosts(&page::location("hostname"), host_of(&api), cookie_domain.as_deref());
         Config {
             key,

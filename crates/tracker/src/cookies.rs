@@ -19,7 +19,7 @@ use viatrack_core::{Timestamp, VisitorId};
 
 /// `document.cookie` (`a=1; b=2`), or `""` when cookies are unavailable.
 pub fn all() -> String {
-    page::cookie().unwrap_or_default()
+    page::cookie()
 }
 
 /// Whether a cookie `name` with exactly `value` is visible to the page.

@@ -10,7 +10,7 @@ pub fn push_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         if b == b'"' || b == b'\\' || b < 0x20 {
             out.push_str(s.get(from..i).unwrap_or(""));
             out.push('\\');
@@ -47,19 +47,18 @@ pub fn push_key(out: &mut String, name: &str) {
 /// The whole part of a JSON number as `JSON.stringify` writes it (`3600`, `3600.5`,
 /// `1e+21` for 10²¹ and up, `5e-7` below 10⁻⁶), saturating at `i64::MAX`; `None` for a
 /// negative number or anything that is not a number.
-// `<[u8]>::contains` would bring core's memchr into the module; a plain scan does not.
+// `<[u8]>::contains` would bring core's memchr into the module; a plain scan does not. The
+// whole part goes through `text::number` (at most 18 digits, so no overflow check and no
+// 128-bit multiplication in the module); longer is over `i64::MAX / 10` anyway.
 #[allow(clippy::manual_contains)]
 pub fn whole_number(json: &str) -> Option<i64> {
-    if !json.as_bytes().first()?.is_ascii_digit() {
+    let b = json.as_bytes();
+    if !b.first()?.is_ascii_digit() {
         return None;
     }
-    let b = json.as_bytes();
     if b.iter().any(|&c| c == b'e') {
         return Some(if b.iter().any(|&c| c == b'+') { i64::MAX } else { 0 });
     }
-    let mut n: i64 = 0;
-    for b in json.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    Some(n)
+    let digits = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+    Some(crate::text::number(json.get(..digits)?).unwrap_or(i64::MAX))
 }

@@ -3,8 +3,9 @@
 //! clock, random bytes, write `document.cookie`, the delivery queue or the address bar, log,
 //! start a report, give an export's answer back.
 //!
-//! Text crosses as UTF-8 in the module's memory, so the module needs no JS value handles,
-//! no string conversion glue and no per-property bindings. Paths start at the loader's world
+//! Text crosses in the module's memory (to the page as UTF-8, from it as Unicode code points,
+//! u32 each, so the module carries no UTF-8 validator), so the module needs no JS value
+//! handles, no string conversion glue and no per-property bindings. Paths start at the loader's world
 //! object: `w` the window (`w.document.cookie`, `w.location.search`), `o` the options, `a`
 //! the answer being applied, `l` its queue line, `c` convert's data (see `js/page.js`).
 //!
@@ -67,13 +68,17 @@ pub fn get(path: &str) -> Value {
         return Value::Undefined;
     }
     let text = n >= 0.0;
+    // The answer comes as Unicode code points (u32 each), not UTF-8: a String built from
+    // chars needs no UTF-8 validator in the module (`String::from_utf8`, about 700 B). A
+    // lone surrogate (not a char) becomes U+FFFD, as `TextEncoder` makes it.
     // `as` saturates; the page never answers more than it kept.
-    let mut buf = vec![0u8; if text { n } else { -2.0 - n } as usize];
-    io(Op::Read as u32, buf.as_mut_ptr(), buf.len());
-    match String::from_utf8(buf) {
-        Ok(s) if text => Value::Text(s),
-        Ok(s) => Value::Json(s),
-        Err(_) => Value::Threw,
+    let mut points = vec![0u32; if text { n } else { -2.0 - n } as usize];
+    io(Op::Read as u32, points.as_mut_ptr().cast(), points.len());
+    let s = points.iter().map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    if text {
+        Value::Text(s)
+    } else {
+        Value::Json(s)
     }
 }
 
@@ -86,9 +91,16 @@ pub fn text(path: &str) -> Option<String> {
     }
 }
 
+/// The string at `path`, or `""` when it is not a string (for the many reads where an empty
+/// string and none mean the same: an ID or token that does not parse, no cookie, no queue).
+#[inline(never)]
+pub fn string(path: &str) -> String {
+    text(path).unwrap_or_default()
+}
+
 /// Whether `path` holds `true`.
 pub fn is_true(path: &str) -> bool {
-    get(path) == Value::Json(String::from("true"))
+    matches!(get(path), Value::Json(s) if s == "true")
 }
 
 /// `path` + `name` (paths are built from a prefix such as `a.data.`).
@@ -101,7 +113,7 @@ pub fn join(path: &str, name: &str) -> String {
 /// The string at `path` + `name`, or `""` when it is not a string.
 #[inline(never)]
 pub fn text_at(path: &str, name: &str) -> String {
-    text(&join(path, name)).unwrap_or_default()
+    string(&join(path, name))
 }
 
 /// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
@@ -109,9 +121,9 @@ pub fn debug(msg: &str) {
     call(Op::Debug, msg.as_bytes());
 }
 
-/// `document.cookie`, or `None` when cookies are not available to the page.
-pub fn cookie() -> Option<String> {
-    text("w.document.cookie")
+/// `document.cookie`, or `""` when cookies are not available to the page.
+pub fn cookie() -> String {
+    string("w.document.cookie")
 }
 
 /// `document.cookie = line` (one `Set-Cookie`-style line).
@@ -127,7 +139,7 @@ pub fn location(part: &str) -> String {
 
 /// `document.referrer` (`""` when there is none).
 pub fn referrer() -> String {
-    text("w.document.referrer").unwrap_or_default()
+    string("w.document.referrer")
 }
 
 /// Whether the page is served over https (cookies then get `Secure`).
@@ -135,10 +147,12 @@ pub fn is_https() -> bool {
     location("protocol") == "https:"
 }
 
-/// The delivery queue's stored text (`localStorage.viatrack_queue`); `None` when there is none
-/// or storage is unavailable.
+/// Where the delivery queue's stored text is (`localStorage.viatrack_queue`).
+pub const QUEUE: &str = "w.localStorage.viatrack_queue";
+
+/// The delivery queue's stored text; `None` when there is none or storage is unavailable.
 pub fn queue() -> Option<String> {
-    text("w.localStorage.viatrack_queue")
+    text(QUEUE)
 }
 
 /// Stores the delivery queue's text (`localStorage.setItem`), or removes it when `text` is

@@ -135,7 +135,7 @@ pub fn parse(text: &str, now: Timestamp) -> Vec<Pending> {
 
 /// The stored reports still worth sending at `now` (they stay stored until answered).
 pub fn pending(now: Timestamp) -> Vec<Pending> {
-    parse(&page::queue().unwrap_or_default(), now)
+    parse(&page::string(page::QUEUE), now)
 }
 
 /// Stores a new report before it is sent, keeping the queue within bounds at `now`.

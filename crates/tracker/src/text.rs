@@ -1,42 +1,9 @@
-//! Byte-wise string helpers for ASCII separators. `str::split(char)` and friends bring
-//! core's pattern searchers and `memchr` into the module (about 1 KB); a separator here is
-//! one ASCII byte, found by a plain scan, and every slice is taken with `get` (a separator
-//! is always a char boundary, and nothing can panic).
+//! Byte-wise string helpers. `str::split(char)` and friends bring core's pattern searchers
+//! and `memchr` into the module (about 1 KB): splitting on one ASCII byte is the core crate's
+//! ([`viatrack_core::text`], which its cookie code uses too, so the module carries one copy);
+//! the rest scan bytes here, and every slice is taken with `get` (nothing can panic).
 
-/// `s` up to the first `sep` and the rest after it; `None` without one.
-pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == sep)?;
-    Some((s.get(..i)?, s.get(i + 1..)?))
-}
-
-/// The parts of `s` between the `sep` bytes (as `s.split(sep)`: `""` gives one empty part).
-pub fn parts(s: &str, sep: u8) -> Parts<'_> {
-    Parts { rest: Some(s), sep }
-}
-
-/// The iterator of [`parts`].
-pub struct Parts<'a> {
-    rest: Option<&'a str>,
-    sep: u8,
-}
-
-impl<'a> Iterator for Parts<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let s = self.rest?;
-        match split_once(s, self.sep) {
-            Some((part, rest)) => {
-                self.rest = Some(rest);
-                Some(part)
-            }
-            None => {
-                self.rest = None;
-                Some(s)
-            }
-        }
-    }
-}
+pub use viatrack_core::text::{parts, split_once, Parts};
 
 /// `s` without leading and trailing spaces (`' '` only).
 pub fn trim_spaces(s: &str) -> &str {
@@ -52,7 +19,7 @@ pub fn number(s: &str) -> Option<i64> {
         return None;
     }
     let mut n: i64 = 0;
-    for b in s.bytes() {
+    for &b in s.as_bytes() {
         if !b.is_ascii_digit() {
             return None;
         }

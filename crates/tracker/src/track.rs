@@ -192,7 +192,7 @@ pub fn start(cfg: &Config) {
     if restore {
         net::send(cfg, REFERRAL_PATH, None, RESTORE);
     }
-    for p in pending {
+    for p in &pending {
         net::send(cfg, p.kind().path(), Some(p.body()), p.line());
     }
 }
@@ -217,19 +217,20 @@ pub fn answered(cfg: &Config, line: &str, status: u16) -> bool {
     if outcome != Outcome::Data {
         return false;
     }
-    if line == RESTORE {
-        if let Some(answer) = ClickAnswer::read(DATA) {
-            hold(cfg, &answer, now);
-        }
-        return false;
-    }
-    match queue::kind_of(line) {
-        Some(Kind::Lead) => return page::text("a.data.id").is_some_and(|id| ReferralId::parse(&id).is_ok()),
-        Some(Kind::Click) => {}
-        None => return false,
+    // The restore request's line is empty: no kind.
+    let kind = queue::kind_of(line);
+    if kind == Some(Kind::Lead) {
+        return ReferralId::parse(&page::string("a.data.id")).is_ok();
     }
     let Some(answer) = ClickAnswer::read(DATA) else { return false };
-    if let Some(visitor) = page::text("a.data.visitor_id").and_then(|v| VisitorId::parse(&v).ok()) {
+    if line == RESTORE {
+        hold(cfg, &answer, now);
+        return false;
+    }
+    if kind.is_none() {
+        return false;
+    }
+    if let Ok(visitor) = VisitorId::parse(&page::string("a.data.visitor_id")) {
         cookies::set(VISITOR_COOKIE, visitor.as_str(), answer.expires_in, answer.domain(cfg));
     }
     match ClickAnswer::read(HELD) {
@@ -278,9 +279,12 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     if held.is_none() && !cfg.first_party {
         return None;
     }
-    let email = page::text("c.email").filter(|e| !e.is_empty())?;
+    let email = page::string("c.email");
+    if email.is_empty() {
+        return None;
+    }
     let mut body = String::from("{");
-    if let Some(held) = held {
+    if let Some(held) = &held {
         json::push_field(&mut body, "click_id", held.click_id.as_str());
     }
     json::push_field(&mut body, "email", &email);

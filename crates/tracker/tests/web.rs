@@ -353,6 +353,10 @@ fn values_are_read_by_path() {
         "c",
         &options(&[
             ("s", "héllo \"x\"".into()),
+            ("astral", "𝄞 clef".into()),
+            ("lone", js_sys::JSON::parse(r#""a\ud800b""#).unwrap()),
+            ("empty", "".into()),
+            ("j", options(&[("é", "𝄞".into())])),
             ("n", 3600.5.into()),
             ("t", true.into()),
             ("z", JsValue::NULL),
@@ -361,6 +365,12 @@ fn values_are_read_by_path() {
         ]),
     );
     assert_eq!(page::get("c.s"), page::Value::Text("héllo \"x\"".into()));
+    // Text crosses as code points: one per astral char (two UTF-16 units), U+FFFD for a lone
+    // surrogate (as TextEncoder would make it), none for "".
+    assert_eq!(page::get("c.astral"), page::Value::Text("𝄞 clef".into()));
+    assert_eq!(page::get("c.lone"), page::Value::Text("a\u{fffd}b".into()));
+    assert_eq!(page::get("c.empty"), page::Value::Text(String::new()));
+    assert_eq!(page::get("c.j"), page::Value::Json(r#"{"é":"𝄞"}"#.into()));
     assert_eq!(page::get("c.n"), page::Value::Json("3600.5".into()));
     assert_eq!(page::get("c.t"), page::Value::Json("true".into()));
     assert_eq!(page::get("c.z"), page::Value::Json("null".into()));
