@@ -130,9 +130,6 @@ export function start(data, here, queued = []) {
   Object.defineProperties(live, { referral: held(0), affiliate: held(1) });
   // A referred view starts loading the module at once.
   if (!consentRequired && referred()) chain = load();
-  for (const a of queued) {
-    const result = live(a[0], a[1]);
-    a.r?.(result);
-  }
+  for (const a of queued) a.r?.(live(a[0], a[1]));
   return live;
 }

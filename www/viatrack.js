@@ -13,4 +13,4 @@
 import { start } from './loader.js';
 
 const script = document.currentScript;
-window.viatrack = start(script?.dataset || {}, script?.src || location.href, window.viatrack?.q);
+self.viatrack = start(script?.dataset || {}, script?.src || location.href, self.viatrack?.q);
