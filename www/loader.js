@@ -130,6 +130,10 @@ export function start(data, here, queued = []) {
   Object.defineProperties(live, { referral: held(0), affiliate: held(1) });
   // A referred view starts loading the module at once.
   if (!consentRequired && referred()) chain = load();
-  for (const a of queued) a.r?.(live(a[0], a[1]));
+  // (Each is an arguments object or a [command, arg] list; `r`, when there, takes the promise.)
+  for (const a of queued) {
+    const result = live(...a);
+    a.r?.(result);
+  }
   return live;
 }

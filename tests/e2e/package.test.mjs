@@ -41,6 +41,8 @@ before(async () => {
   writeFileSync(
     join(app, 'main.js'),
     `import { init, convert, referral, affiliate, ready, consent } from 'viatrack';
+// A call made before init waits for it (as the tag's snippet queue does).
+window.early = ready().then(() => referral());
 init({ key: ${JSON.stringify(p.publishableKey)} });
 window.app = { convert, referral, affiliate, ready, consent };
 `,
@@ -133,6 +135,7 @@ test('bundled app in Chromium: capture, cookie, referral and affiliate, convert 
     assert.ok(jar.viatrack_ref?.httpOnly, 'first-party HttpOnly cookie missing');
     const referral = await page.evaluate(() => window.app.referral());
     assert.match(referral, /^ref_[0-9a-f]{32}$/);
+    assert.equal(await page.evaluate(() => window.early), referral, 'a ready() made before init resolved after the capture');
     const affiliate = await page.evaluate(() => window.app.affiliate());
     assert.equal(affiliate.token, 'pkg007');
     const click = await api.get(`/v1/referrals/${referral}`);
