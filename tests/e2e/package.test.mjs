@@ -41,8 +41,9 @@ before(async () => {
   writeFileSync(
     join(app, 'main.js'),
     `import { init, convert, referral, affiliate, ready, consent } from 'viatrack';
-// A call made before init waits for it (as the tag's snippet queue does).
-window.early = ready().then(() => referral());
+// A call made before init waits for it (as the tag's snippet queue does). Only on a referred
+// view: any call loads the module, and the organic view must load nothing.
+if (new URLSearchParams(location.search).has('via')) window.early = ready().then(() => referral());
 init({ key: ${JSON.stringify(p.publishableKey)} });
 window.app = { convert, referral, affiliate, ready, consent };
 `,
