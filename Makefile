@@ -36,8 +36,10 @@ lint:
 test-core:
 	cargo test -p viatrack-core -p viatrack-openapi
 
+# The module's own tests (crates/tracker/tests) in headless Chromium: wasm-bindgen-test-runner
+# (installed with wasm-bindgen-cli) runs them through $(CHROMEDRIVER).
 test-tracker:
-	cd crates/tracker && wasm-pack test --headless --chrome --mode no-install
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p viatrack-tracker --target wasm32-unknown-unknown
 
 test-worker:
 	npm test

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the browser tracker and assemble the static site the Worker serves.
 #
-#   build/tracker  wasm-pack output (--target web): tracker_bg.wasm (its JS glue is not used)
+#   build/tracker  wasm-bindgen's output (--target web): tracker_bg.wasm (its JS glue is not used)
 #   build/site     www/ + tracker_bg.wasm (shrunk) + viatrack.js (the loader, bundled with
 #                  crates/tracker/js/page.js and minified) + vendor/ (uPlot, for /dashboard)
 #
@@ -33,9 +33,12 @@ export CARGO_TARGET_DIR="$ROOT/target/tracker"
 FLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 FLAGS+=" -Zmir-opt-level=3 -Cllvm-args=-inline-threshold=20"
 RUSTC_BOOTSTRAP=1 RUSTFLAGS="$FLAGS" \
-  wasm-pack --quiet build crates/tracker --release --target web --mode no-install \
-  --out-dir "$ROOT/build/tracker" --out-name tracker --no-pack -- --features bare \
-  -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size
+  cargo build --quiet -p viatrack-tracker --lib --release --target wasm32-unknown-unknown \
+  --features bare -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size
+# wasm-bindgen-cli (the version in Cargo.lock, installed by scripts/setup.sh) resolves the one
+# import; its JS glue is not used (the loader is the glue).
+wasm-bindgen --target web --no-typescript --out-dir "$ROOT/build/tracker" --out-name tracker \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/viatrack_tracker.wasm"
 rm -rf build/site.tmp && mkdir -p build/site.tmp
 cp -R www/. build/site.tmp/
 # The dashboard's chart library, uPlot (pinned in package.json), from node_modules.

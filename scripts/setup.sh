@@ -4,7 +4,8 @@
 # Idempotent: every step checks first and skips what is already installed at the right
 # version, so a second run takes seconds. Fails loudly, naming the step that failed.
 # Recipe and versions: ../shared/TOOLCHAIN.md (Debian rustc-web + wasm32 std from
-# rust-web-src, lld, wasm-bindgen-cli/wasm-pack/worker-build from crates.io, wrangler,
+# rust-web-src, lld, wasm-bindgen-cli/worker-build from crates.io (no wasm-pack: the
+# tracker is built with cargo + wasm-bindgen, and worker-build carries its own build code), wrangler,
 # binaryen and Node 22 from npm, Debian chromium + chromium-driver; WebKitGTK's
 # webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb for the WebKit browser tests;
 # schemathesis from PyPI in .venv for the OpenAPI test; python3-venv from Debian for it).
@@ -75,16 +76,13 @@ WB_VERSION="$(lock_version wasm-bindgen)"
 WORKER_VERSION="$(lock_version worker)"
 [ -n "$WB_VERSION" ] || die "wasm-bindgen not found in Cargo.lock"
 [ -n "$WORKER_VERSION" ] || die "worker not found in Cargo.lock"
-WASM_PACK_VERSION=0.15.1
 have() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
 # wasm-bindgen-cli must NOT be --locked (its lockfile pins a webpki-roots the index lacks).
 have wasm-bindgen "$WB_VERSION" || { step "cargo install wasm-bindgen-cli $WB_VERSION";
   "${CARGO[@]}" install --force wasm-bindgen-cli --version "$WB_VERSION"; }
-have wasm-pack "$WASM_PACK_VERSION" || { step "cargo install wasm-pack $WASM_PACK_VERSION";
-  "${CARGO[@]}" install --force --locked wasm-pack --version "$WASM_PACK_VERSION"; }
 have worker-build "$WORKER_VERSION" || { step "cargo install worker-build $WORKER_VERSION";
   "${CARGO[@]}" install --force --locked worker-build --version "$WORKER_VERSION"; }
-echo "cargo tools: wasm-bindgen $WB_VERSION, wasm-pack $WASM_PACK_VERSION, worker-build $WORKER_VERSION"
+echo "cargo tools: wasm-bindgen $WB_VERSION (with wasm-bindgen-test-runner), worker-build $WORKER_VERSION"
 
 # --- 5. npm packages (wrangler, binaryen, Node 22, playwright-core, selenium-webdriver)
 # `npm install` with the committed lock installs the locked versions. Not `npm ci`: the
