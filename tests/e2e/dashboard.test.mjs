@@ -2,7 +2,8 @@
 // (kept in sessionStorage only), the numbers shown equal GET /v1/stats (totals and each
 // affiliate's funnel), no horizontal overflow at 375 px, the empty state for a range with
 // nothing in it, the error states (a refused key sends back to sign-in; a network failure
-// offers a retry), and a screenshot in docs/dashboard.png.
+// offers a retry), and a screenshot: build/dashboard.png, or README's docs/dashboard.png with
+// VIATRACK_UPDATE_DOCS=1 (so a test run leaves the tree clean).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -123,7 +124,8 @@ test('sign in with a secret key: totals and the funnel per affiliate equal GET /
   assert.equal(await page.evaluate(() => sessionStorage.getItem('viatrack.dashboard.key')), p.secretKey);
   assert.equal(await page.evaluate((k) => document.documentElement.outerHTML.includes(k), p.secretKey), false);
   await page.evaluate(() => document.activeElement?.blur());
-  await page.screenshot({ path: join(ROOT, 'docs/dashboard.png'), fullPage: true });
+  const shot = process.env.VIATRACK_UPDATE_DOCS === '1' ? 'docs/dashboard.png' : 'build/dashboard.png';
+  await page.screenshot({ path: join(ROOT, shot), fullPage: true });
   // Signing out forgets the key.
   await page.click('#sign-out');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
