@@ -16,8 +16,8 @@
 # 9,868 B. LLVM's inline threshold is raised from opt-level z's to 20, measured with level 3:
 # 9,842 B gzip at 20 and 25, 9,877 B at 28 to 33, 9,935 B at 15 (small helpers inlined into
 # their one or two callers save their call and frame code; at level 2 the best was 33, at
-# 10,214 B); the results jump, so re-measure when the code changes much. RUSTC_BOOTSTRAP=1 lets Debian's
-# stable rustc take these unstable flags, as scripts/install-wasm32-std.sh does for the wasm32
+# 10,214 B); the results jump, so re-measure when the code changes much. RUSTC_BOOTSTRAP=1
+# lets Debian's stable rustc take these unstable flags, as scripts/install-wasm32-std.sh does for the wasm32
 # std; its own target directory keeps these artifacts apart from the tests' and clippy's.
 # scripts/shrink-tracker.mjs then keeps the exports the loader calls (binaryen's wasm-metadce),
 # optimises (wasm-opt -Oz, npm binaryen), minifies the import and export names, and bundles the

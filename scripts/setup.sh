@@ -5,8 +5,8 @@
 # version, so a second run takes seconds. Fails loudly, naming the step that failed.
 # Recipe and versions: ../shared/TOOLCHAIN.md (Debian rustc-web + wasm32 std from
 # rust-web-src, lld, wasm-bindgen-cli/worker-build from crates.io (no wasm-pack: the
-# tracker is built with cargo + wasm-bindgen, and worker-build carries its own build code), wrangler,
-# binaryen and Node 22 from npm, Debian chromium + chromium-driver; WebKitGTK's
+# tracker is built with cargo + wasm-bindgen, and worker-build carries its own build code),
+# wrangler, binaryen and Node 22 from npm, Debian chromium + chromium-driver; WebKitGTK's
 # webkit2gtk-driver (WebKitWebDriver + MiniBrowser) and xvfb for the WebKit browser tests;
 # schemathesis from PyPI in .venv for the OpenAPI test; python3-venv from Debian for it).
 set -euo pipefail
