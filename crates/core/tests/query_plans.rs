@@ -8,10 +8,12 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod common;
 #[path = "../../worker/src/repo/sql.rs"]
 #[allow(dead_code)]
 mod sql;
 
+use common::{bind, db_until};
 use rusqlite::{params_from_iter, Connection};
 use serde_json::Value;
 use sql::ListSql;
@@ -22,26 +24,7 @@ const PROGRAM: &str = "prg_00000000000000000000000000000001";
 const AFF: &str = "aff_00000000000000000000000000000001";
 
 fn db() -> Connection {
-    let db = Connection::open_in_memory().unwrap();
-    db.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "sql")) {
-        db.execute_batch(&std::fs::read_to_string(f).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-    }
-    db
-}
-
-fn bind(args: &[Value]) -> Vec<rusqlite::types::Value> {
-    args.iter()
-        .map(|a| match a {
-            Value::Null => rusqlite::types::Value::Null,
-            Value::String(s) => rusqlite::types::Value::Text(s.clone()),
-            Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap()),
-            other => panic!("unexpected bound value {other}"),
-        })
-        .collect()
+    db_until(None)
 }
 
 fn plan(db: &Connection, sql: &str, args: &[Value]) -> Vec<String> {

@@ -9,12 +9,13 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 #![allow(clippy::type_complexity)] // tests: row tuples read once
 
+mod common;
 #[path = "../../worker/src/repo/sql.rs"]
 #[allow(dead_code)]
 mod sql;
 
+use common::{bind, db_until, migrations};
 use rusqlite::{params_from_iter, Connection};
-use serde_json::Value;
 use std::collections::BTreeMap;
 use viatrack_core::api::stats::{Blocks, Figures, GroupBy, Stats, StatsGroup, StatsQuery};
 use viatrack_core::ProgramId;
@@ -24,44 +25,12 @@ const OTHER: &str = "prg_00000000000000000000000000000002";
 const A1: &str = "aff_00000000000000000000000000000001";
 const A2: &str = "aff_00000000000000000000000000000002";
 
-fn migrations() -> Vec<std::path::PathBuf> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files.retain(|f| f.extension().is_some_and(|e| e == "sql"));
-    files
-}
-
-/// A database with the migrations before `stop` (file name prefix) applied, or all.
-fn db_until(stop: Option<&str>) -> Connection {
-    let db = Connection::open_in_memory().unwrap();
-    db.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
-    for f in migrations() {
-        if stop.is_some_and(|s| f.file_name().unwrap().to_str().unwrap().starts_with(s)) {
-            break;
-        }
-        db.execute_batch(&std::fs::read_to_string(&f).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-    }
-    db
-}
-
 fn apply_from(db: &Connection, start: &str) {
     for f in migrations() {
         if f.file_name().unwrap().to_str().unwrap() >= start {
             db.execute_batch(&std::fs::read_to_string(&f).unwrap()).unwrap();
         }
     }
-}
-
-fn bind(args: &[Value]) -> Vec<rusqlite::types::Value> {
-    args.iter()
-        .map(|a| match a {
-            Value::Null => rusqlite::types::Value::Null,
-            Value::String(s) => rusqlite::types::Value::Text(s.clone()),
-            Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap()),
-            other => panic!("unexpected bound value {other}"),
-        })
-        .collect()
 }
 
 fn query(pairs: &[(&str, &str)]) -> StatsQuery {
