@@ -49,3 +49,5 @@ rm build/site.tmp/viatrack.js
 node scripts/shrink-tracker.mjs build/tracker/tracker_bg.wasm build/site.tmp
 rm -rf build/site && mv build/site.tmp build/site
 bash scripts/build-docs.sh build/site
+# Every page's security headers (CSP with hashes of its inline scripts), as _headers.
+node scripts/security-headers.mjs build/site

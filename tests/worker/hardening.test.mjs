@@ -379,3 +379,57 @@ test('DELETE: refused with 409 while in use, then allowed; the tracking cache is
   const narrow = client(w.url, await w.addSecretKey(A.programId, ['read:links', 'write:links']));
   assert.equal((await narrow.delete(`/v1/links/${s.link.id}`)).status, 403, 'needs delete:links');
 });
+
+/**
+ * Sends `total` bytes of a body in 64 KiB chunks (chunked, or with `declared` as its
+ * Content-Length), stopping as soon as the answer arrives: { status, body, sent }.
+ */
+async function upload(path, { total, declared, key = A.secretKey }) {
+  const { request } = await import('node:http');
+  const url = new URL(w.url + path);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const headers = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Stripe-Signature': 't=1,v1=00' };
+    if (declared !== undefined) headers['Content-Length'] = String(declared);
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      answered = true;
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => { req.destroy(); resolve({ status: res.statusCode, body: JSON.parse(body), sent }); });
+    });
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return req.once('drain', () => setTimeout(pump, 1));
+      }
+      if (!answered) req.end();
+    };
+    req.write('{"email": "big@example.com", "affiliate_id": "x", "pad": "');
+    pump();
+  });
+}
+
+test('bodies are limited before they are read: a declared or chunked 20 MB body is refused early', async () => {
+  const MB20 = 20 * 1024 * 1024;
+  const before = await snapshot();
+  // A chunked body (no Content-Length) is cut off while it streams.
+  const chunked = await upload('/v1/referrals', { total: MB20 });
+  assert.equal(chunked.status, 413, JSON.stringify(chunked.body));
+  assert.equal(chunked.body.error.code, 'VALIDATION_ERROR');
+  assert.ok(chunked.sent < MB20, `answered before the upload ended (sent ${chunked.sent} B)`);
+  // A declared Content-Length over the limit is refused before a byte is read.
+  const declared = await upload('/v1/referrals', { total: MB20, declared: MB20 + 59 });
+  assert.equal(declared.status, 413);
+  assert.ok(declared.sent < MB20, `sent ${declared.sent} B`);
+  // The unauthenticated Stripe webhook has its own limit (256 KiB) before anything else.
+  const stripe = await upload(`/v1/stripe/webhook/${A.programId}`, { total: MB20, key: 'none' });
+  assert.equal(stripe.status, 413, JSON.stringify(stripe.body));
+  assert.match(stripe.body.error.message, /262144 bytes/);
+  assert.ok(stripe.sent < MB20, `sent ${stripe.sent} B`);
+  assert.deepEqual(await snapshot(), before, 'nothing written');
+  // The Worker still answers.
+  assert.equal((await api.get('/v1/referrals?limit=1')).status, 200);
+});

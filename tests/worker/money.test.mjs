@@ -191,3 +191,27 @@ test('other events: cancel, unknown types and payments without a referral', asyn
   const [{ results }] = await w.sql("SELECT COUNT(*) AS n FROM sales WHERE invoice_id = 'cs_x'");
   assert.equal(results[0].n, 0, 'a sale without a referral is not recorded');
 });
+
+/** Money is never deleted: a referral with sales or commissions (paid ones too) is 409. */
+test('DELETE of a referral with sales or paid commissions is 409 CONFLICT and removes nothing', async () => {
+  const d = await seedLink(api, { token: 'keepmoney', campaign: { commission_type: 'fixed', commission_amount: 300 } });
+  const r = (await api.post('/v1/referrals', { affiliate_id: d.affiliate.id, email: 'keep@example.com', customer_id: 'cust_keep' })).body.data;
+  assert.equal((await api.post('/v1/track/sale', { customer_id: 'cust_keep', amount: 2000, currency: 'usd', invoice_id: 'inv_keep' })).status, 200);
+  const [commission] = await commissionsOf(r.id);
+  assert.equal((await api.patch(`/v1/commissions/${commission.id}`, { status: 'paid' })).status, 200);
+  const counts = async () => {
+    const [{ results }] = await w.sql(`SELECT (SELECT COUNT(*) FROM sales WHERE referral_id = '${r.id}') AS sales, (SELECT COUNT(*) FROM commissions WHERE referral_id = '${r.id}') AS commissions, (SELECT COUNT(*) FROM referrals WHERE id = '${r.id}') AS referrals`);
+    return results[0];
+  };
+  const before = await counts();
+  assert.deepEqual(before, { sales: 1, commissions: 1, referrals: 1 });
+  const del = await api.delete(`/v1/referrals/${r.id}`);
+  assert.equal(del.status, 409, JSON.stringify(del.body));
+  assert.equal(del.body.error.code, 'CONFLICT');
+  assert.deepEqual(await counts(), before, 'nothing deleted');
+  assert.equal((await api.get(`/v1/commissions/${commission.id}`)).body.data.status, 'paid');
+  // A referral without money is deleted as before; an unknown one is 404.
+  const bare = (await api.post('/v1/referrals', { affiliate_id: d.affiliate.id, email: 'bare@example.com' })).body.data;
+  assert.equal((await api.delete(`/v1/referrals/${bare.id}`)).status, 200);
+  assert.equal((await api.delete(`/v1/referrals/${bare.id}`)).status, 404);
+});

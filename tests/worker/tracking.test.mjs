@@ -185,14 +185,53 @@ test('lead: converts, is idempotent, and conflicts on a reused email', async () 
   assert.equal(r2.status, 200);
   assert.equal(r2.body.data.id, d.id);
   assert.equal(r2.body.data.became_lead_at, d.became_lead_at, 'replay changes nothing');
-  const other = await pk.post('/v1/track/lead', { ...lead, email: 'someone@example.com' });
+  // With the secret key (the merchant's server), another email on a converted click and a
+  // reused email are 409 CONFLICT.
+  const other = await api.post('/v1/track/lead', { ...lead, email: 'someone@example.com' });
   assert.equal(other.status, 409);
   assert.equal(other.body.error.code, 'CONFLICT');
   const c2 = (await click({ visitor_id: visitor('7') })).body.data;
-  const reuse = await pk.post('/v1/track/lead', { click_id: c2.click_id, email: 'fred@example.com' });
+  const reuse = await api.post('/v1/track/lead', { click_id: c2.click_id, email: 'fred@example.com' });
   assert.equal(reuse.status, 409);
   assert.equal(reuse.body.error.code, 'CONFLICT');
   assert.equal((await referral(c2.click_id)).status, 'click', 'conflict wrote nothing');
+  assert.equal((await referral(d.id)).email, 'fred@example.com', 'the converted click keeps its email');
+});
+
+/**
+ * No email oracle: with the public publishable key, a lead answers the same whether or not
+ * the email is already a referral of the program (or the click converted with another
+ * email); only what is recorded differs, and only the secret key sees that.
+ */
+test('lead with the publishable key: a known and an unknown email get the same answer', async () => {
+  const known = (await click({ visitor_id: visitor('a') })).body.data;
+  assert.equal((await pk.post('/v1/track/lead', { click_id: known.click_id, email: 'known@example.com' })).status, 200);
+  const probe = async (email, v) => {
+    const c = (await click({ visitor_id: visitor(v) })).body.data;
+    const r = await pk.post('/v1/track/lead', { click_id: c.click_id, email, name: 'Probe' });
+    return { c, r };
+  };
+  const a = await probe('known@example.com', 'b');
+  const b = await probe('unknown@example.com', 'c');
+  const shape = ({ r, c }) => {
+    const d = { ...r.body.data };
+    assert.equal(d.id, c.click_id);
+    assert.ok(Math.abs(Date.parse(d.became_lead_at) - Date.now()) < 60_000, d.became_lead_at);
+    for (const k of ['id', 'email', 'created_at', 'became_lead_at', 'expires_at']) delete d[k];
+    return { status: r.status, keys: Object.keys(r.body).sort(), data: d, email: r.body.data.email };
+  };
+  assert.deepEqual(shape(a), { ...shape(b), email: 'known@example.com' });
+  assert.equal(a.r.status, 200);
+  assert.equal(a.r.body.data.status, 'lead');
+  // What was recorded: the unknown email converted its click, the known one did not.
+  assert.equal((await referral(b.c.click_id)).status, 'lead');
+  assert.equal((await referral(a.c.click_id)).status, 'click');
+  // A second email on a converted click: the same answer as a first lead, nothing changed.
+  const again = await pk.post('/v1/track/lead', { click_id: b.c.click_id, email: 'other@example.com', name: 'Probe' });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.data.email, 'other@example.com');
+  assert.equal(again.body.data.status, 'lead');
+  assert.equal((await referral(b.c.click_id)).email, 'unknown@example.com');
 });
 
 /**

@@ -68,6 +68,12 @@ test('endpoints: the secret once, refused URLs, the scope', async () => {
   assert.equal((await api.post('/v1/webhook_endpoints', { url: hookUrl, events: [] })).status, 400);
   const narrow = client(w.url, await w.addSecretKey(p.programId, ['read:referrals']));
   assert.equal((await narrow.post('/v1/webhook_endpoints', { url: hookUrl, events: ['sale.created'] })).status, 403);
+  // The rest of IANA's special-purpose blocks, and any host's first-party route (the Worker).
+  for (const url of ['https://0.1.2.3/', 'https://198.18.0.1/', 'https://240.0.0.1/', 'https://224.0.0.251/', 'https://[64:ff9b::a00:1]/', 'https://[2002:a00:1::]/', 'https://[fec0::1]/', 'https://[ff02::1]/', 'https://hooks.example.com/_viatrack/v1/referrals']) {
+    const bad = await api.post('/v1/webhook_endpoints', { url, events: ['sale.created'] });
+    assert.equal(bad.status, 400, url);
+    assert.equal(bad.body.error.field, 'url', url);
+  }
   // The endpoint used below.
   globalThis.endpointId = r.body.data.id;
 });
@@ -94,6 +100,11 @@ test('an event after the write: 500 twice, then 200: delivered once, three attem
   const mine = log.data.filter((d) => d.event_id === [...ids][0]).sort((a, b) => a.attempt - b.attempt);
   assert.deepEqual(mine.map((d) => [d.attempt, d.status_code, d.error]), [[1, 500, 'HTTP 500'], [2, 500, 'HTTP 500'], [3, 200, null]]);
   assert.ok(!JSON.stringify(log).includes('SENSITIVE'), 'the answer body is never stored or shown');
+  // Delivered once: D1 says delivered after three attempts, so no later queue message (a
+  // retry scheduled in error would come 16 s later) can send it again: the consumer sends
+  // only pending messages.
+  const [{ results: state }] = await w.sql(`SELECT state, attempts FROM webhook_messages WHERE event_id = '${[...ids][0]}'`);
+  assert.deepEqual(state.map((m) => [m.state, m.attempts]), [['delivered', 3]]);
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(received.filter((a) => a.headers['webhook-id'] === [...ids][0]).length, 3, 'delivered once: no attempt after the 200');
 });
@@ -141,4 +152,76 @@ test('retry of a delivery: the same webhook-id and body again; PATCH disables; D
   assert.equal(received.length, quiet, 'a disabled endpoint gets nothing');
   assert.equal((await api.delete(`/v1/webhook_endpoints/${globalThis.endpointId}`)).status, 200);
   assert.equal((await api.get(`/v1/webhook_endpoints/${globalThis.endpointId}`)).status, 404);
+});
+
+/**
+ * An endpoint delivers an event's data to whoever runs it, so subscribing needs `read:` on
+ * each event's resource: referral.* and sale.* need read:referrals, commission.* needs
+ * read:commissions, on create and on PATCH. Every event type is tried.
+ */
+test('a write:webhooks key subscribes only to events whose data it may read', async () => {
+  const hooksOnly = client(w.url, await w.addSecretKey(p.programId, ['write:webhooks', 'read:webhooks']));
+  const withReferrals = client(w.url, await w.addSecretKey(p.programId, ['write:webhooks', 'read:referrals']));
+  const withCommissions = client(w.url, await w.addSecretKey(p.programId, ['write:webhooks', 'read:commissions']));
+  const all = ['referral.created', 'referral.converted', 'referral.updated', 'sale.created', 'sale.refunded', 'commission.created', 'commission.paid', 'commission.voided'];
+  const [{ results }] = await w.sql("SELECT COUNT(*) AS n FROM webhook_endpoints");
+  for (const event of all) {
+    const denied = await hooksOnly.post('/v1/webhook_endpoints', { url: hookUrl, events: [event] });
+    assert.equal(denied.status, 403, event);
+    assert.equal(denied.body.error.code, 'PERMISSION_DENIED', event);
+    assert.match(denied.body.error.message, new RegExp(event.replace('.', '\\.')), event);
+    const byReferrals = event.startsWith('referral.') || event.startsWith('sale.');
+    const r = await withReferrals.post('/v1/webhook_endpoints', { url: hookUrl, events: [event] });
+    assert.equal(r.status, byReferrals ? 201 : 403, `${event} with read:referrals`);
+    const c = await withCommissions.post('/v1/webhook_endpoints', { url: hookUrl, events: [event] });
+    assert.equal(c.status, byReferrals ? 403 : 201, `${event} with read:commissions`);
+    for (const made of [r, c].filter((x) => x.status === 201)) {
+      assert.equal((await api.delete(`/v1/webhook_endpoints/${made.body.data.id}`)).status, 200);
+    }
+  }
+  const [{ results: after }] = await w.sql("SELECT COUNT(*) AS n FROM webhook_endpoints");
+  assert.equal(after[0].n, results[0].n, 'a refused subscription creates nothing');
+  // PATCH cannot widen an endpoint past the key's reach either.
+  const mine = await withReferrals.post('/v1/webhook_endpoints', { url: hookUrl, events: ['sale.created'] });
+  assert.equal(mine.status, 201);
+  const widened = await withReferrals.patch(`/v1/webhook_endpoints/${mine.body.data.id}`, { events: ['sale.created', 'commission.paid'] });
+  assert.equal(widened.status, 403);
+  assert.deepEqual((await api.get(`/v1/webhook_endpoints/${mine.body.data.id}`)).body.data.events, ['sale.created']);
+  assert.equal((await api.delete(`/v1/webhook_endpoints/${mine.body.data.id}`)).status, 200);
+});
+
+/**
+ * SSRF by redirect: a receiver that answers 302 to another address on this machine. The
+ * delivery is a failed attempt logged as a redirect, and the redirect's target never hears
+ * from the Worker.
+ */
+test('a receiver answering 302 to http://127.0.0.1:… is not followed', async () => {
+  const inner = [];
+  const target = createServer((req, res) => { inner.push(req.url); res.end('internal'); });
+  await new Promise((r) => target.listen(0, '127.0.0.1', r));
+  const innerUrl = `http://127.0.0.1:${target.address().port}/admin`;
+  const redirector = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.writeHead(302, { Location: innerUrl }); res.end(); });
+  });
+  await new Promise((r) => redirector.listen(0, '127.0.0.1', r));
+  try {
+    const made = await api.post('/v1/webhook_endpoints', { url: `http://127.0.0.1:${redirector.address().port}/hook`, events: ['referral.created'] });
+    assert.equal(made.status, 201);
+    const id = made.body.data.id;
+    assert.equal((await api.post('/v1/referrals', { affiliate_id: s.affiliate.id, email: 'redirected@example.com' })).status, 201);
+    const log = await until(async () => {
+      const d = (await api.get(`/v1/webhook_endpoints/${id}/deliveries?limit=10`)).body.data;
+      return d.length >= 2 && d;
+    }, 30_000, 'two attempts');
+    for (const attempt of log) {
+      assert.equal(attempt.status_code, 302, JSON.stringify(attempt));
+      assert.match(attempt.error, /redirect not followed/);
+    }
+    assert.deepEqual(inner, [], 'the redirect target was never called');
+    assert.equal((await api.delete(`/v1/webhook_endpoints/${id}`)).status, 200);
+  } finally {
+    target.close();
+    redirector.close();
+  }
 });

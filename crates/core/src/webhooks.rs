@@ -41,6 +41,35 @@ crate::wire_enum! {
     }
 }
 
+impl EventType {
+    /// The resource whose data the event carries, and so the scope (`read:` of it) that a key
+    /// needs to subscribe an endpoint to it: referral events carry the referral (with the
+    /// customer's email), sale events the sale of a referral (sales are read with
+    /// `read:referrals`, as `GET /v1/referrals/{id}` shows them), commission events the
+    /// commission.
+    pub fn resource(self) -> crate::api::scopes::Resource {
+        use crate::api::scopes::Resource;
+        match self {
+            EventType::ReferralCreated
+            | EventType::ReferralConverted
+            | EventType::ReferralUpdated
+            | EventType::SaleCreated
+            | EventType::SaleRefunded => Resource::Referrals,
+            EventType::CommissionCreated | EventType::CommissionPaid | EventType::CommissionVoided => {
+                Resource::Commissions
+            }
+        }
+    }
+}
+
+/// The first of `events` that a key holding `scopes` may not receive: an endpoint delivers an
+/// event's data to whoever runs it, so subscribing needs `read:` on the event's
+/// [`EventType::resource`] as well as `write:webhooks`. `None` when every event is readable.
+pub fn unreadable_event(events: &[EventType], scopes: &[crate::api::scopes::Scope]) -> Option<EventType> {
+    use crate::api::scopes::{Access, Scope};
+    events.iter().copied().find(|e| !scopes.contains(&Scope { access: Access::Read, resource: e.resource() }))
+}
+
 /// Attempts per event and endpoint; the attempt after the last becomes a dead letter.
 pub const MAX_ATTEMPTS: u32 = 8;
 
@@ -99,18 +128,95 @@ pub enum UrlRefusal {
     Itself,
 }
 
-/// Checks an endpoint URL: `https` to a public host that is not the Worker's own (its origin
-/// `own_origin`, e.g. `https://viatrack.example.workers.dev`: the same origin, or the same
-/// host on any port unless it is loopback);
-/// with `local_dev`, also `http`/`https` to loopback (`127.0.0.0/8`, `::1`, `localhost`).
-/// Names are judged as written (a Worker cannot resolve them), and private ranges
-/// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), link-local (169.254/16, fe80::/10),
-/// unspecified addresses and `*.local`, `*.internal`, `*.localhost` names are refused.
+/// IPv4 blocks that are not the public internet: every entry of IANA's IPv4 Special-Purpose
+/// Address Registry (RFC 6890 and its updates) plus multicast (224.0.0.0/4, RFC 5771), as
+/// (network, prefix length). Source: iana.org/assignments/iana-ipv4-special-registry.
+pub const SPECIAL_IPV4: &[([u8; 4], u8)] = &[
+    ([0, 0, 0, 0], 8),       // "this network" (RFC 791)
+    ([10, 0, 0, 0], 8),      // private use (RFC 1918)
+    ([100, 64, 0, 0], 10),   // shared address space, carrier-grade NAT (RFC 6598)
+    ([127, 0, 0, 0], 8),     // loopback (RFC 1122)
+    ([169, 254, 0, 0], 16),  // link-local, cloud metadata (RFC 3927)
+    ([172, 16, 0, 0], 12),   // private use (RFC 1918)
+    ([192, 0, 0, 0], 24),    // IETF protocol assignments (RFC 6890)
+    ([192, 0, 2, 0], 24),    // documentation TEST-NET-1 (RFC 5737)
+    ([192, 31, 196, 0], 24), // AS112-v4 (RFC 7535)
+    ([192, 52, 193, 0], 24), // AMT (RFC 7450)
+    ([192, 88, 99, 0], 24),  // deprecated 6to4 relay anycast (RFC 7526)
+    ([192, 168, 0, 0], 16),  // private use (RFC 1918)
+    ([192, 175, 48, 0], 24), // direct delegation AS112 service (RFC 7534)
+    ([198, 18, 0, 0], 15),   // benchmarking (RFC 2544)
+    ([198, 51, 100, 0], 24), // documentation TEST-NET-2 (RFC 5737)
+    ([203, 0, 113, 0], 24),  // documentation TEST-NET-3 (RFC 5737)
+    ([224, 0, 0, 0], 4),     // multicast (RFC 5771)
+    ([240, 0, 0, 0], 4),     // reserved, and 255.255.255.255 limited broadcast (RFC 1112, RFC 919)
+];
+
+/// IPv6 blocks that are not the public internet: every entry of IANA's IPv6 Special-Purpose
+/// Address Registry, the deprecated site-local block (fec0::/10, RFC 3879) and multicast
+/// (ff00::/8, RFC 4291), as (network, prefix length). IPv4-mapped addresses (::ffff:0:0/96)
+/// are judged as the IPv4 address they carry. Source:
+/// iana.org/assignments/iana-ipv6-special-registry.
+pub const SPECIAL_IPV6: &[([u16; 8], u8)] = &[
+    ([0, 0, 0, 0, 0, 0, 0, 0], 96), // unspecified, loopback, IPv4-compatible (RFC 4291)
+    ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96), // IPv4/IPv6 translation, NAT64 (RFC 6052)
+    ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48), // local-use IPv4/IPv6 translation (RFC 8215)
+    ([0x100, 0, 0, 0, 0, 0, 0, 0], 64), // discard-only (RFC 6666)
+    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23), // IETF protocol assignments, Teredo (RFC 2928, 4380)
+    ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation (RFC 3849)
+    ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16), // 6to4, which embeds any IPv4 address (RFC 3056)
+    ([0x2620, 0x4f, 0x8000, 0, 0, 0, 0, 0], 48), // direct delegation AS112 service (RFC 7534)
+    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20), // documentation (RFC 9637)
+    ([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16), // segment routing SIDs (RFC 9602)
+    ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7), // unique local (RFC 4193)
+    ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10), // link-local (RFC 4291)
+    ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10), // deprecated site-local (RFC 3879)
+    ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8), // multicast (RFC 4291)
+];
+
+/// Whether `ip` lies in one of [`SPECIAL_IPV4`] or [`SPECIAL_IPV6`]: not a public address.
+pub fn is_special_purpose(ip: core::net::IpAddr) -> bool {
+    use core::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            SPECIAL_IPV4.iter().any(|&(net, len)| {
+                let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+                bits & mask == u32::from_be_bytes(net) & mask
+            })
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_special_purpose(IpAddr::V4(v4));
+            }
+            let bits = u128::from(v6);
+            SPECIAL_IPV6.iter().any(|&(net, len)| {
+                let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+                bits & mask == u128::from(core::net::Ipv6Addr::from(net)) & mask
+            })
+        }
+    }
+}
+
+/// Checks an endpoint URL: `https` to a public host that is not the Worker itself.
+///
+/// * The Worker itself is `own_origin` (e.g. `https://viatrack.example.workers.dev`: the same
+///   origin, or the same host on any port unless it is loopback), every host of `own_hosts`
+///   (the hostnames of its first-party routes, the `WORKER_HOSTS` var), and any URL whose path
+///   is under the first-party prefix `/_viatrack/` (on any host, that is a route to this
+///   Worker).
+/// * With `local_dev`, `http`/`https` to loopback (`127.0.0.0/8`, `::1`, `localhost`) is
+///   allowed.
+/// * Names are judged as written (a Worker cannot resolve them): `*.local`, `*.internal`,
+///   `*.localhost`, `localhost` and single-label names are refused. Addresses are refused when
+///   [`is_special_purpose`] (IANA's special-purpose registries, multicast, site-local).
+///   Redirects are never followed at delivery, so a public name that answers 3xx to an
+///   internal one reaches nothing.
 ///
 /// # Errors
 ///
 /// [`UrlRefusal`].
-pub fn check_url(raw: &str, own_origin: &str, local_dev: bool) -> Result<url::Url, UrlRefusal> {
+pub fn check_url(raw: &str, own_origin: &str, own_hosts: &[&str], local_dev: bool) -> Result<url::Url, UrlRefusal> {
     use core::net::IpAddr;
     let url = url::Url::parse(raw).map_err(|_| UrlRefusal::Syntax)?;
     let host = match url.host() {
@@ -133,8 +239,10 @@ pub fn check_url(raw: &str, own_origin: &str, local_dev: bool) -> Result<url::Ur
     };
     let own = url::Url::parse(own_origin).ok();
     let same_origin = own.as_ref().is_some_and(|o| o.origin() == url.origin());
-    let same_host = own.as_ref().and_then(|o| o.host_str()).is_some_and(|h| h.eq_ignore_ascii_case(&host));
-    if same_origin || (same_host && !loopback) {
+    let same_host = own.as_ref().and_then(|o| o.host_str()).is_some_and(|h| h.eq_ignore_ascii_case(&host))
+        || own_hosts.iter().any(|h| h.trim_end_matches('.').eq_ignore_ascii_case(&host));
+    let first_party_path = url.path() == "/_viatrack" || url.path().starts_with("/_viatrack/");
+    if same_origin || (same_host && !loopback) || first_party_path {
         return Err(UrlRefusal::Itself);
     }
     if loopback {
@@ -144,18 +252,7 @@ pub fn check_url(raw: &str, own_origin: &str, local_dev: bool) -> Result<url::Ur
         return Err(UrlRefusal::Scheme);
     }
     let internal = match ip {
-        Some(IpAddr::V4(v4)) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-        }
-        Some(IpAddr::V6(v6)) => {
-            let first = v6.segments()[0];
-            v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
+        Some(ip) => is_special_purpose(ip),
         None => host.ends_with(".local") || host.ends_with(".internal") || !host.contains('.'),
     };
     if internal {

@@ -10,8 +10,8 @@ use worker::Response;
 pub enum ApiError {
     /// 400 `VALIDATION_ERROR`, naming the field.
     Validation(ValidationError),
-    /// 413 `VALIDATION_ERROR`: the body is over the size limit.
-    PayloadTooLarge,
+    /// 413 `VALIDATION_ERROR`: the body is over the size limit, in bytes.
+    PayloadTooLarge(usize),
     /// 401 `UNAUTHORIZED`.
     Unauthorized(&'static str),
     /// 403 `PERMISSION_DENIED`.
@@ -50,7 +50,7 @@ impl ApiError {
     pub fn status_and_code(&self) -> (u16, ErrorCode) {
         match self {
             ApiError::Validation(_) => (400, ErrorCode::ValidationError),
-            ApiError::PayloadTooLarge => (413, ErrorCode::ValidationError),
+            ApiError::PayloadTooLarge(_) => (413, ErrorCode::ValidationError),
             ApiError::Unauthorized(_) => (401, ErrorCode::Unauthorized),
             ApiError::PermissionDenied(_) | ApiError::OriginNotAllowed => (403, ErrorCode::PermissionDenied),
             ApiError::NotFound(_) => (404, ErrorCode::NotFound),
@@ -76,7 +76,7 @@ impl ApiError {
         };
         let (message, field) = match self {
             ApiError::Validation(v) => (v.message, v.field),
-            ApiError::PayloadTooLarge => ("request body is larger than 16384 bytes".into(), None),
+            ApiError::PayloadTooLarge(limit) => (format!("request body is larger than {limit} bytes"), None),
             ApiError::Unauthorized(m) | ApiError::RateLimited { message: m, .. } => (m.into(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
             ApiError::OriginNotAllowed => ("this origin is not an allowed hostname of the campaign".into(), None),

@@ -82,22 +82,47 @@ impl Ctx {
     }
 }
 
-/// Reads and parses a JSON body of at most 16 KiB.
+/// Reads and parses a JSON body of at most [`MAX_BODY_BYTES`] (16 KiB), through
+/// [`read_body`].
 ///
 /// # Errors
 ///
 /// `VALIDATION_ERROR`: 413 when too large, 400 when malformed or not the expected shape.
 pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
-    if let Some(len) = req.headers().get("Content-Length")? {
-        if len.trim().parse::<usize>().map_or(true, |n| n > MAX_BODY_BYTES) {
-            return Err(ApiError::PayloadTooLarge);
+    let bytes = read_body(req, MAX_BODY_BYTES).await?;
+    Ok(parse_json(&bytes)?)
+}
+
+/// Reads a request body of at most `limit` bytes without ever holding more: a
+/// `Content-Length` over the limit is refused before a byte is read, and a body without one
+/// (chunked) is cut off as soon as it passes the limit. Either way the body stream is
+/// cancelled (dropping the reader cancels it), so workerd stops receiving the upload instead
+/// of draining it before the answer leaves. No body reads as empty.
+///
+/// # Errors
+///
+/// 413 `VALIDATION_ERROR` ([`ApiError::PayloadTooLarge`]) over the limit; 400 when the
+/// stream fails.
+pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    let declared = req.headers().get("Content-Length")?;
+    if let Some(len) = declared {
+        if len.trim().parse::<usize>().map_or(true, |n| n > limit) {
+            drop(req.stream());
+            return Err(ApiError::PayloadTooLarge(limit));
         }
     }
-    let bytes = req.bytes().await.map_err(|_| ApiError::field("body", "could not read the request body"))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge);
+    // `stream` fails only when the request has no body.
+    let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::field("body", "could not read the request body"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
     }
-    Ok(parse_json(&bytes)?)
+    Ok(body)
 }
 
 /// The decoded query pairs of the request URL.

@@ -15,7 +15,7 @@ use viatrack_core::webhooks::{check_url, retry_delay, secret_key, signature_head
 use viatrack_core::{EventId, ProgramId, Timestamp};
 use worker::{
     AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
-    RequestInit,
+    RequestInit, RequestRedirect,
 };
 
 /// How long an endpoint has to answer, in seconds.
@@ -45,6 +45,16 @@ async fn try_emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType
         queue.send(&Job { endpoint_id, event_id: id.clone() }).await.map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The hostnames this Worker answers on besides the request's own: the `WORKER_HOSTS` var,
+/// comma-separated (its `workers.dev` name and every first-party route's host, e.g.
+/// `viatrack.acme.workers.dev,shop.example.com`). An endpoint on one of them is refused at
+/// creation and at delivery ([`check_url`]).
+pub fn worker_hosts(env: &Env) -> Vec<String> {
+    env.var("WORKER_HOSTS")
+        .map(|v| v.to_string().split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 /// Puts a job (back) on the queue: a manual retry.
@@ -108,7 +118,9 @@ async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Nex
         }
     }
     let started = worker::Date::now().as_millis();
-    let (status_code, error) = match check_url(&out.url, "", local_dev) {
+    let hosts = worker_hosts(env);
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let (status_code, error) = match check_url(&out.url, "", &hosts, local_dev) {
         Err(refused) => (None, Some(format!("url refused: {refused}"))),
         Ok(_) => send(&out.url, job, &keys, now.unix_seconds(), &out.body).await,
     };
@@ -142,7 +154,12 @@ async fn send(url: &str, job: &Job, keys: &[Vec<u8>], timestamp: i64, body: &str
         }
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    // A redirect is a failed attempt, never followed: a public URL answering 3xx to an
+    // internal one must not make the Worker call it (check_url judged only the first URL).
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()))
+        .with_redirect(RequestRedirect::Manual);
     let Ok(request) = Request::new_with_init(url, &init) else {
         return (None, Some("could not build the request".into()));
     };
@@ -155,7 +172,12 @@ async fn send(url: &str, job: &Job, keys: &[Vec<u8>], timestamp: i64, body: &str
     match Fetch::Request(request).send_with_signal(&signal).await {
         Ok(resp) => {
             let code = resp.status_code();
-            (Some(code), (!(200..300).contains(&code)).then(|| format!("HTTP {code}")))
+            let error = match code {
+                200..=299 => None,
+                300..=399 => Some(format!("HTTP {code}: redirect not followed")),
+                _ => Some(format!("HTTP {code}")),
+            };
+            (Some(code), error)
         }
         Err(_) if signal.aborted() => (None, Some(format!("timeout after {TIMEOUT_SECONDS} s"))),
         Err(_) => (None, Some("connection failed".into())),

@@ -175,6 +175,26 @@ impl From<Referral> for LeadReferral {
     }
 }
 
+impl LeadReferral {
+    /// The answer to a lead that the publishable key's page may not learn the fate of: the
+    /// click as this lead would leave it (`next`, the lifecycle after the move to `lead`,
+    /// with the submitted `email` and `name`), whether or not it was recorded. A page (or
+    /// anyone holding the public key) so cannot tell whether an email is already a referral
+    /// of the program, nor whether the click converted earlier with another email: both are
+    /// refused silently with the publishable key, and the secret-key API keeps its 409
+    /// `CONFLICT`. Source: issue "Nothing lost, nothing leaked" (no email oracle).
+    pub fn as_submitted(click: Referral, next: &crate::lifecycle::Lifecycle, email: &str, name: Option<&str>) -> Self {
+        let mut answer = LeadReferral::from(click);
+        answer.status = next.status;
+        answer.referral_type = Some(next.referral_type());
+        answer.conversion_state = Some(next.conversion_state());
+        answer.became_lead_at = next.became_lead_at;
+        answer.email = Some(email.into());
+        answer.name = name.map(Into::into);
+        answer
+    }
+}
+
 /// `POST /v1/track/sale` (secret key with `write:referrals`): a payment, from the
 /// merchant's server. The referral is found by `click_id`, else `customer_id`, else `email`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use super::links::LinkTarget;
 use super::sql::REFERRAL_SELECT;
-use super::{arg, batch, corrupt, first, run, stmt, Count, StoreError, StoreResult};
+use super::{arg, batch, corrupt, first, run, stmt, Count, Deleted, StoreError, StoreResult};
 use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::fields::{share_url, HttpUrl};
@@ -468,31 +468,47 @@ impl<'a> ReferralRepo<'a> {
         Ok(())
     }
 
-    /// Deletes a referral with its sales and click reports, in one transaction. Returns
-    /// whether it existed.
+    /// Deletes a referral and its click reports, in one transaction, unless it has sales or
+    /// commissions: money is never deleted ([`Deleted::InUse`] `["sales"]` then, and
+    /// nothing is).
     ///
     /// # Errors
     ///
     /// Storage failure (nothing deleted).
-    pub async fn delete(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<bool> {
+    pub async fn delete(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Deleted> {
         let args = [arg(program.as_str()), arg(id.as_str())];
+        // Money is never deleted: every statement runs only while the referral has no sale
+        // and no commission (indexes sales_referral, commissions_referral), decided inside
+        // the one batch, so a sale recorded meanwhile cannot be lost either.
+        const NO_MONEY: &str = "NOT EXISTS (SELECT 1 FROM sales WHERE referral_id = ?2 AND program_id = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM commissions WHERE referral_id = ?2 AND program_id = ?1)";
         let results = batch(
             self.db,
             vec![
-                stmt(self.db, "DELETE FROM commissions WHERE program_id = ?1 AND referral_id = ?2", &args)?,
                 stmt(
                     self.db,
-                    "DELETE FROM refunds WHERE program_id = ?1 AND sale_id IN (SELECT id FROM sales WHERE referral_id = ?2)",
+                    &format!("DELETE FROM click_reports WHERE program_id = ?1 AND referral_id = ?2 AND {NO_MONEY}"),
                     &args,
                 )?,
-                super::sales::SaleRepo::new(self.db).delete_for_referral_stmt(program, id)?,
-                stmt(self.db, "DELETE FROM click_reports WHERE program_id = ?1 AND referral_id = ?2", &args)?,
-                stmt(self.db, "DELETE FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,
+                stmt(
+                    self.db,
+                    &format!("DELETE FROM referrals WHERE program_id = ?1 AND id = ?2 AND {NO_MONEY}"),
+                    &args,
+                )?,
+                stmt(self.db, "SELECT count(*) AS n FROM referrals WHERE program_id = ?1 AND id = ?2", &args)?,
             ],
         )
         .await?;
-        let deleted = results.last().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-        Ok(deleted > 0)
+        let deleted = results.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let remaining: Vec<Count> = match results.last() {
+            Some(r) => r.results()?,
+            None => Vec::new(),
+        };
+        Ok(match (deleted > 0, remaining.first().map_or(0, |c| c.n)) {
+            (true, _) => Deleted::Yes,
+            (false, 0) => Deleted::NotFound,
+            (false, _) => Deleted::InUse(vec!["sales"]),
+        })
     }
 
     /// A page of the program's referrals matching `q`, newest first, and the total count.

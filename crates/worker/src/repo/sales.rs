@@ -132,19 +132,6 @@ impl<'a> SaleRepo<'a> {
         )
     }
 
-    /// The statement that deletes a referral's sales (part of deleting the referral).
-    ///
-    /// # Errors
-    ///
-    /// A value that cannot be bound.
-    pub fn delete_for_referral_stmt(
-        &self,
-        program: &ProgramId,
-        referral: &ReferralId,
-    ) -> StoreResult<D1PreparedStatement> {
-        stmt(self.db, "DELETE FROM sales WHERE program_id = ?1 AND referral_id = ?2", &args![program, referral])
-    }
-
     /// Records the sale, its commission (`earned`, decided by core's terms) and the move of
     /// its referral to `next`, in one transaction, only if the referral is still in status
     /// `expected`. Returns the sale, or `None` (and writes nothing) if the referral's status

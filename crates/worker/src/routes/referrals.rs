@@ -8,8 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::campaigns::CampaignRepo;
-use crate::repo::random_id_bytes;
 use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
+use crate::repo::{random_id_bytes, Deleted};
 use crate::webhooks::emit;
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
@@ -207,19 +207,24 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     http::data(200, referral)
 }
 
-/// `DELETE /v1/referrals/{id}`: removes the referral and its sales.
+/// `DELETE /v1/referrals/{id}`: removes a referral that has no sales and no commissions
+/// (money is never deleted; reject or cancel such a referral instead).
 ///
 /// # Errors
 ///
-/// `NOT_FOUND`.
+/// `NOT_FOUND`; `CONFLICT` when it has sales or commissions.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Delete, Resource::Referrals)?;
     let id: ReferralId = path_id(raw_id, "referral")?;
-    if !ReferralRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
-        return Err(not_found());
+    match ReferralRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
+        Deleted::Yes => http::data(200, viatrack_core::api::Deleted::new(id.as_str())),
+        Deleted::NotFound => Err(not_found()),
+        Deleted::InUse(_) => Err(ApiError::Conflict(
+            "this referral has sales or commissions, which are never deleted; set its status to rejected or canceled instead"
+                .into(),
+        )),
     }
-    http::data(200, viatrack_core::api::Deleted::new(id.as_str()))
 }
 
 /// A nullable field of a partial update: absent → `old`, `null` → cleared, a value → it.

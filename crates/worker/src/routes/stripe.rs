@@ -5,7 +5,8 @@
 //! Events: `checkout.session.completed` and `invoice.paid` record a sale (and its
 //! commission); `charge.refunded` a refund; `customer.subscription.deleted` moves the
 //! referral to `canceled`. Each event ID is handled once; other types, and sales without a
-//! referral, are answered 200 and ignored (Stripe would retry anything else for days).
+//! referral, are answered 200 and ignored (Stripe would retry anything else for days); a
+//! transient failure (storage, a write that raced another) answers 500 so that Stripe retries.
 
 use crate::auth::authenticate;
 use crate::crypto;
@@ -67,10 +68,7 @@ pub async fn webhook(req: &mut Request, ctx: &Ctx, raw_program: &str) -> ApiResu
         .headers()
         .get("Stripe-Signature")?
         .ok_or_else(|| ApiError::field("Stripe-Signature", "the Stripe-Signature header is missing"))?;
-    let body = req.bytes().await.map_err(|_| ApiError::field("body", "could not read the request body"))?;
-    if body.len() > MAX_EVENT_BYTES {
-        return Err(ApiError::PayloadTooLarge);
-    }
+    let body = http::read_body(req, MAX_EVENT_BYTES).await?;
     let sealed = IntegrationRepo::new(&ctx.db).stripe(&program).await?.ok_or_else(not_connected)?;
     let secret = crypto::open(&ctx.env, &program, &sealed)?;
     verify(&secret, &header, &body, ctx.now.unix_seconds())
@@ -103,10 +101,13 @@ fn answer(outcome: &str, detail: &str) -> ApiResult<Response> {
 }
 
 /// A refusal that retrying cannot change (no referral, an expired click, a rejected
-/// referral) is an answer, not an error: Stripe would retry an error for days.
+/// referral) is an answer, not an error: Stripe would retry an error for days. A conflict
+/// ("the referral changed meanwhile; retry") is transient: it answers 500, the event is not
+/// marked done, and Stripe's retry records the sale, the refund or the cancellation.
 fn settled(e: ApiError) -> ApiResult<(&'static str, String)> {
     match e {
-        ApiError::NotFound(m) | ApiError::InvalidTransition(m) | ApiError::Conflict(m) => Ok(("ignored", m)),
+        ApiError::NotFound(m) | ApiError::InvalidTransition(m) => Ok(("ignored", m)),
+        ApiError::Conflict(m) => Err(ApiError::Internal(format!("transient, Stripe will retry: {m}"))),
         other => Err(other),
     }
 }

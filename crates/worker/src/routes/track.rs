@@ -209,6 +209,10 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             ctx.now,
         ) {
             LeadDecision::Replay => return lead_answer(ctx, program, &id).await,
+            // No oracle: with the public key, the page learns nothing about other emails.
+            LeadDecision::AlreadyConverted if who.kind == KeyKind::Publishable => {
+                return silent_lead(ctx, program, &id, &lead).await
+            }
             LeadDecision::AlreadyConverted => {
                 return Err(ApiError::Conflict("this click already converted to a referral with another email".into()))
             }
@@ -224,7 +228,17 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             subscription_id: None,
             metadata: lead.metadata.as_ref().map(|m| m.to_json()),
         };
-        if repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
+        let written = match repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await {
+            // No oracle: the publishable key's answer is the same whether or not the email is
+            // already a referral of the program (the secret-key API keeps its 409).
+            Err(StoreError::Unique { constraint: Constraint::ReferralEmail, .. })
+                if who.kind == KeyKind::Publishable =>
+            {
+                return silent_lead(ctx, program, &id, &lead).await
+            }
+            other => other.map_err(conflict_on_email)?,
+        };
+        if written {
             if let Some(referral) = repo.get(program, &id).await? {
                 emit(ctx, program, EventType::ReferralCreated, &referral).await;
             }
@@ -316,6 +330,19 @@ fn nothing(code: NoticeCode, message: &str) -> ApiResult<Response> {
         200,
         &Tracked::<()> { success: true, data: None, notice: Some(Notice { code, message: message.into() }) },
     )
+}
+
+/// The answer to a publishable key's lead that was not recorded (the email is another
+/// referral's, or the click converted with another email): [`LeadReferral::as_submitted`],
+/// the same shape and values a recorded lead gets.
+async fn silent_lead(ctx: &Ctx, program: &ProgramId, id: &ReferralId, lead: &LeadRequest) -> ApiResult<Response> {
+    let click = ReferralRepo::new(&ctx.db)
+        .get(program, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
+    let next = viatrack_core::lifecycle::Lifecycle::CLICK.transition(Status::Lead, ctx.now)?;
+    let name = lead.name.as_ref().map(|n| n.as_str());
+    http::data(200, LeadReferral::as_submitted(click, &next, lead.email.as_str(), name))
 }
 
 /// The page's view of its referral ([`LeadReferral`]: nothing about the affiliate or

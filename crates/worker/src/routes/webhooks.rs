@@ -4,17 +4,17 @@
 //! `webhook-id` again). Secret keys with `read:`, `write:` or `delete:webhooks`.
 
 use super::{page, path_id};
-use crate::auth::authenticate;
+use crate::auth::{authenticate, Principal};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::webhooks::{Job, WebhookRepo};
 use viatrack_core::api::query::ResourceQuery;
-use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::api::scopes::{Access, Resource, Scope};
 use viatrack_core::api::webhook_endpoints::{
     CreateWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpoint, WithSecret,
 };
-use viatrack_core::webhooks::{check_url, new_secret};
+use viatrack_core::webhooks::{check_url, new_secret, unreadable_event, EventType};
 use viatrack_core::{DeliveryId, ProgramId, WebhookEndpointId};
 use worker::{Request, Response};
 
@@ -27,11 +27,25 @@ fn local_dev(ctx: &Ctx) -> bool {
     ctx.env.var("LOCAL_DEV").is_ok_and(|v| v.to_string() == "true")
 }
 
-/// The URL an endpoint may have ([`check_url`]), as the URL parser serialises it.
+/// The URL an endpoint may have ([`check_url`], with this request's origin and the
+/// `WORKER_HOSTS` var as the Worker itself), as the URL parser serialises it.
 fn allowed_url(ctx: &Ctx, raw: &str) -> ApiResult<String> {
-    check_url(raw, &ctx.self_origin, local_dev(ctx))
+    let hosts = crate::webhooks::worker_hosts(&ctx.env);
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    check_url(raw, &ctx.self_origin, &hosts, local_dev(ctx))
         .map(String::from)
         .map_err(|e| ApiError::field("url", e.to_string()))
+}
+
+/// Refuses events whose data the key may not read ([`unreadable_event`]).
+fn readable(who: &Principal, events: &[EventType]) -> ApiResult<()> {
+    match unreadable_event(events, &who.scopes) {
+        None => Ok(()),
+        Some(event) => {
+            let scope = Scope { access: Access::Read, resource: event.resource() };
+            Err(ApiError::PermissionDenied(format!("subscribing to {event} needs the {scope} scope")))
+        }
+    }
 }
 
 /// A fresh secret: `whsec_` + base64 of 32 random bytes, and its sealed form.
@@ -52,6 +66,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = authenticate(req, ctx).await?;
     who.require(Access::Write, Resource::Webhooks)?;
     let body: CreateWebhookEndpoint = read_json(req).await?;
+    readable(&who, body.events.as_slice())?;
     let url = allowed_url(ctx, body.url.as_str())?;
     let (secret, sealed) = fresh_secret(ctx, &who.program_id)?;
     let id = WebhookEndpointId::from_bytes(crate::repo::random_id_bytes());
@@ -102,6 +117,9 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let body: UpdateWebhookEndpoint = read_json(req).await?;
     if body == UpdateWebhookEndpoint::default() {
         return Err(ApiError::field("body", "no fields to update"));
+    }
+    if let Some(events) = &body.events {
+        readable(&who, events.as_slice())?;
     }
     let url = body.url.as_ref().map(|u| allowed_url(ctx, u.as_str())).transpose()?;
     let repo = WebhookRepo::new(&ctx.db);
