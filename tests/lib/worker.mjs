@@ -46,10 +46,13 @@ async function wrangler(args) {
 }
 
 /**
- * A running Worker: { url, state, stop(), sql(text), createProgram(opts) }.
- * Fails with a clear message if the Worker or the site has not been built.
+ * A running Worker: { url, state, stop(), sql(text), createProgram(opts), cron() }, under
+ * `wrangler dev` on a free port with its own local D1, KV and Queue state; `cron()` runs the
+ * Cron Trigger (--test-scheduled). `vars` adds or overrides Worker vars (e.g.
+ * { TEST_QUEUE_SEND_FAILS: 'true' }). Fails with a clear message if the Worker or the site
+ * has not been built.
  */
-export async function startWorker() {
+export async function startWorker({ vars = {} } = {}) {
   for (const f of ['crates/worker/build/index.js', 'build/site']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`make build\` first`);
   }
@@ -60,7 +63,7 @@ export async function startWorker() {
   const inspector = await freePort();
   const child = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `INTEGRATIONS_KEY:${INTEGRATIONS_KEY}`, '--var', 'LOCAL_DEV:true', '--var', 'WEBHOOK_RETRY_BASE_SECONDS:1'],
+    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', '--var', `INTEGRATIONS_KEY:${INTEGRATIONS_KEY}`, '--var', 'LOCAL_DEV:true', '--var', 'WEBHOOK_RETRY_BASE_SECONDS:1', '--test-scheduled', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let log = '';
@@ -84,6 +87,11 @@ export async function startWorker() {
     url,
     state,
     log: () => log,
+    /** Runs the Cron Trigger once (wrangler dev --test-scheduled), as Cloudflare would. */
+    async cron() {
+      const r = await fetch(`${url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+      if (!r.ok) throw new Error(`cron: ${r.status} ${await r.text()}`);
+    },
     /** Runs SQL against the Worker's local D1 (admin path, as scripts/ do). */
     async sql(text) {
       const file = join(state, `exec-${Date.now()}-${Math.random().toString(16).slice(2)}.sql`);

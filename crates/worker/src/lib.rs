@@ -48,7 +48,7 @@ pub mod router;
 pub mod routes;
 pub mod webhooks;
 
-use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -58,4 +58,30 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 #[event(queue)]
 async fn queue(batch: MessageBatch<repo::webhooks::Job>, env: Env, _ctx: Context) -> Result<()> {
     webhooks::consume(batch, env).await
+}
+
+/// The Cron Trigger (`[triggers] crons` in wrangler.toml; locally `wrangler dev
+/// --test-scheduled` and `GET /__scheduled`): re-sends webhook messages whose queue send was
+/// lost ([`webhooks::sweep`]) and removes what [`viatrack_core::retention`] no longer keeps.
+/// A failure is logged; the next run goes on from where this one stopped.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = viatrack_core::Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
+    match webhooks::sweep(&env, now).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("cron: {n} overdue webhook messages sent again"),
+        Err(e) => worker::console_error!("cron: webhook sweep failed: {e}"),
+    }
+    let cut = viatrack_core::retention::Cutoffs::at(now);
+    let pruned = match env.d1("DB") {
+        Ok(db) => repo::webhooks::WebhookRepo::new(&db).prune(&cut).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match pruned {
+        Ok([0, 0, 0, 0]) => {}
+        Ok([reports, messages, deliveries, stripe]) => worker::console_log!(
+            "cron: removed {reports} click reports, {messages} webhook messages, {deliveries} delivery attempts, {stripe} Stripe event IDs"
+        ),
+        Err(e) => worker::console_error!("cron: retention failed: {e}"),
+    }
 }

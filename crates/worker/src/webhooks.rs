@@ -11,6 +11,7 @@ use crate::repo::webhooks::{Attempt, Job, WebhookRepo};
 use serde::Serialize;
 use std::time::Duration;
 use viatrack_core::api::webhook_endpoints::EventBody;
+use viatrack_core::retention::SWEEP_AFTER_SECONDS;
 use viatrack_core::webhooks::{check_url, retry_delay, secret_key, signature_header, EventType, MAX_ATTEMPTS};
 use viatrack_core::{EventId, ProgramId, Timestamp};
 use worker::{
@@ -40,6 +41,11 @@ async fn try_emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType
     let body =
         serde_json::to_string(&EventBody { event_type: event, timestamp: ctx.now, data }).map_err(|e| e.to_string())?;
     repo.enqueue(program, &endpoints, &id, event, &body, ctx.now).await.map_err(|e| e.to_string())?;
+    // The rows are stored: from here on, a failed send is recovered by the Cron Trigger's
+    // sweep ([`sweep`]), which re-sends pending messages past due.
+    if flag(&ctx.env, "LOCAL_DEV") && flag(&ctx.env, "TEST_QUEUE_SEND_FAILS") {
+        return Err("queue send refused (TEST_QUEUE_SEND_FAILS, local development only)".into());
+    }
     let queue = ctx.env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
     for endpoint_id in endpoints {
         queue.send(&Job { endpoint_id, event_id: id.clone() }).await.map_err(|e| e.to_string())?;
@@ -55,6 +61,38 @@ pub fn worker_hosts(env: &Env) -> Vec<String> {
     env.var("WORKER_HOSTS")
         .map(|v| v.to_string().split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
         .unwrap_or_default()
+}
+
+/// Whether the var `name` is `"true"`.
+fn flag(env: &Env, name: &str) -> bool {
+    env.var(name).is_ok_and(|v| v.to_string() == "true")
+}
+
+/// The Cron Trigger's webhook work: sends again every pending message whose attempt is
+/// overdue by [`SWEEP_AFTER_SECONDS`] (or the `WEBHOOK_SWEEP_AFTER_SECONDS` var): its queue
+/// send failed after the write, or the Queue lost it. At most 100 per run. Returns how many.
+///
+/// # Errors
+///
+/// Storage or queue failure: nothing is marked, and the next run tries again.
+pub async fn sweep(env: &Env, now: Timestamp) -> Result<usize, String> {
+    let after = env
+        .var("WEBHOOK_SWEEP_AFTER_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<u32>().ok())
+        .unwrap_or(SWEEP_AFTER_SECONDS);
+    let db = env.d1("DB").map_err(|e| e.to_string())?;
+    let repo = WebhookRepo::new(&db);
+    let jobs = repo.overdue(now.plus_ms(-i64::from(after) * 1000), 100).await.map_err(|e| e.to_string())?;
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let queue = env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
+    for job in &jobs {
+        queue.send(job).await.map_err(|e| e.to_string())?;
+    }
+    repo.resent(&jobs, now).await.map_err(|e| e.to_string())?;
+    Ok(jobs.len())
 }
 
 /// Puts a job (back) on the queue: a manual retry.
@@ -81,7 +119,7 @@ enum Next {
 /// Only when the batch cannot be read; each message's own failure retries that message.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
     let base = env.var("WEBHOOK_RETRY_BASE_SECONDS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(10);
-    let local_dev = env.var("LOCAL_DEV").is_ok_and(|v| v.to_string() == "true");
+    let local_dev = flag(&env, "LOCAL_DEV");
     for message in batch.messages()? {
         match deliver(&env, message.body(), base, local_dev).await {
             Ok(Next::Done) => message.ack(),
@@ -106,6 +144,11 @@ async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Nex
         return Ok(Next::Done);
     }
     let now = Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
+    // A second queue message for a message whose next attempt is not yet due (the sweep
+    // re-sent one that the Queue then delivered late): the due one will come.
+    if out.due_at.is_some_and(|due| due.unix_ms() > now.unix_ms() + 30_000) {
+        return Ok(Next::Done);
+    }
     let attempt = out.attempts + 1;
     let mut keys = Vec::new();
     for (sealed, valid) in [
@@ -131,7 +174,11 @@ async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Nex
         (false, Some(delay)) => ("pending", Next::Retry(delay)),
         (false, None) => ("dead", Next::Done),
     };
-    let logged = Attempt { attempt, status_code, duration_ms, error: error.as_deref(), state: next.0 };
+    let due_at = match next.1 {
+        Next::Retry(delay) => Some(now.plus_ms(i64::from(delay) * 1000)),
+        Next::Done => None,
+    };
+    let logged = Attempt { attempt, status_code, duration_ms, error: error.as_deref(), state: next.0, due_at };
     repo.attempted(&out.program_id, job, out.event_type, &logged, now).await.map_err(|e| e.to_string())?;
     debug_assert!(attempt <= MAX_ATTEMPTS || next.0 == "dead" || delivered);
     Ok(next.1)

@@ -6,6 +6,7 @@ use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::webhook_endpoints::{Delivery, Events, WebhookEndpoint};
+use viatrack_core::retention::{Cutoffs, BATCH};
 use viatrack_core::webhooks::EventType;
 use viatrack_core::{DeliveryId, EventId, ProgramId, Timestamp, WebhookEndpointId};
 use worker::D1Database;
@@ -65,6 +66,9 @@ pub struct Outgoing {
     pub attempts: u32,
     /// `pending`, `delivered` or `dead`.
     pub state: String,
+    /// When the next attempt of a pending message is due (a queue message arriving earlier
+    /// is a duplicate).
+    pub due_at: Option<Timestamp>,
 }
 
 /// The queue message: which event goes to which endpoint (the body stays in D1).
@@ -88,6 +92,8 @@ pub struct Attempt<'a> {
     pub error: Option<&'a str>,
     /// `delivered`, `dead` or still `pending` after this attempt.
     pub state: &'a str,
+    /// When the next attempt is due (pending only).
+    pub due_at: Option<Timestamp>,
 }
 
 impl<'a> WebhookRepo<'a> {
@@ -270,7 +276,7 @@ impl<'a> WebhookRepo<'a> {
             .map(|e| {
                 stmt(
                     self.db,
-                    "INSERT INTO webhook_messages (endpoint_id, event_id, program_id, event_type, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                    "INSERT INTO webhook_messages (endpoint_id, event_id, program_id, event_type, body, created_at, updated_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
                     &args![e, event, program, event_type, body, now],
                 )
             })
@@ -288,7 +294,7 @@ impl<'a> WebhookRepo<'a> {
         first::<Outgoing>(
             self.db,
             "SELECT e.program_id, e.url, e.enabled, e.secret, e.previous_secret, e.previous_secret_expires_at, \
-             m.event_type, m.body, m.attempts, m.state FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id \
+             m.event_type, m.body, m.attempts, m.state, m.due_at FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id \
              WHERE m.endpoint_id = ?1 AND m.event_id = ?2",
             &args![job.endpoint_id, job.event_id],
         )
@@ -320,8 +326,8 @@ impl<'a> WebhookRepo<'a> {
                 )?,
                 stmt(
                     self.db,
-                    "UPDATE webhook_messages SET attempts = ?3, state = ?4, updated_at = ?5 WHERE endpoint_id = ?1 AND event_id = ?2",
-                    &args![job.endpoint_id, job.event_id, a.attempt, a.state, now],
+                    "UPDATE webhook_messages SET attempts = ?3, state = ?4, updated_at = ?5, due_at = ?6 WHERE endpoint_id = ?1 AND event_id = ?2",
+                    &args![job.endpoint_id, job.event_id, a.attempt, a.state, now, a.due_at],
                 )?,
             ],
         )
@@ -357,11 +363,95 @@ impl<'a> WebhookRepo<'a> {
         };
         run(
             self.db,
-            "UPDATE webhook_messages SET state = 'pending', updated_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2",
+            "UPDATE webhook_messages SET state = 'pending', updated_at = ?3, due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2",
             &args![endpoint, row.event_id, now],
         )
         .await?;
         Ok(Some(row.event_id))
+    }
+
+    /// Pending messages whose attempt was due before `before` (their queue message was
+    /// never sent or was lost), oldest first, at most `limit` (index webhook_messages_due).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn overdue(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<Job>> {
+        all::<Job>(
+            self.db,
+            "SELECT endpoint_id, event_id FROM webhook_messages WHERE state = 'pending' AND due_at < ?1 ORDER BY due_at LIMIT ?2",
+            &args![before, limit],
+        )
+        .await
+    }
+
+    /// Marks `jobs` as sent to the queue again at `now` (due now), in one transaction, so the
+    /// next sweep leaves them to the queue.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn resent(&self, jobs: &[Job], now: Timestamp) -> StoreResult<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let statements = jobs
+            .iter()
+            .map(|j| {
+                stmt(
+                    self.db,
+                    "UPDATE webhook_messages SET due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2 AND state = 'pending'",
+                    &args![j.endpoint_id, j.event_id, now],
+                )
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        batch(self.db, statements).await?;
+        Ok(())
+    }
+
+    /// Removes, per [`viatrack_core::retention`], at most [`BATCH`] rows each of: click
+    /// report IDs, delivered and dead webhook messages, delivery attempts and Stripe event
+    /// IDs older than their cut-off (one transaction; each reads its age index). Returns the
+    /// rows removed per table, in that order.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure (nothing removed).
+    pub async fn prune(&self, cut: &Cutoffs) -> StoreResult<[u64; 4]> {
+        let results = batch(
+            self.db,
+            vec![
+                stmt(
+                    self.db,
+                    "DELETE FROM click_reports WHERE (program_id, report_id) IN \
+                     (SELECT program_id, report_id FROM click_reports WHERE created_at < ?1 LIMIT ?2)",
+                    &args![cut.click_reports, BATCH],
+                )?,
+                stmt(
+                    self.db,
+                    "DELETE FROM webhook_messages WHERE (endpoint_id, event_id) IN \
+                     (SELECT endpoint_id, event_id FROM webhook_messages WHERE state IN ('delivered', 'dead') AND updated_at < ?1 LIMIT ?2)",
+                    &args![cut.webhooks, BATCH],
+                )?,
+                stmt(
+                    self.db,
+                    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE created_at < ?1 LIMIT ?2)",
+                    &args![cut.webhooks, BATCH],
+                )?,
+                stmt(
+                    self.db,
+                    "DELETE FROM stripe_events WHERE (program_id, event_id) IN \
+                     (SELECT program_id, event_id FROM stripe_events WHERE created_at < ?1 LIMIT ?2)",
+                    &args![cut.stripe_events, BATCH],
+                )?,
+            ],
+        )
+        .await?;
+        let mut removed = [0u64; 4];
+        for (n, r) in removed.iter_mut().zip(&results) {
+            *n = r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64;
+        }
+        Ok(removed)
     }
 
     /// A page of the endpoint's delivery attempts, newest first, and the total.
