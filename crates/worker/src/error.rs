@@ -36,6 +36,9 @@ pub enum ApiError {
         /// Seconds until a retry may succeed.
         retry_after: u32,
     },
+    /// 422 `VALIDATION_ERROR` (field `Idempotency-Key`): the key was first used with another
+    /// request ([`crate::idempotency`]).
+    IdempotencyKeyReused,
     /// 500 `INTERNAL_ERROR`; the cause is logged, never sent.
     Internal(String),
 }
@@ -58,6 +61,7 @@ impl ApiError {
             ApiError::Conflict(_) => (409, ErrorCode::Conflict),
             ApiError::InvalidAffiliate(_) => (422, ErrorCode::InvalidAffiliate),
             ApiError::InvalidTransition(_) => (422, ErrorCode::InvalidTransition),
+            ApiError::IdempotencyKeyReused => (422, ErrorCode::ValidationError),
             ApiError::RateLimited { .. } => (429, ErrorCode::RateLimited),
             ApiError::Internal(_) => (500, ErrorCode::InternalError),
         }
@@ -79,6 +83,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => (format!("request body is larger than {limit} bytes"), None),
             ApiError::Unauthorized(m) | ApiError::RateLimited { message: m, .. } => (m.into(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
+            ApiError::IdempotencyKeyReused => (
+                "this Idempotency-Key was used with another request (method, path or body) in the last 24 hours".into(),
+                Some(crate::idempotency::HEADER.into()),
+            ),
             ApiError::OriginNotAllowed => ("this origin is not an allowed hostname of the campaign".into(), None),
             ApiError::PermissionDenied(m)
             | ApiError::NotFound(m)

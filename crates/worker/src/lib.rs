@@ -27,6 +27,7 @@
 //! * [`error`] — [`error::ApiError`], mapped to HTTP status and the core error body in
 //!   exactly one place.
 //! * [`http`] — the per-request context, body and query reading, CORS.
+//! * [`idempotency`] — `Idempotency-Key` on every POST: the first answer replayed for 24 h.
 //! * [`limits`] — abuse limits on the Rate Limiting binding: clicks per client IP and
 //!   token, leads per click, failed authentications per IP (429 with `Retry-After`).
 //! * [`webhooks`] — outbound events: queued after a write commits, delivered by the queue
@@ -42,6 +43,7 @@ pub mod cache;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod limits;
 pub mod repo;
 pub mod router;

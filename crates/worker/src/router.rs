@@ -29,7 +29,18 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
         }
     }
     let tracking = matches!(segments.as_slice(), ["v1", "track", ..]);
-    let result = route(&mut req, &ctx, &segments).await;
+    let result = match idempotent_key(&req, &segments) {
+        Ok(Some(key)) => {
+            let segments = &segments;
+            let ctx_ref = &ctx;
+            crate::idempotency::run(&mut req, &ctx, &key, |mut again| async move {
+                route(&mut again, ctx_ref, segments).await
+            })
+            .await
+        }
+        Ok(None) => route(&mut req, &ctx, &segments).await,
+        Err(e) => Err(e),
+    };
     let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
     let resp = match result {
         Ok(resp) => resp,
@@ -39,6 +50,15 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
         (Some(origin), true) => http::allow_origin(resp, origin),
         _ => Ok(resp),
     }
+}
+
+/// The `Idempotency-Key` of a POST that a key authenticates (every POST but Stripe's
+/// webhook, which Stripe's own event IDs make idempotent).
+fn idempotent_key(req: &Request, segments: &[&str]) -> ApiResult<Option<String>> {
+    if req.method() != Method::Post || matches!(segments, ["v1", "stripe", "webhook", _]) {
+        return Ok(None);
+    }
+    crate::idempotency::key_of(req)
 }
 
 /// The path prefix of a first-party Workers route (`shop.example.com/_viatrack/*`).

@@ -6,6 +6,7 @@
 pub mod affiliates;
 pub mod campaigns;
 pub mod commissions;
+pub mod idempotency;
 pub mod integrations;
 pub mod keys;
 pub mod links;
