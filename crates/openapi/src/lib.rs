@@ -776,11 +776,17 @@ fn operation(c: &mut Components, op: Op) -> Value {
         ok["content"] = json!({"application/json": {"schema": schema}});
     }
     responses.insert(status.to_string(), ok);
+    // Every POST that a key authenticates takes an Idempotency-Key (the Worker's
+    // idempotency module): a key reused with another request is 422, one still running 409.
+    let idempotent = op.method == "post" && matches!(op.auth, Auth::Secret(_) | Auth::Publishable);
     let mut errors: Vec<u16> = match op.auth {
         Auth::None => vec![],
         Auth::Stripe => vec![400],
         Auth::Secret(_) | Auth::Publishable => vec![400, 401, 403, 429],
     };
+    if idempotent {
+        errors.extend_from_slice(&[409, 422]);
+    }
     errors.extend_from_slice(op.errors);
     errors.sort_unstable();
     errors.dedup();
@@ -793,6 +799,14 @@ fn operation(c: &mut Components, op: Op) -> Value {
     let mut parameters = path_params(op.path);
     for name in op.query {
         parameters.push(query_param(c, op.path, name));
+    }
+    if idempotent {
+        parameters.push(json!({
+            "name": "Idempotency-Key", "in": "header", "required": false,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+            "description": "Any unique string (a UUID): the same key and request within 24 h answers the first answer again \
+                            (`Idempotent-Replayed: true`); the same key with another request is 422, one still running 409"
+        }));
     }
     let (security, auth_note) = match op.auth {
         Auth::None => (json!([]), String::from("No key.")),
