@@ -36,6 +36,8 @@ pub enum ApiError {
         /// Seconds until a retry may succeed.
         retry_after: u32,
     },
+    /// 412 `CONFLICT`: `If-Match` names another version of the resource ([`crate::versions`]).
+    PreconditionFailed,
     /// 422 `VALIDATION_ERROR` (field `Idempotency-Key`): the key was first used with another
     /// request ([`crate::idempotency`]).
     IdempotencyKeyReused,
@@ -62,6 +64,7 @@ impl ApiError {
             ApiError::InvalidAffiliate(_) => (422, ErrorCode::InvalidAffiliate),
             ApiError::InvalidTransition(_) => (422, ErrorCode::InvalidTransition),
             ApiError::IdempotencyKeyReused => (422, ErrorCode::ValidationError),
+            ApiError::PreconditionFailed => (412, ErrorCode::Conflict),
             ApiError::RateLimited { .. } => (429, ErrorCode::RateLimited),
             ApiError::Internal(_) => (500, ErrorCode::InternalError),
         }
@@ -83,6 +86,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => (format!("request body is larger than {limit} bytes"), None),
             ApiError::Unauthorized(m) | ApiError::RateLimited { message: m, .. } => (m.into(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
+            ApiError::PreconditionFailed => (
+                "If-Match names another version: the resource changed since you read it; GET it again".into(),
+                None,
+            ),
             ApiError::IdempotencyKeyReused => (
                 "this Idempotency-Key was used with another request (method, path or body) in the last 24 hours".into(),
                 Some(crate::idempotency::HEADER.into()),

@@ -27,6 +27,7 @@
 //! * [`error`] — [`error::ApiError`], mapped to HTTP status and the core error body in
 //!   exactly one place.
 //! * [`http`] — the per-request context, body and query reading, CORS.
+//! * [`versions`] — `ETag` on every resource, `If-Match` on `PATCH` (412 when stale).
 //! * [`idempotency`] — `Idempotency-Key` on every POST: the first answer replayed for 24 h.
 //! * [`limits`] — abuse limits on the Rate Limiting binding: clicks per client IP and
 //!   token, leads per click, failed authentications per IP (429 with `Retry-After`).
@@ -48,6 +49,7 @@ pub mod limits;
 pub mod repo;
 pub mod router;
 pub mod routes;
+pub mod versions;
 pub mod webhooks;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -9,6 +9,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
+use crate::versions;
 use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stats, stripe, track, webhooks};
 use worker::{Context, Env, Method, Request, Response};
 
@@ -38,11 +39,13 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
             })
             .await
         }
-        Ok(None) => route(&mut req, &ctx, &segments).await,
+        Ok(None) => conditional(&mut req, &ctx, &segments).await,
         Err(e) => Err(e),
     };
+    let resource = versions::is_resource(&segments) && matches!(req.method(), Method::Get | Method::Patch);
     let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
     let resp = match result {
+        Ok(resp) if resource => versions::with_tag(resp).await?,
         Ok(resp) => resp,
         Err(e) => e.into_response()?,
     };
@@ -50,6 +53,19 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
         (Some(origin), true) => http::allow_origin(resp, origin),
         _ => Ok(resp),
     }
+}
+
+/// A `PATCH` of one resource with `If-Match` runs only if the tag is the resource's current
+/// one ([`versions`]); every other request runs as it is.
+async fn conditional(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+    if req.method() == Method::Patch && versions::is_resource(segments) {
+        if let Some(wanted) = versions::if_match(req)? {
+            let mut current = route(&mut versions::current_request(req)?, ctx, segments).await?;
+            let body = current.text().await?;
+            versions::check(&wanted, &versions::tag(&body))?;
+        }
+    }
+    route(req, ctx, segments).await
 }
 
 /// The `Idempotency-Key` of a POST that a key authenticates (every POST but Stripe's
