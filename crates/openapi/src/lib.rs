@@ -104,10 +104,12 @@ fn error_meaning(status: u16) -> &'static str {
         403 => "PERMISSION_DENIED: the key lacks the scope, or the origin is not one of the campaign's hostnames",
         404 => "NOT_FOUND: no such object in this program",
         409 => "CONFLICT: a unique value is taken, the object is still in use, or it changed meanwhile",
+        412 => "CONFLICT: `If-Match` names another version; the object changed since it was read",
         413 => "VALIDATION_ERROR: the body is larger than 16384 bytes",
         422 => {
             "INVALID_AFFILIATE or INVALID_TRANSITION: the body names no affiliate of this program, or \
-                the status change is not allowed"
+                the status change is not allowed; VALIDATION_ERROR (field `Idempotency-Key`): the key was \
+                used with another request"
         }
         429 => "RATE_LIMITED: too many requests; retry after the `Retry-After` seconds",
         500 => "INTERNAL_ERROR: storage failed; retrying is safe",
@@ -787,6 +789,11 @@ fn operation(c: &mut Components, op: Op) -> Value {
     if idempotent {
         errors.extend_from_slice(&[409, 422]);
     }
+    // Every PATCH of one object takes If-Match (the Worker's versions module).
+    let conditional = op.method == "patch";
+    if conditional {
+        errors.push(412);
+    }
     errors.extend_from_slice(op.errors);
     errors.sort_unstable();
     errors.dedup();
@@ -799,6 +806,13 @@ fn operation(c: &mut Components, op: Op) -> Value {
     let mut parameters = path_params(op.path);
     for name in op.query {
         parameters.push(query_param(c, op.path, name));
+    }
+    if conditional {
+        parameters.push(json!({
+            "name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"},
+            "description": "The `ETag` of the version read (or `*`): the change is made only if the object is still that \
+                            version, else 412 and nothing is written"
+        }));
     }
     if idempotent {
         parameters.push(json!({
