@@ -86,10 +86,9 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => (format!("request body is larger than {limit} bytes"), None),
             ApiError::Unauthorized(m) | ApiError::RateLimited { message: m, .. } => (m.into(), None),
             ApiError::MethodNotAllowed => ("method not allowed on this route".into(), None),
-            ApiError::PreconditionFailed => (
-                "If-Match names another version: the resource changed since you read it; GET it again".into(),
-                None,
-            ),
+            ApiError::PreconditionFailed => {
+                ("If-Match names another version: the resource changed since you read it; GET it again".into(), None)
+            }
             ApiError::IdempotencyKeyReused => (
                 "this Idempotency-Key was used with another request (method, path or body) in the last 24 hours".into(),
                 Some(crate::idempotency::HEADER.into()),

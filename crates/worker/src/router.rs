@@ -9,8 +9,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::versions;
 use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stats, stripe, track, webhooks};
+use crate::versions;
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.

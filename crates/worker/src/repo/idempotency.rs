@@ -90,8 +90,12 @@ impl<'a> IdempotencyRepo<'a> {
     ///
     /// Storage failure.
     pub async fn release(&self, program: &ProgramId, key: &str) -> StoreResult<()> {
-        run(self.db, "DELETE FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 AND status IS NULL", &args![program, key])
-            .await?;
+        run(
+            self.db,
+            "DELETE FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 AND status IS NULL",
+            &args![program, key],
+        )
+        .await?;
         Ok(())
     }
 }
