@@ -90,7 +90,7 @@ where
     if !body.is_empty() {
         init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
     }
-    let again = Request::new_with_init(&req.url()?.to_string(), &init)?;
+    let again = Request::new_with_init(req.url()?.as_ref(), &init)?;
     let answer = match route(again).await {
         Ok(resp) => resp,
         Err(e) => e.into_response()?,

@@ -47,7 +47,7 @@ pub fn current_request(req: &Request) -> ApiResult<Request> {
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
-    Ok(Request::new_with_init(&req.url()?.to_string(), &init)?)
+    Ok(Request::new_with_init(req.url()?.as_ref(), &init)?)
 }
 
 /// Refuses a `PATCH` whose `If-Match` names none of `current`'s tag (`*` matches any).
