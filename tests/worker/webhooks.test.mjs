@@ -133,6 +133,16 @@ test('rotation: both signatures for 24 h, each verifies with its own secret', as
   const [got] = await until(() => received.length > before && received.slice(before), 20_000, 'an event after rotation');
   assert.equal(got.headers['webhook-signature'].split(' ').length, 2);
   assert.deepEqual(got.verified.sort(), ['first', 'second']);
+  // A second rotation within the 24 h keeps the original secret and its expiry: receivers
+  // still on the first secret keep verifying; only the unused second one goes.
+  const again = await api.post(`/v1/webhook_endpoints/${globalThis.endpointId}/rotate_secret`);
+  assert.equal(again.status, 200);
+  assert.equal(again.body.data.previous_secret_expires_at, rotated.body.data.previous_secret_expires_at);
+  secrets.third = again.body.data.secret;
+  const mark = received.length;
+  await api.post('/v1/referrals', { affiliate_id: s.affiliate.id, email: 'rotated.twice@example.com' });
+  const [next] = await until(() => received.length > mark && received.slice(mark), 20_000, 'an event after the second rotation');
+  assert.deepEqual(next.verified.sort(), ['first', 'third']);
 });
 
 test('retry of a delivery: the same webhook-id and body again; PATCH disables; DELETE', async () => {

@@ -196,7 +196,10 @@ impl<'a> WebhookRepo<'a> {
         Ok(())
     }
 
-    /// Makes `sealed` the current secret; the old one keeps signing until `until`.
+    /// Makes `sealed` the current secret; the old one keeps signing until `until`. A second
+    /// rotation while an earlier one's window is open keeps the original secret and its
+    /// expiry (receivers may not have switched yet); only the unused intermediate secret goes.
+    /// Returns until when the previous secret signs, or `None` when there is no such endpoint.
     ///
     /// # Errors
     ///
@@ -208,15 +211,22 @@ impl<'a> WebhookRepo<'a> {
         sealed: &str,
         until: Timestamp,
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        let changed = run(
+    ) -> StoreResult<Option<Timestamp>> {
+        #[derive(Deserialize)]
+        struct Row {
+            previous_secret_expires_at: Timestamp,
+        }
+        let row = first::<Row>(
             self.db,
-            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = ?4, secret = ?3, updated_at = ?5 \
-             WHERE program_id = ?1 AND id = ?2",
+            "UPDATE webhook_endpoints SET \
+               previous_secret = CASE WHEN previous_secret_expires_at > ?5 THEN previous_secret ELSE secret END, \
+               previous_secret_expires_at = CASE WHEN previous_secret_expires_at > ?5 THEN previous_secret_expires_at ELSE ?4 END, \
+               secret = ?3, updated_at = ?5 \
+             WHERE program_id = ?1 AND id = ?2 RETURNING previous_secret_expires_at",
             &args![program, id, sealed, until, now],
         )
         .await?;
-        Ok(changed > 0)
+        Ok(row.map(|r| r.previous_secret_expires_at))
     }
 
     /// Deletes the endpoint and its messages and log.

@@ -1,5 +1,6 @@
 //! `/v1/webhook_endpoints`: create (the secret shown once), list, get, `PATCH` (url, events,
-//! enabled), `DELETE`, `POST …/rotate_secret` (the old secret keeps signing for 24 h),
+//! enabled), `DELETE`, `POST …/rotate_secret` (the old secret keeps signing for 24 h; a second
+//! rotation within them keeps the original secret's 24 h),
 //! `GET …/deliveries` (every attempt) and `POST …/deliveries/{id}/retry` (the same event and
 //! `webhook-id` again). Secret keys with `read:`, `write:` or `delete:webhooks`.
 
@@ -155,9 +156,9 @@ pub async fn rotate(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let (secret, sealed) = fresh_secret(ctx, &who.program_id)?;
     let until = ctx.now.plus_ms(ROTATION_OVERLAP_MS);
     let repo = WebhookRepo::new(&ctx.db);
-    if !repo.rotate(&who.program_id, &current.id, &sealed, until, ctx.now).await? {
+    let Some(until) = repo.rotate(&who.program_id, &current.id, &sealed, until, ctx.now).await? else {
         return Err(not_found());
-    }
+    };
     let endpoint = repo.get(&who.program_id, &current.id).await?.ok_or_else(not_found)?;
     http::data(200, WithSecret { endpoint, secret, previous_secret_expires_at: Some(until) })
 }
