@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { startWorker, client, seedLink } from '../lib/worker.mjs';
+import { until } from '../lib/browser.mjs';
 
 let w, p, api, s, receiver, hookUrl, secret, endpointId;
 const received = [];
@@ -39,15 +40,6 @@ after(async () => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(f, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 const messages = async () => (await w.sql('SELECT event_id, state, attempts FROM webhook_messages ORDER BY created_at'))[0].results;
 
 test('a failed queue send: the write stands, the event waits in D1, and the Cron Trigger delivers it once', async () => {
