@@ -96,6 +96,15 @@ test('keys are scoped per program, bad keys are refused, and a refused request k
     assert.equal(r.status, 400, bad);
     assert.equal(r.body.error.field, 'Idempotency-Key', bad);
   }
+  // Another key of the same program, with other scopes, never gets the first key's answer
+  // (here: a created secret key): the API key is part of the request.
+  const key4 = fresh();
+  const made = await api.post('/v1/api_keys', { kind: 'secret', scopes: ['read:links'] }, { 'Idempotency-Key': key4 });
+  assert.equal(made.status, 201);
+  const narrow = client(w.url, await w.addSecretKey(A.programId, ['read:referrals']));
+  const peek = await narrow.post('/v1/api_keys', { kind: 'secret', scopes: ['read:links'] }, { 'Idempotency-Key': key4 });
+  assert.equal(peek.status, 422, JSON.stringify(peek.body));
+  assert.ok(!JSON.stringify(peek.body).includes(made.body.data.key));
   // A 4xx is an answer like any other: kept, and replayed.
   const key2 = fresh();
   const invalid = await api.post('/v1/campaigns', { name: '' }, { 'Idempotency-Key': key2 });

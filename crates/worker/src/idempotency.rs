@@ -4,7 +4,7 @@
 //! second campaign, endpoint or key.
 //!
 //! * The key: 1 to 255 printable ASCII characters, scoped to the caller's program.
-//! * The same key with the same request (method, path and body, by SHA-256) within
+//! * The same key with the same request (API key, method, path and body, by SHA-256) within
 //!   [`WINDOW_MS`] (24 h) → the first answer, with `Idempotent-Replayed: true`.
 //! * The same key with another request → 422 `VALIDATION_ERROR` (field `Idempotency-Key`),
 //!   nothing run.
@@ -61,6 +61,10 @@ where
     let program = &who.program_id;
     let body = read_body(req, MAX_BODY_BYTES).await?;
     let mut hasher = Sha256::new();
+    // The API key is part of the request: another key of the program (with other scopes)
+    // under the same Idempotency-Key gets 422, never the first key's answer.
+    hasher.update(req.headers().get("Authorization")?.unwrap_or_default().as_bytes());
+    hasher.update(b"\n");
     hasher.update(req.method().as_ref().as_bytes());
     hasher.update(b" ");
     hasher.update(req.path().as_bytes());
