@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startWorker, client, seedLink, ROOT, BROWSER_UA } from '../lib/worker.mjs';
-import { ALL_SCOPES } from '../../scripts/lib/program.mjs';
+import { ALL_SCOPES, keySql, newKey } from '../../scripts/lib/program.mjs';
 import { launch } from '../lib/browser.mjs';
 
 const run = promisify(execFile);
@@ -85,6 +85,69 @@ test('every documented operation is a route the Worker serves', async () => {
       }
     }
   }
+});
+
+/** Every method and path pattern router.rs matches, read from its source: [METHOD, /v1/…]. */
+function routedOperations() {
+  const src = readFileSync(join(ROOT, 'crates/worker/src/router.rs'), 'utf8');
+  const body = src.slice(src.indexOf('async fn route('), src.indexOf('fn is_known('));
+  const ops = [];
+  for (const m of body.matchAll(/\(([A-Z][a-z]+(?: \| [A-Z][a-z]+)*), \[([^\]]*)\]\)\s*=>/g)) {
+    // A literal segment, alternatives ("click" | "lead") or a variable (id, delivery, program).
+    const segments = m[2].split(',').map((x) => x.trim());
+    const alternatives = segments.map((x) => (x.startsWith('"') ? x.split('|').map((a) => a.trim().replaceAll('"', '')) : [`{${x}}`]));
+    const paths = alternatives.reduce((acc, alts) => acc.flatMap((pre) => alts.map((a) => `${pre}/${a}`)), ['']);
+    for (const method of m[1].split('|').map((x) => x.trim().toUpperCase())) {
+      for (const path of paths) ops.push([method, path]);
+    }
+  }
+  return ops;
+}
+
+test('every routed operation is documented (HEAD and OPTIONS aside), and the other way round', () => {
+  const pattern = (path) => path.replace(/\{[a-z_]+\}/g, '{}');
+  const documented = new Set(Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${pattern(path)}`)));
+  const routed = routedOperations();
+  assert.ok(routed.length > 40, `read ${routed.length} routes from router.rs`);
+  const undocumented = routed
+    .filter(([method]) => method !== 'HEAD' && method !== 'OPTIONS')
+    .map(([method, path]) => `${method} ${pattern(path)}`)
+    .filter((op) => !documented.has(op));
+  assert.deepEqual(undocumented, [], 'routed but not in the OpenAPI document');
+  const routedSet = new Set(routed.map(([method, path]) => `${method} ${pattern(path)}`));
+  assert.deepEqual([...documented].filter((op) => !routedSet.has(op)), [], 'documented but not routed');
+});
+
+test('every documented scope is the one the Worker enforces', async () => {
+  const scoped = Object.entries(spec.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => {
+    const scope = /Secret key with `([a-z_]+:[a-z_]+)`/.exec(op.description ?? '')?.[1];
+    return scope && { path, method, scope };
+  })).filter(Boolean);
+  // Two keys per scope, written in one statement: all scopes but it, and it alone.
+  const keys = {};
+  const sql = [];
+  for (const scope of new Set(scoped.map((o) => o.scope))) {
+    keys[scope] = { without: newKey('secret'), only: newKey('secret') };
+    sql.push(keySql({ programId: p.programId, kind: 'secret', key: keys[scope].without, scopes: ALL_SCOPES.filter((x) => x !== scope) }));
+    sql.push(keySql({ programId: p.programId, kind: 'secret', key: keys[scope].only, scopes: [scope] }));
+  }
+  await w.sql(sql.join('\n'));
+  let checked = 0;
+  for (const { path, method, scope } of scoped) {
+    {
+      const url = path.replace(/\{[a-z_]+\}/g, 'x_unknown');
+      const body = ['post', 'patch'].includes(method) ? {} : undefined;
+      const without = client(w.url, keys[scope].without);
+      const denied = await without.call(method.toUpperCase(), url, body);
+      assert.equal(denied.status, 403, `${method} ${path} without ${scope}: ${JSON.stringify(denied.body)}`);
+      assert.match(denied.body.error.message, new RegExp(scope), `${method} ${path}`);
+      const only = client(w.url, keys[scope].only);
+      const allowed = await only.call(method.toUpperCase(), url, body);
+      assert.notEqual(allowed.status, 403, `${method} ${path} with only ${scope}: ${JSON.stringify(allowed.body)}`);
+      checked += 1;
+    }
+  }
+  assert.ok(checked >= 35, `${checked} operations checked`);
 });
 
 test('/docs renders the reference from /v1/openapi.json, with nothing fetched from elsewhere', async () => {
