@@ -4,7 +4,8 @@
 //   Content-Security-Policy  script-src 'self', 'wasm-unsafe-eval' (the tracker's module) and
 //                            a sha256 hash for each inline script of that page (the snippet
 //                            of README's "Using it on a site", the demo's own code); no
-//                            'unsafe-inline' anywhere; frame-ancestors 'none'
+//                            'unsafe-inline' in any script-src, nor in style-src but on
+//                            /docs (RUNTIME_STYLES); frame-ancestors 'none'
 //   X-Frame-Options          DENY (for browsers without frame-ancestors)
 //   X-Content-Type-Options   nosniff, on every asset
 //   Referrer-Policy          strict-origin-when-cross-origin, on every asset
@@ -17,13 +18,20 @@ import { join } from 'node:path';
 
 const site = process.argv[2] ?? 'build/site';
 
+/**
+ * Pages whose styles are made at run time by a library we do not write, so that no hash can
+ * name them: the API reference (Scalar injects <style> elements and style attributes). Their
+ * scripts stay as strict as everywhere else; only style-src allows inline styles there.
+ */
+const RUNTIME_STYLES = new Set(['docs']);
+
 /** The CSP of a page whose inline scripts hash to `hashes`. */
-export function policy(hashes) {
+export function policy(hashes, { runtimeStyles = false } = {}) {
   const scripts = ["'self'", "'wasm-unsafe-eval'", ...hashes.map((h) => `'sha256-${h}'`)].join(' ');
   return [
     "default-src 'self'",
     `script-src ${scripts}`,
-    "style-src 'self'",
+    runtimeStyles ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
@@ -50,7 +58,8 @@ for (const file of readdirSync(site).filter((f) => f.endsWith('.html')).sort()) 
   // and / for index.html.
   const paths = name === 'index' ? ['/', '/index', '/index.html'] : [`/${name}`, `/${name}.html`];
   for (const path of paths) {
-    rules.push(path, `  Content-Security-Policy: ${policy([...new Set(hashes)])}`, '  X-Frame-Options: DENY', '');
+    const csp = policy([...new Set(hashes)], { runtimeStyles: RUNTIME_STYLES.has(name) });
+    rules.push(path, `  Content-Security-Policy: ${csp}`, '  X-Frame-Options: DENY', '');
   }
 }
 writeFileSync(join(site, '_headers'), rules.join('\n'));

@@ -1,5 +1,6 @@
 // Every page the Worker serves carries its security headers (scripts/security-headers.mjs
-// writes them as the assets' _headers): a CSP without 'unsafe-inline' and with
+// writes them as the assets' _headers): a CSP whose script-src never allows inline code (and
+// whose style-src allows inline styles only on /docs, where Scalar makes them), with
 // frame-ancestors 'none', nosniff and a Referrer-Policy. Then each page is opened in headless
 // Chromium with a listener for CSP violations: none may occur, and the page must still work
 // (the tracker captures a click on the demo, the dashboard and the docs render).
@@ -20,15 +21,18 @@ after(async () => {
 
 const PAGES = ['/', '/index.html', '/pricing', '/page2', '/dashboard', '/docs', '/_viatrack/dashboard'];
 
-test('every served page has a CSP without unsafe-inline, frame-ancestors none, nosniff, Referrer-Policy', async () => {
+test('every served page has a CSP with no inline script, frame-ancestors none, nosniff, Referrer-Policy', async () => {
   for (const path of PAGES) {
     const r = await fetch(w.url + path);
     assert.equal(r.status, 200, path);
     assert.match(r.headers.get('content-type'), /text\/html/, path);
     const csp = r.headers.get('content-security-policy');
     assert.ok(csp, `${path}: no CSP`);
-    assert.doesNotMatch(csp, /unsafe-inline/, path);
-    assert.doesNotMatch(csp, /unsafe-eval'/, `${path}: only wasm-unsafe-eval`);
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    assert.ok(!directives['script-src'].includes("'unsafe-inline'"), `${path}: script-src ${directives['script-src']}`);
+    // Inline styles only on the API reference, whose library (Scalar) makes them at run time.
+    assert.equal(directives['style-src'].includes("'unsafe-inline'"), path === '/docs', `${path}: style-src ${directives['style-src']}`);
+    assert.doesNotMatch(csp, /(^|[^-])'unsafe-eval'/, `${path}: only wasm-unsafe-eval`);
     assert.match(csp, /frame-ancestors 'none'/, path);
     assert.match(csp, /script-src 'self'/, path);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
@@ -81,7 +85,7 @@ test('in Chromium: no CSP violation on the demo, the dashboard and the docs, and
   await dash.context.close();
 
   const docs = await open('/docs');
-  await docs.page.waitForFunction(() => document.querySelector('#reference, .scalar-app')?.textContent.includes('referrals'), null, { timeout: 20_000 });
+  await docs.page.waitForFunction(() => /referrals/i.test(document.body.innerText), null, { timeout: 20_000 });
   await docs.page.waitForTimeout(500);
   assert.deepEqual(docs.violations, [], 'docs');
   await docs.context.close();

@@ -93,11 +93,17 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(req: &mut Request) -> Api
     Ok(parse_json(&bytes)?)
 }
 
-/// Reads a request body of at most `limit` bytes without ever holding more: a
-/// `Content-Length` over the limit is refused before a byte is read, and a body without one
-/// (chunked) is cut off as soon as it passes the limit. Either way the body stream is
-/// cancelled (dropping the reader cancels it), so workerd stops receiving the upload instead
-/// of draining it before the answer leaves. No body reads as empty.
+/// Reads a request body of at most `limit` bytes without ever holding more.
+///
+/// * A `Content-Length` over the limit is refused before a byte is read, and the body stream
+///   is cancelled (dropping the reader cancels it), so workerd stops receiving the upload
+///   instead of draining it before the answer leaves.
+/// * A body without one (chunked) is kept only up to the limit; past it, the rest is read and
+///   discarded chunk by chunk (memory stays at one chunk), and then refused. It is not
+///   cancelled: cancelling a chunked upload mid-stream resets the connection before the 413
+///   can reach the client (seen under `wrangler dev`), and a client must get its answer.
+///
+/// No body reads as empty.
 ///
 /// # Errors
 ///
@@ -115,12 +121,16 @@ pub async fn read_body(req: &mut Request, limit: usize) -> ApiResult<Vec<u8>> {
     // `stream` fails only when the request has no body.
     let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) };
     let mut body = Vec::new();
+    let mut over = false;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::field("body", "could not read the request body"))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
+        over = over || body.len() + chunk.len() > limit;
+        if !over {
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
+    }
+    if over {
+        return Err(ApiError::PayloadTooLarge(limit));
     }
     Ok(body)
 }
