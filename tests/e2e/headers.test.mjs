@@ -87,7 +87,10 @@ test('in Chromium: no CSP violation on the demo, the dashboard and the docs, and
   const docs = await open('/docs');
   await docs.page.waitForFunction(() => /referrals/i.test(document.body.innerText), null, { timeout: 20_000 });
   await docs.page.waitForTimeout(500);
-  assert.deepEqual(docs.violations, [], 'docs');
+  // Scalar's bundle probes for eval once (a feature test; it renders without it): that one
+  // refusal is the CSP working, and anything else is a violation.
+  const probe = /^script-src(-elem)? eval .*\/scalar\/standalone\.js:\d+$/;
+  assert.deepEqual(docs.violations.filter((v) => !probe.test(v)), [], 'docs');
   await docs.context.close();
 });
 
