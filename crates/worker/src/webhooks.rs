@@ -12,7 +12,9 @@ use serde::Serialize;
 use std::time::Duration;
 use viatrack_core::api::webhook_endpoints::EventBody;
 use viatrack_core::retention::SWEEP_AFTER_SECONDS;
-use viatrack_core::webhooks::{check_url, retry_delay, secret_key, signature_header, EventType, MAX_ATTEMPTS};
+use viatrack_core::webhooks::{
+    check_url, retry_delay, secret_key, signature_header, EventType, UrlRefusal, MAX_ATTEMPTS,
+};
 use viatrack_core::{EventId, ProgramId, Timestamp};
 use worker::{
     AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
@@ -53,14 +55,19 @@ async fn try_emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType
     Ok(())
 }
 
-/// The hostnames this Worker answers on besides the request's own: the `WORKER_HOSTS` var,
-/// comma-separated (its `workers.dev` name and every first-party route's host, e.g.
-/// `viatrack.acme.workers.dev,shop.example.com`). An endpoint on one of them is refused at
-/// creation and at delivery ([`check_url`]).
-pub fn worker_hosts(env: &Env) -> Vec<String> {
-    env.var("WORKER_HOSTS")
-        .map(|v| v.to_string().split(',').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect())
-        .unwrap_or_default()
+/// [`check_url`] with this Worker's own hosts and mode: besides `own_origin` (the request's
+/// origin, `""` at delivery), the hostnames in the `WORKER_HOSTS` var, comma-separated (its
+/// `workers.dev` name and every first-party route's host, e.g.
+/// `viatrack.acme.workers.dev,shop.example.com`), and loopback over `http` only with
+/// `LOCAL_DEV`. Used at creation and at every delivery.
+///
+/// # Errors
+///
+/// [`UrlRefusal`].
+pub fn endpoint_url(env: &Env, raw: &str, own_origin: &str) -> Result<worker::Url, UrlRefusal> {
+    let hosts = env.var("WORKER_HOSTS").map(|v| v.to_string()).unwrap_or_default();
+    let hosts: Vec<&str> = hosts.split(',').map(str::trim).filter(|h| !h.is_empty()).collect();
+    check_url(raw, own_origin, &hosts, flag(env, "LOCAL_DEV"))
 }
 
 /// Whether the var `name` is `"true"`.
@@ -119,9 +126,8 @@ enum Next {
 /// Only when the batch cannot be read; each message's own failure retries that message.
 pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
     let base = env.var("WEBHOOK_RETRY_BASE_SECONDS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(10);
-    let local_dev = flag(&env, "LOCAL_DEV");
     for message in batch.messages()? {
-        match deliver(&env, message.body(), base, local_dev).await {
+        match deliver(&env, message.body(), base).await {
             Ok(Next::Done) => message.ack(),
             Ok(Next::Retry(delay)) => {
                 message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
@@ -136,7 +142,7 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
     Ok(())
 }
 
-async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Next, String> {
+async fn deliver(env: &Env, job: &Job, base: u32) -> Result<Next, String> {
     let db = env.d1("DB").map_err(|e| e.to_string())?;
     let repo = WebhookRepo::new(&db);
     let Some(out) = repo.outgoing(job).await.map_err(|e| e.to_string())? else { return Ok(Next::Done) };
@@ -161,9 +167,7 @@ async fn deliver(env: &Env, job: &Job, base: u32, local_dev: bool) -> Result<Nex
         }
     }
     let started = worker::Date::now().as_millis();
-    let hosts = worker_hosts(env);
-    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    let (status_code, error) = match check_url(&out.url, "", &hosts, local_dev) {
+    let (status_code, error) = match endpoint_url(env, &out.url, "") {
         Err(refused) => (None, Some(format!("url refused: {refused}"))),
         Ok(_) => send(&out.url, job, &keys, now.unix_seconds(), &out.body).await,
     };

@@ -15,25 +15,17 @@ use viatrack_core::api::scopes::{Access, Resource, Scope};
 use viatrack_core::api::webhook_endpoints::{
     CreateWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpoint, WithSecret,
 };
-use viatrack_core::webhooks::{check_url, new_secret, unreadable_event, EventType};
+use viatrack_core::webhooks::{new_secret, unreadable_event, EventType};
 use viatrack_core::{DeliveryId, ProgramId, WebhookEndpointId};
 use worker::{Request, Response};
 
 /// How long a rotated-out secret keeps signing, in milliseconds (24 h).
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 3600 * 1000;
 
-/// Whether this Worker runs in local development (the `LOCAL_DEV` var, set by `make dev`
-/// and the tests): endpoints on loopback, over plain `http`, are then allowed.
-fn local_dev(ctx: &Ctx) -> bool {
-    ctx.env.var("LOCAL_DEV").is_ok_and(|v| v.to_string() == "true")
-}
-
-/// The URL an endpoint may have ([`check_url`], with this request's origin and the
-/// `WORKER_HOSTS` var as the Worker itself), as the URL parser serialises it.
+/// The URL an endpoint may have ([`crate::webhooks::endpoint_url`], with this request's
+/// origin as the Worker itself), as the URL parser serialises it.
 fn allowed_url(ctx: &Ctx, raw: &str) -> ApiResult<String> {
-    let hosts = crate::webhooks::worker_hosts(&ctx.env);
-    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    check_url(raw, &ctx.self_origin, &hosts, local_dev(ctx))
+    crate::webhooks::endpoint_url(&ctx.env, raw, &ctx.self_origin)
         .map(String::from)
         .map_err(|e| ApiError::field("url", e.to_string()))
 }
