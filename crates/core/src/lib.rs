@@ -53,6 +53,8 @@ pub mod api;
 #[cfg(feature = "api")]
 pub mod commission;
 #[cfg(feature = "api")]
+pub mod outbox;
+#[cfg(feature = "api")]
 pub mod retention;
 #[cfg(feature = "api")]
 pub mod stripe;

@@ -65,15 +65,17 @@ async fn queue(batch: MessageBatch<repo::webhooks::Job>, env: Env, _ctx: Context
 }
 
 /// The Cron Trigger (`[triggers] crons` in wrangler.toml; locally `wrangler dev
-/// --test-scheduled` and `GET /__scheduled`): re-sends webhook messages whose queue send was
-/// lost ([`webhooks::sweep`]) and removes what [`viatrack_core::retention`] no longer keeps.
+/// --test-scheduled` and `GET /__scheduled`): dispatches events a request left undispatched
+/// and re-sends webhook messages whose queue send was lost ([`webhooks::sweep`]) and removes what [`viatrack_core::retention`] no longer keeps.
 /// A failure is logged; the next run goes on from where this one stopped.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = viatrack_core::Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
     match webhooks::sweep(&env, now).await {
-        Ok(0) => {}
-        Ok(n) => worker::console_log!("cron: {n} overdue webhook messages sent again"),
+        Ok((0, 0)) => {}
+        Ok((events, messages)) => worker::console_log!(
+            "cron: {events} undispatched events dispatched, {messages} overdue webhook messages sent again"
+        ),
         Err(e) => worker::console_error!("cron: webhook sweep failed: {e}"),
     }
     let cut = viatrack_core::retention::Cutoffs::at(now);
@@ -82,9 +84,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => Err(e.to_string()),
     };
     match pruned {
-        Ok([0, 0, 0, 0]) => {}
-        Ok([reports, messages, deliveries, stripe]) => worker::console_log!(
-            "cron: removed {reports} click reports, {messages} webhook messages, {deliveries} delivery attempts, {stripe} Stripe event IDs"
+        Ok([0, 0, 0, 0, 0]) => {}
+        Ok([reports, messages, deliveries, stripe, events]) => worker::console_log!(
+            "cron: removed {reports} click reports, {messages} webhook messages, {deliveries} delivery attempts, {stripe} Stripe event IDs, {events} dispatched events"
         ),
         Err(e) => worker::console_error!("cron: retention failed: {e}"),
     }

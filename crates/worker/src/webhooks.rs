@@ -1,58 +1,102 @@
-//! Outbound webhooks ([`viatrack_core::webhooks`]): [`emit`] runs after a write has
-//! committed and queues one message per subscribed endpoint (the body itself is kept in D1,
-//! so every attempt sends the same bytes under the same `webhook-id`); [`consume`] is the
-//! queue consumer that signs and delivers, logs each attempt, and retries with backoff (the
-//! message goes back to the queue with a delay) until [`MAX_ATTEMPTS`], after which it is
-//! kept as a dead letter (`state = 'dead'`).
+//! Outbound webhooks ([`viatrack_core::webhooks`]). A write stores its events in its own
+//! batch (the outbox, [`crate::repo::outbox`]); [`dispatch`] runs after the commit and turns
+//! them into one message per subscribed endpoint (the body itself is kept in D1, so every
+//! attempt sends the same bytes under the same `webhook-id`) and queue sends; [`sweep`], the
+//! Cron Trigger's part, dispatches what a request could not and re-sends what the Queue lost;
+//! [`consume`] is the queue consumer that signs and delivers, logs each attempt, and retries
+//! with backoff (the message goes back to the queue with a delay) until [`MAX_ATTEMPTS`],
+//! after which it is kept as a dead letter (`state = 'dead'`).
 
 use crate::crypto;
 use crate::http::Ctx;
+use crate::repo::commissions::CommissionRepo;
+use crate::repo::outbox::{Event, OutboxRepo, Undispatched};
+use crate::repo::referrals::ReferralRepo;
+use crate::repo::sales::SaleRepo;
 use crate::repo::webhooks::{Attempt, Job, WebhookRepo};
-use serde::Serialize;
 use std::time::Duration;
 use viatrack_core::api::webhook_endpoints::EventBody;
+use viatrack_core::outbox::EventObject;
 use viatrack_core::retention::SWEEP_AFTER_SECONDS;
 use viatrack_core::webhooks::{
     check_url, retry_delay, secret_key, signature_header, EventType, UrlRefusal, MAX_ATTEMPTS,
 };
 use viatrack_core::{EventId, ProgramId, Timestamp};
 use worker::{
-    AbortController, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
-    RequestInit, RequestRedirect,
+    AbortController, D1Database, Delay, Env, Fetch, Headers, MessageBatch, MessageExt, Method,
+    QueueRetryOptionsBuilder, Request, RequestInit, RequestRedirect,
 };
 
 /// How long an endpoint has to answer, in seconds.
 pub const TIMEOUT_SECONDS: u64 = 10;
 
-/// Queues `event` with `data` (the resource as the API returns it) for every enabled endpoint
-/// of the program that takes it. Call it after the write committed. A failure here is logged
-/// and never fails the request, whose write stands.
-pub async fn emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType, data: &T) {
-    if let Err(e) = try_emit(ctx, program, event, data).await {
-        worker::console_error!("webhook {event} not queued: {e}");
+/// Dispatches the events a write committed (its [`crate::repo::outbox::Committed`]`.events`):
+/// renders each body from the data the write's batch read, stores one message per enabled
+/// endpoint that takes the event, and sends them to the Queue. A failure here is logged and
+/// never fails the request, whose write and events stand: the Cron Trigger's [`sweep`]
+/// dispatches an event left undispatched, and re-sends a message whose send failed.
+pub async fn dispatch(ctx: &Ctx, program: &ProgramId, events: Vec<Event>) {
+    if events.is_empty() {
+        return;
+    }
+    let rendered: Vec<_> = events.iter().map(|e| (e.planned.id.clone(), e.planned.event_type, &e.data)).collect();
+    if let Err(e) = send_events(&ctx.env, &ctx.db, program, &rendered, ctx.now, ctx.now).await {
+        worker::console_error!("{} events stored, not dispatched yet (the Cron Trigger will): {e}", events.len());
     }
 }
 
-async fn try_emit<T: Serialize>(ctx: &Ctx, program: &ProgramId, event: EventType, data: &T) -> Result<(), String> {
-    let repo = WebhookRepo::new(&ctx.db);
-    let endpoints = repo.subscribed(program, event).await.map_err(|e| e.to_string())?;
-    if endpoints.is_empty() {
-        return Ok(());
+/// Renders the bodies (`timestamp` = `at`, when the events happened), dispatches them
+/// ([`OutboxRepo::dispatch`]) and sends the new messages to the Queue.
+async fn send_events(
+    env: &Env,
+    db: &D1Database,
+    program: &ProgramId,
+    events: &[(EventId, EventType, &serde_json::Value)],
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<usize, String> {
+    if flag(env, "LOCAL_DEV") && flag(env, "TEST_AFTER_COMMIT_FAILS") {
+        return Err("dispatch refused (TEST_AFTER_COMMIT_FAILS, local development only)".into());
     }
-    let id = EventId::from_bytes(crate::repo::random_id_bytes());
-    let body =
-        serde_json::to_string(&EventBody { event_type: event, timestamp: ctx.now, data }).map_err(|e| e.to_string())?;
-    repo.enqueue(program, &endpoints, &id, event, &body, ctx.now).await.map_err(|e| e.to_string())?;
-    // The rows are stored: from here on, a failed send is recovered by the Cron Trigger's
-    // sweep ([`sweep`]), which re-sends pending messages past due.
-    if flag(&ctx.env, "LOCAL_DEV") && flag(&ctx.env, "TEST_QUEUE_SEND_FAILS") {
+    let mut rendered = Vec::with_capacity(events.len());
+    for (id, event_type, data) in events {
+        let body = serde_json::to_string(&EventBody { event_type: *event_type, timestamp: at, data: *data })
+            .map_err(|e| e.to_string())?;
+        rendered.push((id.clone(), *event_type, body));
+    }
+    let jobs = OutboxRepo::new(db).dispatch(program, &rendered, now).await.map_err(|e| e.to_string())?;
+    // The messages are stored: from here on, a failed send is recovered by the Cron
+    // Trigger's sweep, which re-sends pending messages past due.
+    if flag(env, "LOCAL_DEV") && flag(env, "TEST_QUEUE_SEND_FAILS") {
         return Err("queue send refused (TEST_QUEUE_SEND_FAILS, local development only)".into());
     }
-    let queue = ctx.env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
-    for endpoint_id in endpoints {
-        queue.send(&Job { endpoint_id, event_id: id.clone() }).await.map_err(|e| e.to_string())?;
+    let queue = env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
+    for job in &jobs {
+        queue.send(job).await.map_err(|e| e.to_string())?;
     }
-    Ok(())
+    Ok(jobs.len())
+}
+
+/// The data of an undispatched event as its resource is now (the write's own snapshot was
+/// not rendered: the request ended before its dispatch), or `None` when the resource is gone.
+async fn current_data(db: &D1Database, e: &Undispatched, now: Timestamp) -> Result<Option<serde_json::Value>, String> {
+    let bad = |_| format!("event {} names a malformed resource", e.id);
+    let value = match e.event_type.object() {
+        EventObject::Referral => {
+            let id = e.resource_id.parse().map_err(bad)?;
+            ReferralRepo::new(db).get(&e.program_id, &id).await.map(|r| r.map(serde_json::to_value))
+        }
+        EventObject::Sale => {
+            let id = e.resource_id.parse().map_err(bad)?;
+            SaleRepo::new(db).get(&e.program_id, &id).await.map(|r| r.map(serde_json::to_value))
+        }
+        EventObject::Commission => {
+            let id = e.resource_id.parse().map_err(bad)?;
+            CommissionRepo::new(db).get(&e.program_id, &id, now).await.map(|r| r.map(serde_json::to_value))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    value.transpose().map_err(|e| e.to_string())
 }
 
 /// [`check_url`] with this Worker's own hosts and mode: besides `own_origin` (the request's
@@ -75,31 +119,50 @@ fn flag(env: &Env, name: &str) -> bool {
     env.var(name).is_ok_and(|v| v.to_string() == "true")
 }
 
-/// The Cron Trigger's webhook work: sends again every pending message whose attempt is
-/// overdue by [`SWEEP_AFTER_SECONDS`] (or the `WEBHOOK_SWEEP_AFTER_SECONDS` var): its queue
-/// send failed after the write, or the Queue lost it. At most 100 per run. Returns how many.
+/// The Cron Trigger's webhook work, at most 100 of each per run:
+///
+/// 1. dispatches every event still undispatched [`SWEEP_AFTER_SECONDS`] (or the
+///    `WEBHOOK_SWEEP_AFTER_SECONDS` var) after its write (the request ended between its
+///    commit and its dispatch), with its resource's data as it is now;
+/// 2. sends again every pending message whose attempt is overdue by as long: its queue send
+///    failed, or the Queue lost it.
+///
+/// Returns how many events and messages.
 ///
 /// # Errors
 ///
-/// Storage or queue failure: nothing is marked, and the next run tries again.
-pub async fn sweep(env: &Env, now: Timestamp) -> Result<usize, String> {
+/// Storage or queue failure: what was not marked is tried again by the next run.
+pub async fn sweep(env: &Env, now: Timestamp) -> Result<(usize, usize), String> {
     let after = env
         .var("WEBHOOK_SWEEP_AFTER_SECONDS")
         .ok()
         .and_then(|v| v.to_string().parse::<u32>().ok())
         .unwrap_or(SWEEP_AFTER_SECONDS);
+    let before = now.plus_ms(-i64::from(after) * 1000);
     let db = env.d1("DB").map_err(|e| e.to_string())?;
+    let outbox = OutboxRepo::new(&db);
+    let events = outbox.undispatched(before, 100).await.map_err(|e| e.to_string())?;
+    for e in &events {
+        match current_data(&db, e, now).await? {
+            Some(data) => {
+                send_events(env, &db, &e.program_id, &[(e.id.clone(), e.event_type, &data)], e.created_at, now).await?;
+            }
+            None => {
+                worker::console_log!("event {} ({}): its resource is gone; nothing to deliver", e.id, e.event_type);
+                outbox.discard(&e.program_id, &e.id, now).await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
     let repo = WebhookRepo::new(&db);
-    let jobs = repo.overdue(now.plus_ms(-i64::from(after) * 1000), 100).await.map_err(|e| e.to_string())?;
-    if jobs.is_empty() {
-        return Ok(0);
+    let jobs = repo.overdue(before, 100).await.map_err(|e| e.to_string())?;
+    if !jobs.is_empty() {
+        let queue = env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
+        for job in &jobs {
+            queue.send(job).await.map_err(|e| e.to_string())?;
+        }
+        repo.resent(&jobs, now).await.map_err(|e| e.to_string())?;
     }
-    let queue = env.queue("WEBHOOKS").map_err(|e| e.to_string())?;
-    for job in &jobs {
-        queue.send(job).await.map_err(|e| e.to_string())?;
-    }
-    repo.resent(&jobs, now).await.map_err(|e| e.to_string())?;
-    Ok(jobs.len())
+    Ok((events.len(), jobs.len()))
 }
 
 /// Puts a job (back) on the queue: a manual retry.

@@ -2,11 +2,16 @@
 //! The amounts and status moves are decided by core ([`viatrack_core::commission`]); this
 //! stores them.
 
+use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
+use super::sales::SaleRepo;
 use super::{all, batch, first, stmt, Count, StoreResult};
 use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::commissions::{Commission, CommissionQuery};
+use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
+use viatrack_core::outbox::EventObject;
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{AffiliateId, CommissionId, ProgramId, ReferralId, SaleId, Timestamp};
 use worker::{D1Database, D1PreparedStatement};
 
@@ -114,7 +119,9 @@ impl<'a> CommissionRepo<'a> {
 
     /// Records a refund of `amount` cents of `sale` (of which `refunded_before` was refunded)
     /// and its effect on the sale's commission, in one transaction, only if nothing else
-    /// refunded the sale meanwhile. `false`: nothing was written (retry).
+    /// refunded the sale meanwhile, with `events` (core's [`viatrack_core::outbox`] for the
+    /// effect). Returns the sale and its commissions as the write left them, read in the same
+    /// batch, or `None`: nothing was written (retry).
     ///
     /// # Errors
     ///
@@ -131,23 +138,34 @@ impl<'a> CommissionRepo<'a> {
         amount: u64,
         effect: (Option<&Earning>, RefundEffect),
         now: Timestamp,
-    ) -> StoreResult<bool> {
+        events: &[EventType],
+    ) -> StoreResult<Option<Committed<(Sale, Vec<Commission>)>>> {
         let after = refunded_before.saturating_add(amount).min(sale_amount);
-        // Every statement after the first runs only if the first recorded this refund.
-        let mut statements = vec![
-            stmt(
-                self.db,
-                "INSERT INTO refunds (program_id, refund_id, sale_id, amount, created_at) \
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sales WHERE id = ?3 AND program_id = ?1 AND refunded = ?6)",
-                &args![program, refund_id, sale, amount, now, refunded_before],
-            )?,
-            stmt(
-                self.db,
-                "UPDATE sales SET refunded = ?3 WHERE id = ?2 AND program_id = ?1 \
-                 AND EXISTS (SELECT 1 FROM refunds WHERE program_id = ?1 AND refund_id = ?4 AND created_at = ?5)",
-                &args![program, sale, after, refund_id, now],
-            )?,
-        ];
+        let clawback = CommissionId::from_bytes(super::random_id_bytes());
+        let touched = match effect {
+            (_, RefundEffect::Clawback(_)) => clawback.as_str().to_string(),
+            (Some(earning), _) => earning.id.as_str().to_string(),
+            (None, _) => String::new(),
+        };
+        let planned = Planned::all(events, |object| match object {
+            EventObject::Commission => touched.clone(),
+            EventObject::Sale | EventObject::Referral => sale.as_str().to_string(),
+        });
+        // Every statement after the first runs only if the first recorded this refund; the
+        // events directly follow it (Guard::Changed).
+        let mut statements = vec![stmt(
+            self.db,
+            "INSERT INTO refunds (program_id, refund_id, sale_id, amount, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sales WHERE id = ?3 AND program_id = ?1 AND refunded = ?6)",
+            &args![program, refund_id, sale, amount, now, refunded_before],
+        )?];
+        statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
+        statements.push(stmt(
+            self.db,
+            "UPDATE sales SET refunded = ?3 WHERE id = ?2 AND program_id = ?1 \
+             AND EXISTS (SELECT 1 FROM refunds WHERE program_id = ?1 AND refund_id = ?4 AND created_at = ?5)",
+            &args![program, sale, after, refund_id, now],
+        )?);
         // The refund row this request wrote (?3 refund ID, ?4 now): later statements run only
         // when it exists, i.e. when the first statement recorded the refund.
         const RECORDED: &str =
@@ -164,7 +182,6 @@ impl<'a> CommissionRepo<'a> {
                 &args![program, earning.id, refund_id, now],
             )?),
             (Some(earning), RefundEffect::Clawback(by)) => {
-                let id = CommissionId::from_bytes(super::random_id_bytes());
                 statements.push(stmt(
                     self.db,
                     &format!(
@@ -172,14 +189,36 @@ impl<'a> CommissionRepo<'a> {
                          SELECT ?5, ?1, c.sale_id, c.referral_id, c.affiliate_id, ?6, 0, c.currency, 'pending', ?4, ?4, ?4 FROM commissions c \
                          WHERE c.program_id = ?1 AND c.id = ?2 AND {RECORDED}"
                     ),
-                    &args![program, earning.id, refund_id, now, id, by],
+                    &args![program, earning.id, refund_id, now, clawback, by],
                 )?);
             }
             _ => {}
         }
+        statements.push(SaleRepo::new(self.db).get_stmt(program, sale)?);
+        statements.push(self.of_sale_stmt(program, sale)?);
         let results = batch(self.db, statements).await?;
         let recorded = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-        Ok(recorded > 0)
+        if recorded == 0 {
+            return Ok(None);
+        }
+        let [.., sale_read, commissions_read] = results.as_slice() else {
+            return Err(super::corrupt("a refund's batch without its reads"));
+        };
+        let after =
+            SaleRepo::row(sale_read)?.ok_or_else(|| super::corrupt("a refund's batch did not read the sale"))?;
+        let commissions = Self::rows(commissions_read, now)?;
+        let mut out = Vec::with_capacity(planned.len());
+        for p in planned {
+            let event = match p.event_type.object() {
+                EventObject::Commission => match commissions.iter().find(|c| c.id.as_str() == p.resource_id) {
+                    Some(c) => Event::new(p, c)?,
+                    None => return Err(super::corrupt("a refund's commission event names no commission of the sale")),
+                },
+                EventObject::Sale | EventObject::Referral => Event::new(p, &after)?,
+            };
+            out.push(event);
+        }
+        Ok(Some(Committed { value: (after, commissions), events: out }))
     }
 
     /// Whether the program recorded a refund with this ID.
@@ -229,6 +268,44 @@ impl<'a> CommissionRepo<'a> {
         Ok(rows.into_iter().map(|r| r.into_commission(now)).collect())
     }
 
+    /// The statement that reads the sale's commissions, oldest first (in a write's batch;
+    /// [`Self::rows`] reads its result).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn of_sale_stmt(&self, program: &ProgramId, sale: &SaleId) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            &format!(
+                "SELECT {COLUMNS} FROM commissions WHERE sale_id = ?2 AND program_id = ?1 ORDER BY created_at, id"
+            ),
+            &args![program, sale],
+        )
+    }
+
+    /// The commissions a [`Self::of_sale_stmt`] or [`Self::get_stmt`] of a batch read.
+    ///
+    /// # Errors
+    ///
+    /// A row that does not deserialize.
+    pub fn rows(result: &worker::D1Result, now: Timestamp) -> StoreResult<Vec<Commission>> {
+        Ok(result.results::<Row>()?.into_iter().map(|r| r.into_commission(now)).collect())
+    }
+
+    /// The statement that reads one commission (in a write's batch; [`Self::rows`]).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn get_stmt(&self, program: &ProgramId, id: &CommissionId) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            &format!("SELECT {COLUMNS} FROM commissions WHERE program_id = ?1 AND id = ?2"),
+            &args![program, id],
+        )
+    }
+
     /// A page of the program's commissions matching `q`, newest first, and the total.
     ///
     /// # Errors
@@ -254,7 +331,9 @@ impl<'a> CommissionRepo<'a> {
     }
 
     /// Moves the commission from `from` to `to` (already allowed by core's table), only if it
-    /// is still `from`. `false`: it changed meanwhile.
+    /// is still `from`, storing `events` (each carrying the commission) in the same
+    /// transaction. Returns the commission as the write left it, or `None`: it changed
+    /// meanwhile (nothing written).
     ///
     /// # Errors
     ///
@@ -266,12 +345,29 @@ impl<'a> CommissionRepo<'a> {
         from: CommissionStatus,
         to: CommissionStatus,
         now: Timestamp,
-    ) -> StoreResult<bool> {
+        events: &[EventType],
+    ) -> StoreResult<Option<Committed<Commission>>> {
         let sql = match to {
             CommissionStatus::Paid => "UPDATE commissions SET status = ?4, paid_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
             CommissionStatus::Voided => "UPDATE commissions SET status = ?4, voided_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
             CommissionStatus::Pending => "UPDATE commissions SET status = ?4, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
         };
-        Ok(super::run(self.db, sql, &args![program, id, from, to, now]).await? > 0)
+        let planned = Planned::all(events, |_| id.as_str().to_string());
+        let mut statements = vec![stmt(self.db, sql, &args![program, id, from, to, now])?];
+        statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
+        statements.push(self.get_stmt(program, id)?);
+        let results = batch(self.db, statements).await?;
+        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        if changed == 0 {
+            return Ok(None);
+        }
+        let commission = results
+            .last()
+            .map(|r| Self::rows(r, now))
+            .transpose()?
+            .and_then(|mut rows| rows.pop())
+            .ok_or_else(|| super::corrupt("a commission write's batch did not read it back"))?;
+        let events = planned.into_iter().map(|p| Event::new(p, &commission)).collect::<StoreResult<_>>()?;
+        Ok(Some(Committed { value: commission, events }))
     }
 }

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod integrations;
 pub mod keys;
 pub mod links;
+pub mod outbox;
 pub mod referrals;
 pub mod sales;
 pub mod sql;

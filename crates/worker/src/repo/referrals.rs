@@ -1,6 +1,7 @@
 //! `referrals`: one row per tracked click, which becomes the referral when it converts.
 
 use super::links::LinkTarget;
+use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
 use super::sql::REFERRAL_SELECT;
 use super::{arg, batch, corrupt, first, run, stmt, Count, Deleted, StoreError, StoreResult};
 use crate::args;
@@ -366,12 +367,15 @@ impl<'a> ReferralRepo<'a> {
     }
 
     /// Moves a referral to `next` and sets the given customer fields, only if its status is
-    /// still `expected` (so two racing writers cannot both move it). `fields` replace the
-    /// stored ones wholesale. Returns whether the row changed.
+    /// still `expected` (so two racing writers cannot both move it), storing `events` (each
+    /// carrying the referral) in the same transaction. `fields` replace the stored ones
+    /// wholesale. Returns the referral as the write left it, read in the same batch, or
+    /// `None` when its status was no longer `expected` (nothing written, no event).
     ///
     /// # Errors
     ///
-    /// [`super::StoreError::Unique`] (`email`) or storage failure.
+    /// [`super::StoreError::Unique`] (`email`) or storage failure (nothing written).
+    #[allow(clippy::too_many_arguments)]
     pub async fn write(
         &self,
         program: &ProgramId,
@@ -380,8 +384,9 @@ impl<'a> ReferralRepo<'a> {
         next: &Lifecycle,
         fields: &CustomerFields,
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        let changed = run(
+        events: &[Planned],
+    ) -> StoreResult<Option<Committed<Referral>>> {
+        let mut statements = vec![stmt(
             self.db,
             "UPDATE referrals SET status = ?4, became_lead_at = ?5, became_conversion_at = ?6, converted_at = ?7, \
              email = ?8, name = ?9, customer_id = ?10, subscription_id = ?11, metadata = ?12, updated_at = ?13 \
@@ -401,9 +406,45 @@ impl<'a> ReferralRepo<'a> {
                 arg(&fields.metadata.as_deref()),
                 arg(&now),
             ],
-        )
-        .await?;
-        Ok(changed > 0)
+        )?];
+        statements.extend(record_stmt(self.db, program, events, Guard::Changed, now)?);
+        statements.push(self.get_stmt(program, id)?);
+        let results = batch(self.db, statements).await?;
+        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.committed(results.last(), events).map(Some)
+    }
+
+    /// The statement that reads the full referral object (last in a write's batch).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn get_stmt(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<D1PreparedStatement> {
+        stmt(self.db, &format!("{REFERRAL_SELECT} WHERE r.program_id = ?1 AND r.id = ?2"), &args![program, id])
+    }
+
+    /// The referral a [`Self::get_stmt`] of a batch read.
+    ///
+    /// # Errors
+    ///
+    /// A row that does not deserialize.
+    pub fn row(result: &worker::D1Result) -> StoreResult<Option<Referral>> {
+        result.results::<FullRow>()?.pop().map(FullRow::into_referral).transpose()
+    }
+
+    /// The referral a batch's last statement ([`Self::get_stmt`]) read, and `events` with it
+    /// as their data.
+    fn committed(&self, result: Option<&worker::D1Result>, events: &[Planned]) -> StoreResult<Committed<Referral>> {
+        let referral = result
+            .map(Self::row)
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| corrupt("a referral write's batch did not read the referral back"))?;
+        let events = events.iter().map(|p| Event::new(p.clone(), &referral)).collect::<StoreResult<_>>()?;
+        Ok(Committed { value: referral, events })
     }
 
     /// The statement that moves a referral from status `expected` to `next` (lifecycle
@@ -428,19 +469,21 @@ impl<'a> ReferralRepo<'a> {
         )
     }
 
-    /// Inserts a referral created without a click.
+    /// Inserts a referral created without a click, with `events` (each carrying it) in the
+    /// same transaction. Returns it as stored, read in the same batch.
     ///
     /// # Errors
     ///
-    /// [`super::StoreError::Unique`] (`email`) or storage failure.
+    /// [`super::StoreError::Unique`] (`email`) or storage failure (nothing written).
     pub async fn insert(
         &self,
         program: &ProgramId,
         id: &ReferralId,
         r: &NewReferral,
         now: Timestamp,
-    ) -> StoreResult<()> {
-        run(
+        events: &[Planned],
+    ) -> StoreResult<Committed<Referral>> {
+        let mut statements = vec![stmt(
             self.db,
             "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, email, name, customer_id, subscription_id, metadata, \
              created_at, updated_at, expires_at, became_lead_at, became_conversion_at, converted_at) \
@@ -463,9 +506,17 @@ impl<'a> ReferralRepo<'a> {
                 arg(&r.lifecycle.became_conversion_at),
                 arg(&r.lifecycle.converted_at),
             ],
-        )
-        .await?;
-        Ok(())
+        )?];
+        statements.extend(record_stmt(
+            self.db,
+            program,
+            events,
+            Guard::Exists { table: "referrals", id: id.as_str() },
+            now,
+        )?);
+        statements.push(self.get_stmt(program, id)?);
+        let results = batch(self.db, statements).await?;
+        self.committed(results.last(), events)
     }
 
     /// Deletes a referral and its click reports, in one transaction, unless it has sales or

@@ -1,13 +1,17 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
 use super::commissions::CommissionRepo;
+use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
 use super::referrals::ReferralRepo;
 use super::{arg, batch, first, stmt, StoreResult};
 use crate::args;
 use serde::Deserialize;
+use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::resources::CommissionType;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{Earned, Recurring, Terms};
+use viatrack_core::outbox::EventObject;
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{CommissionId, Lifecycle, ProgramId, ReferralId, SaleId, Status, Timestamp};
 use worker::{D1Database, D1PreparedStatement};
 
@@ -65,6 +69,33 @@ impl<'a> SaleRepo<'a> {
             &[arg(program.as_str()), arg(invoice_id)],
         )
         .await
+    }
+
+    /// One sale of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &SaleId) -> StoreResult<Option<Sale>> {
+        first::<Sale>(self.db, &format!("{SALE} WHERE program_id = ?1 AND id = ?2"), &args![program, id]).await
+    }
+
+    /// The statement that reads one sale (in a write's batch; [`Self::row`] reads its result).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn get_stmt(&self, program: &ProgramId, id: &SaleId) -> StoreResult<D1PreparedStatement> {
+        stmt(self.db, &format!("{SALE} WHERE program_id = ?1 AND id = ?2"), &args![program, id])
+    }
+
+    /// The sale a [`Self::get_stmt`] of a batch read.
+    ///
+    /// # Errors
+    ///
+    /// A row that does not deserialize.
+    pub fn row(result: &worker::D1Result) -> StoreResult<Option<Sale>> {
+        Ok(result.results::<Sale>()?.pop())
     }
 
     /// The sale made with a payment (Stripe's PaymentIntent), if any.
@@ -134,12 +165,14 @@ impl<'a> SaleRepo<'a> {
 
     /// Records the sale, its commission (`earned`, decided by core's terms) and the move of
     /// its referral to `next`, in one transaction, only if the referral is still in status
-    /// `expected`. Returns the sale, or `None` (and writes nothing) if the referral's status
-    /// changed meanwhile.
+    /// `expected`, with `events` (core's [`viatrack_core::outbox::sale_recorded`]). Returns the
+    /// sale and its referral as the write left them, read in the same batch, or `None` (and
+    /// writes nothing) if the referral's status changed meanwhile.
     ///
     /// # Errors
     ///
     /// [`super::StoreError::Unique`] (`invoice_id`, a racing duplicate) or storage failure.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
         program: &ProgramId,
@@ -148,15 +181,23 @@ impl<'a> SaleRepo<'a> {
         next: &Lifecycle,
         earned: Option<Earned>,
         now: Timestamp,
-    ) -> StoreResult<Option<Sale>> {
+        events: &[EventType],
+    ) -> StoreResult<Option<Committed<(Sale, Referral)>>> {
         let id = SaleId::from_bytes(super::random_id_bytes());
+        let commission = CommissionId::from_bytes(super::random_id_bytes());
+        let planned = Planned::all(events, |object| match object {
+            EventObject::Sale => id.as_str().to_string(),
+            EventObject::Commission => commission.as_str().to_string(),
+            EventObject::Referral => sale.referral_id.as_str().to_string(),
+        });
+        let commissions = CommissionRepo::new(self.db);
+        let referrals = ReferralRepo::new(self.db);
         // One transaction from each table's own statement: the sale (only while the referral
-        // is still `expected`), its commission (only if the sale went in), then the
-        // referral's move.
+        // is still `expected`), its commission (only if the sale went in), the referral's
+        // move, the events (only if the sale went in), then the reads of what it left.
         let mut statements = vec![self.insert_stmt(program, &id, sale, expected)?];
         if let Some(e) = earned {
-            let commission = CommissionId::from_bytes(super::random_id_bytes());
-            statements.push(CommissionRepo::new(self.db).insert_for_sale_stmt(
+            statements.push(commissions.insert_for_sale_stmt(
                 program,
                 &commission,
                 &id,
@@ -167,10 +208,22 @@ impl<'a> SaleRepo<'a> {
                 now,
             )?);
         }
-        statements.push(ReferralRepo::new(self.db).move_stmt(program, sale.referral_id, expected, next, now)?);
+        statements.push(referrals.move_stmt(program, sale.referral_id, expected, next, now)?);
+        statements.extend(record_stmt(
+            self.db,
+            program,
+            &planned,
+            Guard::Exists { table: "sales", id: id.as_str() },
+            now,
+        )?);
+        statements.push(commissions.of_sale_stmt(program, &id)?);
+        statements.push(referrals.get_stmt(program, sale.referral_id)?);
         let results = batch(self.db, statements).await?;
         let inserted = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
-        Ok((inserted > 0).then(|| Sale {
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let recorded = Sale {
             id,
             referral_id: sale.referral_id.clone(),
             amount: sale.amount,
@@ -178,6 +231,24 @@ impl<'a> SaleRepo<'a> {
             invoice_id: sale.invoice_id.to_string(),
             refunded: 0,
             created_at: sale.at,
-        }))
+        };
+        let [.., commissions_read, referral_read] = results.as_slice() else {
+            return Err(super::corrupt("a sale's batch without its reads"));
+        };
+        let earned = CommissionRepo::rows(commissions_read, now)?;
+        let referral = ReferralRepo::row(referral_read)?
+            .ok_or_else(|| super::corrupt("a sale's batch did not read its referral"))?;
+        let mut out = Vec::with_capacity(planned.len());
+        for p in planned {
+            out.push(match p.event_type.object() {
+                EventObject::Sale => Event::new(p, &recorded)?,
+                EventObject::Referral => Event::new(p, &referral)?,
+                EventObject::Commission => match earned.iter().find(|c| c.id.as_str() == p.resource_id) {
+                    Some(c) => Event::new(p, c)?,
+                    None => return Err(super::corrupt("a sale's commission event names no commission it wrote")),
+                },
+            });
+        }
+        Ok(Some(Committed { value: (recorded, referral), events: out }))
     }
 }

@@ -248,53 +248,6 @@ impl<'a> WebhookRepo<'a> {
         Ok(results.last().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) > 0)
     }
 
-    /// The program's enabled endpoints that take `event`.
-    ///
-    /// # Errors
-    ///
-    /// Storage failure.
-    pub async fn subscribed(&self, program: &ProgramId, event: EventType) -> StoreResult<Vec<WebhookEndpointId>> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: WebhookEndpointId,
-        }
-        let rows = all::<Row>(
-            self.db,
-            "SELECT id FROM webhook_endpoints WHERE program_id = ?1 AND enabled = 1 AND instr(' ' || events || ' ', ' ' || ?2 || ' ') > 0",
-            &args![program, event],
-        )
-        .await?;
-        Ok(rows.into_iter().map(|r| r.id).collect())
-    }
-
-    /// Stores the event's body for each endpoint, in one transaction.
-    ///
-    /// # Errors
-    ///
-    /// Storage failure.
-    pub async fn enqueue(
-        &self,
-        program: &ProgramId,
-        endpoints: &[WebhookEndpointId],
-        event: &EventId,
-        event_type: EventType,
-        body: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let statements = endpoints
-            .iter()
-            .map(|e| {
-                stmt(
-                    self.db,
-                    "INSERT INTO webhook_messages (endpoint_id, event_id, program_id, event_type, body, created_at, updated_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
-                    &args![e, event, program, event_type, body, now],
-                )
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        batch(self.db, statements).await?;
-        Ok(())
-    }
-
     /// What delivering `job` needs, if the message and its endpoint still exist.
     ///
     /// # Errors
@@ -421,13 +374,14 @@ impl<'a> WebhookRepo<'a> {
 
     /// Removes, per [`viatrack_core::retention`], at most [`BATCH`] rows each of: click
     /// report IDs, delivered and dead webhook messages, delivery attempts and Stripe event
-    /// IDs older than their cut-off (one transaction; each reads its age index). Returns the
-    /// rows removed per table, in that order.
+    /// IDs older than their cut-off, and dispatched outbox events as old as delivered
+    /// messages (one transaction; each reads its age index). Returns the rows removed per
+    /// table, in that order.
     ///
     /// # Errors
     ///
     /// Storage failure (nothing removed).
-    pub async fn prune(&self, cut: &Cutoffs) -> StoreResult<[u64; 4]> {
+    pub async fn prune(&self, cut: &Cutoffs) -> StoreResult<[u64; 5]> {
         let results = batch(
             self.db,
             vec![
@@ -454,10 +408,16 @@ impl<'a> WebhookRepo<'a> {
                      (SELECT program_id, event_id FROM stripe_events WHERE created_at < ?1 LIMIT ?2)",
                     &args![cut.stripe_events, BATCH],
                 )?,
+                stmt(
+                    self.db,
+                    "DELETE FROM events WHERE id IN \
+                     (SELECT id FROM events WHERE dispatched_at IS NOT NULL AND dispatched_at < ?1 LIMIT ?2)",
+                    &args![cut.webhooks, BATCH],
+                )?,
             ],
         )
         .await?;
-        let mut removed = [0u64; 4];
+        let mut removed = [0u64; 5];
         for (n, r) in removed.iter_mut().zip(&results) {
             *n = r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64;
         }

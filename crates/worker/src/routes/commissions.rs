@@ -7,11 +7,10 @@ use crate::auth::authenticate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::commissions::CommissionRepo;
-use crate::webhooks::emit;
+use crate::webhooks;
 use viatrack_core::api::commissions::{CommissionQuery, UpdateCommission};
 use viatrack_core::api::scopes::{Access, Resource};
-use viatrack_core::commission::CommissionStatus;
-use viatrack_core::webhooks::EventType;
+use viatrack_core::outbox;
 use viatrack_core::CommissionId;
 use worker::{Request, Response};
 
@@ -58,16 +57,16 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let repo = CommissionRepo::new(&ctx.db);
     let current = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
     let moves = current.status.transition(body.status).map_err(|e| ApiError::InvalidTransition(e.to_string()))?;
-    if moves && !repo.set_status(&who.program_id, &id, current.status, body.status, ctx.now).await? {
-        return Err(ApiError::Conflict("the commission changed meanwhile; retry".into()));
+    if !moves {
+        return http::data(200, current);
     }
-    let c = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
-    if moves {
-        let event =
-            if c.status == CommissionStatus::Paid { EventType::CommissionPaid } else { EventType::CommissionVoided };
-        emit(ctx, &who.program_id, event, &c).await;
-    }
-    http::data(200, c)
+    let events: Vec<_> = outbox::commission_moved(body.status).into_iter().collect();
+    let written = repo
+        .set_status(&who.program_id, &id, current.status, body.status, ctx.now, &events)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("the commission changed meanwhile; retry".into()))?;
+    webhooks::dispatch(ctx, &who.program_id, written.events).await;
+    http::data(200, written.value)
 }
 
 fn not_found() -> ApiError {

@@ -8,11 +8,13 @@ use crate::repo::commissions::CommissionRepo;
 use crate::repo::referrals::{ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
 use crate::repo::StoreError;
-use crate::webhooks::emit;
+use crate::webhooks;
+use viatrack_core::api::commissions::Commission;
+use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
 use viatrack_core::commission::{refund_effect, RefundEffect};
-use viatrack_core::webhooks::EventType;
+use viatrack_core::outbox;
 use viatrack_core::{ProgramId, ReferralId, Timestamp};
 
 /// Which referral a sale credits.
@@ -65,18 +67,25 @@ pub async fn referral(ctx: &Ctx, program: &ProgramId, find: &Find<'_>) -> ApiRes
 }
 
 /// Records the payment as a sale of the referral `find` names, with the commission its
-/// campaign's terms give, and moves the referral to a paying status. The same invoice ID
-/// again records nothing and returns the first sale.
+/// campaign's terms give, and moves the referral to a paying status, with the events of
+/// [`outbox::sale_recorded`] in the same transaction (dispatched here after the commit).
+/// Returns the sale and, when this call recorded it, its referral as the write left it. The
+/// same invoice ID again records nothing and returns the first sale (and no referral).
 ///
 /// # Errors
 ///
 /// `NOT_FOUND` (no referral), `INVALID_TRANSITION` (a rejected referral, or a click that
 /// expired unconverted), `CONFLICT` (the referral kept changing).
-pub async fn record_sale(ctx: &Ctx, program: &ProgramId, find: &Find<'_>, pay: &Payment<'_>) -> ApiResult<Sale> {
+pub async fn record_sale(
+    ctx: &Ctx,
+    program: &ProgramId,
+    find: &Find<'_>,
+    pay: &Payment<'_>,
+) -> ApiResult<(Sale, Option<Referral>)> {
     let sales = SaleRepo::new(&ctx.db);
     for _ in 0..2 {
         if let Some(first) = sales.by_invoice(program, pay.invoice_id).await? {
-            return Ok(first);
+            return Ok((first, None));
         }
         let stored = referral(ctx, program, find)
             .await?
@@ -96,11 +105,12 @@ pub async fn record_sale(ctx: &Ctx, program: &ProgramId, find: &Find<'_>, pay: &
             payment_id: pay.payment_id,
             at: pay.at,
         };
-        match sales.record(program, &new_sale, stored.lifecycle.status, &next, earned, ctx.now).await {
-            Ok(Some(recorded)) => {
-                let converted = stored.lifecycle.became_conversion_at.is_none() && next.became_conversion_at.is_some();
-                sale_events(ctx, program, &recorded, converted).await?;
-                return Ok(recorded);
+        let events = outbox::sale_recorded(&stored.lifecycle, &next, earned.is_some());
+        match sales.record(program, &new_sale, stored.lifecycle.status, &next, earned, ctx.now, &events).await {
+            Ok(Some(written)) => {
+                webhooks::dispatch(ctx, program, written.events).await;
+                let (sale, referral) = written.value;
+                return Ok((sale, Some(referral)));
             }
             // The referral moved meanwhile, or a racing request recorded this invoice: the
             // next round replays or re-decides.
@@ -113,19 +123,27 @@ pub async fn record_sale(ctx: &Ctx, program: &ProgramId, find: &Find<'_>, pay: &
 
 /// Records a refund of `amount` cents of `invoice_id`'s sale, once per `refund_id`, and what
 /// it does to the sale's commission (core's [`refund_effect`]: reduce or void a pending one,
-/// claw back from a paid one). Returns the sale after it.
+/// claw back from a paid one), with the events of [`outbox::refund_recorded`] in the same
+/// transaction. Returns the sale after it and, when this call recorded it, the sale's
+/// commissions as the write left them (newest first).
 ///
 /// # Errors
 ///
 /// `NOT_FOUND` (no sale with this invoice ID), `CONFLICT` (the sale kept changing).
-pub async fn refund(ctx: &Ctx, program: &ProgramId, invoice_id: &str, refund_id: &str, amount: u64) -> ApiResult<Sale> {
+pub async fn refund(
+    ctx: &Ctx,
+    program: &ProgramId,
+    invoice_id: &str,
+    refund_id: &str,
+    amount: u64,
+) -> ApiResult<(Sale, Option<Vec<Commission>>)> {
     let sales = SaleRepo::new(&ctx.db);
     let commissions = CommissionRepo::new(&ctx.db);
     let not_found = || ApiError::NotFound("no sale with this invoice_id".into());
     for _ in 0..3 {
         let sale = sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found)?;
         if commissions.refund_seen(program, refund_id).await? {
-            return Ok(sale);
+            return Ok((sale, None));
         }
         let earning = commissions.earning(program, &sale.id).await?;
         let effect = match &earning {
@@ -142,46 +160,19 @@ pub async fn refund(ctx: &Ctx, program: &ProgramId, invoice_id: &str, refund_id:
                 amount,
                 (earning.as_ref(), effect),
                 ctx.now,
+                &outbox::refund_recorded(effect),
             )
             .await
         {
-            Ok(true) => {
-                let after = sales.by_invoice(program, invoice_id).await?.ok_or_else(not_found)?;
-                emit(ctx, program, EventType::SaleRefunded, &after).await;
-                let changed = commissions.of_sale(program, &sale.id, ctx.now).await?;
-                match effect {
-                    RefundEffect::Void => {
-                        for c in changed.iter().filter(|c| earning.as_ref().is_some_and(|e| e.id == c.id)) {
-                            emit(ctx, program, EventType::CommissionVoided, c).await;
-                        }
-                    }
-                    RefundEffect::Clawback(_) => {
-                        if let Some(c) = changed.iter().rev().find(|c| c.amount < 0) {
-                            emit(ctx, program, EventType::CommissionCreated, c).await;
-                        }
-                    }
-                    RefundEffect::Reduce(_) | RefundEffect::Nothing => {}
-                }
-                return Ok(after);
+            Ok(Some(written)) => {
+                webhooks::dispatch(ctx, program, written.events).await;
+                let (after, mut of_sale) = written.value;
+                of_sale.reverse();
+                return Ok((after, Some(of_sale)));
             }
-            Ok(false) | Err(StoreError::Unique { .. }) => continue,
+            Ok(None) | Err(StoreError::Unique { .. }) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(ApiError::Conflict("the sale changed while recording the refund; retry".into()))
-}
-
-/// The events of a new sale: `sale.created`, `commission.created` for its commission, and
-/// `referral.converted` when it made the referral a conversion.
-async fn sale_events(ctx: &Ctx, program: &ProgramId, sale: &Sale, converted: bool) -> ApiResult<()> {
-    emit(ctx, program, EventType::SaleCreated, sale).await;
-    for c in CommissionRepo::new(&ctx.db).of_sale(program, &sale.id, ctx.now).await? {
-        emit(ctx, program, EventType::CommissionCreated, &c).await;
-    }
-    if converted {
-        if let Some(referral) = ReferralRepo::new(&ctx.db).get(program, &sale.referral_id).await? {
-            emit(ctx, program, EventType::ReferralConverted, &referral).await;
-        }
-    }
-    Ok(())
 }

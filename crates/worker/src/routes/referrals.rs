@@ -8,14 +8,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::campaigns::CampaignRepo;
+use crate::repo::outbox::{Committed, Planned};
 use crate::repo::referrals::{CustomerFields, NewReferral, ReferralRepo};
 use crate::repo::{random_id_bytes, Deleted};
-use crate::webhooks::emit;
+use crate::webhooks;
 use viatrack_core::api::query::ReferralQuery;
-use viatrack_core::api::referrals::{CreateReferral, UpdateReferral};
+use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::attribution::{check_convertible, expires_at};
-use viatrack_core::webhooks::EventType;
+use viatrack_core::outbox;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status};
 use worker::{Request, Response};
 
@@ -47,22 +48,15 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         subscription_id: body.subscription_id.as_ref().map(|s| s.as_str().to_string()),
         metadata: body.metadata.as_ref().map(|m| m.to_json()),
     };
-    let id = match &body.click_id {
+    let written = match &body.click_id {
         Some(click_id) => {
             let id = click_id.id().ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
             convert_click(ctx, &who.program_id, id.clone().into(), &body, status, &fields).await?
         }
         None => create_new(ctx, &who.program_id, &body, status, fields).await?,
     };
-    let referral = ReferralRepo::new(&ctx.db)
-        .get(&who.program_id, &id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("referral vanished after write".into()))?;
-    emit(ctx, &who.program_id, EventType::ReferralCreated, &referral).await;
-    if referral.became_conversion_at.is_some() {
-        emit(ctx, &who.program_id, EventType::ReferralConverted, &referral).await;
-    }
-    http::data(201, referral)
+    webhooks::dispatch(ctx, &who.program_id, written.events).await;
+    http::data(201, written.value)
 }
 
 /// Converts the click `id` to a referral in `status` with the customer `fields`: it must be
@@ -75,7 +69,7 @@ async fn convert_click(
     body: &CreateReferral,
     status: Status,
     fields: &CustomerFields,
-) -> ApiResult<ReferralId> {
+) -> ApiResult<Committed<Referral>> {
     let repo = ReferralRepo::new(&ctx.db);
     let stored =
         repo.stored(program, &id).await?.ok_or_else(|| ApiError::NotFound("no click with this click_id".into()))?;
@@ -90,10 +84,11 @@ async fn convert_click(
     }
     check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;
     let next = stored.lifecycle.transition(status, ctx.now)?;
-    if !repo.write(program, &id, Status::Click, &next, fields, ctx.now).await.map_err(conflict_on_email)? {
-        return Err(ApiError::InvalidTransition("the click converted meanwhile".into()));
-    }
-    Ok(id)
+    let events = Planned::on(&outbox::referral_created(&stored.lifecycle, &next), id.as_str());
+    repo.write(program, &id, Status::Click, &next, fields, ctx.now, &events)
+        .await
+        .map_err(conflict_on_email)?
+        .ok_or_else(|| ApiError::InvalidTransition("the click converted meanwhile".into()))
 }
 
 /// Creates a referral without a click for `affiliate_id`, in `status`, possibly backdated
@@ -105,7 +100,7 @@ async fn create_new(
     body: &CreateReferral,
     status: Status,
     fields: CustomerFields,
-) -> ApiResult<ReferralId> {
+) -> ApiResult<Committed<Referral>> {
     let affiliate_id = body
         .affiliate_id
         .as_ref()
@@ -125,16 +120,17 @@ async fn create_new(
         return Err(ApiError::field("created_at", "must not be in the future"));
     }
     let id = ReferralId::from_bytes(random_id_bytes());
+    let lifecycle = Lifecycle::CLICK.transition(status, created_at)?;
+    let events = Planned::on(&outbox::referral_created(&Lifecycle::CLICK, &lifecycle), id.as_str());
     let new = NewReferral {
         affiliate_id: affiliate.id,
         campaign_id: campaign.id,
         created_at,
         expires_at: expires_at(created_at, campaign.cookie_duration),
-        lifecycle: Lifecycle::CLICK.transition(status, created_at)?,
+        lifecycle,
         fields,
     };
-    ReferralRepo::new(&ctx.db).insert(program, &id, &new, ctx.now).await.map_err(conflict_on_email)?;
-    Ok(id)
+    ReferralRepo::new(&ctx.db).insert(program, &id, &new, ctx.now, &events).await.map_err(conflict_on_email)
 }
 
 /// `GET /v1/referrals`: a page, newest first.
@@ -196,15 +192,14 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
         subscription_id: merge(&body.subscription_id, current.subscription_id, |c| c.as_str().to_string()),
         metadata: merge(&body.metadata, current.metadata, |m| m.to_json()),
     };
-    if !repo.write(program, &id, stored.lifecycle.status, &next, &fields, ctx.now).await.map_err(conflict_on_email)? {
-        return Err(ApiError::Conflict("the referral changed while updating; retry".into()));
-    }
-    let referral = repo.get(program, &id).await?.ok_or_else(not_found)?;
-    emit(ctx, program, EventType::ReferralUpdated, &referral).await;
-    if stored.lifecycle.became_conversion_at.is_none() && next.became_conversion_at.is_some() {
-        emit(ctx, program, EventType::ReferralConverted, &referral).await;
-    }
-    http::data(200, referral)
+    let events = Planned::on(&outbox::referral_updated(&stored.lifecycle, &next), id.as_str());
+    let written = repo
+        .write(program, &id, stored.lifecycle.status, &next, &fields, ctx.now, &events)
+        .await
+        .map_err(conflict_on_email)?
+        .ok_or_else(|| ApiError::Conflict("the referral changed while updating; retry".into()))?;
+    webhooks::dispatch(ctx, program, written.events).await;
+    http::data(200, written.value)
 }
 
 /// `DELETE /v1/referrals/{id}`: removes a referral that has no sales and no commissions

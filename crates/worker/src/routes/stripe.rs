@@ -13,12 +13,15 @@ use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
 use crate::repo::integrations::IntegrationRepo;
+use crate::repo::outbox::Planned;
 use crate::repo::referrals::ReferralRepo;
 use crate::repo::sales::SaleRepo;
 use crate::routes::money::{self, Find, Payment};
+use crate::webhooks;
 use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, STRIPE_EVENTS};
 use viatrack_core::api::fields::Currency;
 use viatrack_core::api::scopes::{Access, Resource};
+use viatrack_core::outbox;
 use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
 use viatrack_core::{ProgramId, Status, Timestamp};
 use worker::{Request, Response};
@@ -147,7 +150,7 @@ async fn on_sale(
         at,
     };
     match money::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
-        Ok(recorded) => Ok(("sale", recorded.id.as_str().to_string())),
+        Ok((recorded, _)) => Ok(("sale", recorded.id.as_str().to_string())),
         Err(e) => settled(e),
     }
 }
@@ -187,7 +190,11 @@ async fn on_cancel(ctx: &Ctx, program: &ProgramId, customer: &str) -> ApiResult<
         Ok(next) => next,
         Err(e) => return Ok(("ignored", e.to_string())),
     };
-    if repo.write(program, &stored.id, stored.lifecycle.status, &next, &stored.fields, ctx.now).await? {
+    let events = Planned::on(&outbox::referral_updated(&stored.lifecycle, &next), stored.id.as_str());
+    if let Some(written) =
+        repo.write(program, &stored.id, stored.lifecycle.status, &next, &stored.fields, ctx.now, &events).await?
+    {
+        webhooks::dispatch(ctx, program, written.events).await;
         Ok(("canceled", stored.id.as_str().to_string()))
     } else {
         settled(ApiError::Conflict("the referral changed meanwhile".into()))

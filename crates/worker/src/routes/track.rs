@@ -18,13 +18,13 @@ use crate::limits;
 use crate::repo::campaigns::CampaignRepo;
 use crate::repo::commissions::CommissionRepo;
 use crate::repo::links::{LinkRepo, LinkTarget};
+use crate::repo::outbox::Planned;
 use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
 use crate::routes::money::{self, Find, Payment};
-use crate::webhooks::emit;
-use viatrack_core::api::commissions::{CommissionQuery, RefundRequest, RefundResponse};
+use crate::webhooks;
+use viatrack_core::api::commissions::{RefundRequest, RefundResponse};
 use viatrack_core::api::fields::cookie_domain;
-use viatrack_core::api::query::Paging;
 use viatrack_core::api::scopes::KeyKind;
 use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
@@ -34,7 +34,7 @@ use viatrack_core::api::tracking::{
 use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{expires_at, ClickExpired};
 use viatrack_core::cookie::{after_click, held_in, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE};
-use viatrack_core::webhooks::EventType;
+use viatrack_core::outbox;
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -228,7 +228,8 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             subscription_id: None,
             metadata: lead.metadata.as_ref().map(|m| m.to_json()),
         };
-        let written = match repo.write(program, &id, Status::Click, &next, &fields, ctx.now).await {
+        let events = Planned::on(&outbox::referral_created(&stored.lifecycle, &next), id.as_str());
+        let written = match repo.write(program, &id, Status::Click, &next, &fields, ctx.now, &events).await {
             // No oracle: the publishable key's answer is the same whether or not the email is
             // already a referral of the program (the secret-key API keeps its 409).
             Err(StoreError::Unique { constraint: Constraint::ReferralEmail, .. })
@@ -238,11 +239,11 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
             }
             other => other.map_err(conflict_on_email)?,
         };
-        if written {
-            if let Some(referral) = repo.get(program, &id).await? {
-                emit(ctx, program, EventType::ReferralCreated, &referral).await;
-            }
-            return lead_answer(ctx, program, &id).await;
+        if let Some(written) = written {
+            webhooks::dispatch(ctx, program, written.events).await;
+            // The answer is what the write's own batch read: nothing after the commit can
+            // turn a recorded lead into an error.
+            return http::data(200, LeadReferral::from(written.value));
         }
     }
     Err(ApiError::Conflict("the click changed while converting; retry".into()))
@@ -280,8 +281,8 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         payment_id: None,
         at: ctx.now,
     };
-    let recorded = money::record_sale(ctx, program, &find, &payment).await?;
-    sale_answer(ctx, program, recorded).await
+    let (sale, referral) = money::record_sale(ctx, program, &find, &payment).await?;
+    sale_answer(ctx, program, sale, referral).await
 }
 
 /// `POST /v1/track/refund`: a refund of a sale (by its `invoice_id`), for merchants not on
@@ -297,18 +298,17 @@ pub async fn refund(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     who.require(Access::Write, Resource::Referrals)?;
     let body: RefundRequest = read_json(req).await?;
     let program = &who.program_id;
-    let sale =
+    let (sale, written) =
         money::refund(ctx, program, body.invoice_id.as_str(), body.refund_id.as_str(), body.amount.cents()).await?;
-    let q = CommissionQuery {
-        paging: Paging { page: 1, limit: 100 },
-        affiliate_id: None,
-        referral_id: Some(sale.referral_id.clone().into()),
-        status: None,
-        from: None,
-        to: None,
+    let commissions = match written {
+        Some(commissions) => commissions,
+        // A replayed refund ID: the sale's commissions as they are now, newest first.
+        None => {
+            let mut of_sale = CommissionRepo::new(&ctx.db).of_sale(program, &sale.id, ctx.now).await?;
+            of_sale.reverse();
+            of_sale
+        }
     };
-    let (all, _) = CommissionRepo::new(&ctx.db).list(program, &q, ctx.now).await?;
-    let commissions = all.into_iter().filter(|c| c.sale_id == sale.id).collect();
     http::data(200, RefundResponse { sale, commissions })
 }
 
@@ -355,11 +355,21 @@ async fn lead_answer(ctx: &Ctx, program: &ProgramId, id: &ReferralId) -> ApiResu
     http::data(200, LeadReferral::from(referral))
 }
 
-async fn sale_answer(ctx: &Ctx, program: &ProgramId, sale: viatrack_core::api::tracking::Sale) -> ApiResult<Response> {
-    let referral = ReferralRepo::new(&ctx.db)
-        .get(program, &sale.referral_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the sale's referral was deleted".into()))?;
+/// The sale and its referral: the one the write read in its batch, or for a replayed invoice
+/// ID the referral as it is now.
+async fn sale_answer(
+    ctx: &Ctx,
+    program: &ProgramId,
+    sale: viatrack_core::api::tracking::Sale,
+    written: Option<viatrack_core::api::referrals::Referral>,
+) -> ApiResult<Response> {
+    let referral = match written {
+        Some(r) => r,
+        None => ReferralRepo::new(&ctx.db)
+            .get(program, &sale.referral_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("the sale's referral was deleted".into()))?,
+    };
     http::data(200, SaleResponse { sale, referral })
 }
 
