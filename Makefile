@@ -6,13 +6,14 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: help setup build build-tracker build-worker dev test test-core test-tracker test-worker lint bench size
+.PHONY: help setup build build-tracker build-worker dev test test-core test-tracker test-worker lint bench size fuzz
 
 help:
 	@echo "make dev    - set up, build, migrate + seed the local D1, run the Worker and demo on http://127.0.0.1:8787"
 	@echo "make test   - set up, build, and run every test (core, browser tracker, Worker, end to end)"
 	@echo "make bench  - benchmark the Worker (click vs no-op route), lists, and the time to the click report vs a baseline"
 	@echo "make size   - print the tracker's gzip sizes per file and per page view"
+	@echo "make fuzz   - fuzz core's parsers for VIATRACK_FUZZ_SECONDS (10) s each and print executions"
 
 setup:
 	@bash scripts/setup.sh
@@ -49,6 +50,10 @@ test: setup
 
 bench: setup build
 	@bash scripts/bench.sh
+
+# Fuzz targets (crates/fuzz, bolero): a bounded run, never part of `make test`.
+fuzz:
+	set -o pipefail; cargo test -p viatrack-fuzz --release --test parsers -- --nocapture --test-threads=1 2>&1 | grep -E '^fuzz |test result|panicked|FAILED'
 
 size: setup build-tracker
 	@bash scripts/size.sh

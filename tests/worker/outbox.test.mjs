@@ -81,6 +81,9 @@ test('retention: the Cron Trigger removes old report IDs, delivered bodies, atte
       ('${endpointId}', 'evt_${'1'.repeat(32)}', '${pid}', 'referral.created', '{}', 1, 'delivered', '${iso(40)}', '${iso(40)}', NULL),
       ('${endpointId}', 'evt_${'2'.repeat(32)}', '${pid}', 'referral.created', '{}', 8, 'dead', '${iso(31)}', '${iso(31)}', NULL),
       ('${endpointId}', 'evt_${'3'.repeat(32)}', '${pid}', 'referral.created', '{}', 1, 'delivered', '${iso(2)}', '${iso(2)}', NULL);
+    INSERT INTO events (id, program_id, event_type, resource_id, created_at, dispatched_at) VALUES
+      ('evt_${'4'.repeat(32)}', '${pid}', 'referral.created', '${ref}', '${iso(40)}', '${iso(40)}'),
+      ('evt_${'5'.repeat(32)}', '${pid}', 'referral.created', '${ref}', '${iso(2)}', '${iso(2)}');
     INSERT INTO webhook_deliveries (id, program_id, endpoint_id, event_id, event_type, attempt, status_code, duration_ms, error, created_at) VALUES
       ('dlv_${'1'.repeat(32)}', '${pid}', '${endpointId}', 'evt_${'1'.repeat(32)}', 'referral.created', 1, 200, 5, NULL, '${iso(40)}'),
       ('dlv_${'3'.repeat(32)}', '${pid}', '${endpointId}', 'evt_${'3'.repeat(32)}', 'referral.created', 1, 200, 5, NULL, '${iso(2)}');
@@ -100,6 +103,8 @@ test('retention: the Cron Trigger removes old report IDs, delivered bodies, atte
   assert.equal(kept.length, 3);
   const attempts = await ids('SELECT id FROM webhook_deliveries');
   assert.ok(attempts.includes(`dlv_${'3'.repeat(32)}`) && !attempts.includes(`dlv_${'1'.repeat(32)}`));
+  const events = await ids(`SELECT id FROM events WHERE id IN ('evt_${'4'.repeat(32)}', 'evt_${'5'.repeat(32)}')`);
+  assert.deepEqual(events, [`evt_${'5'.repeat(32)}`], 'a dispatched event goes after as long as a delivered body');
   // The referral itself and its sales are never touched.
   assert.equal((await api.get(`/v1/referrals/${ref}`)).status, 200);
 });

@@ -6,10 +6,12 @@
 //! | --- | --- | --- |
 //! | `click_reports` (report IDs) | [`CLICK_REPORT_DAYS`] | the tracker replays a queued report for at most 7 days (`crates/tracker/src/queue.rs` `MAX_AGE_MS`); a report ID older than that never comes back |
 //! | delivered and dead `webhook_messages` bodies, and `webhook_deliveries` | [`WEBHOOK_DAYS`] | a manual retry (`POST …/deliveries/{id}/retry`) and the delivery log work for a month |
+//! | dispatched outbox `events` | [`WEBHOOK_DAYS`] after dispatch | as long as the messages made from them |
 //! | `stripe_events` (event IDs) | [`STRIPE_EVENT_DAYS`] | Stripe retries an event for up to 3 days; a month covers a manual resend from Stripe's dashboard |
 //!
-//! Pending webhook messages are never removed: the Cron Trigger re-sends those whose queue
-//! message was lost ([`SWEEP_AFTER_SECONDS`]).
+//! Pending webhook messages and undispatched events are never removed: the Cron Trigger
+//! dispatches events a request left undispatched and re-sends messages whose queue message
+//! was lost ([`SWEEP_AFTER_SECONDS`]).
 
 use crate::Timestamp;
 
@@ -22,7 +24,8 @@ pub const STRIPE_EVENT_DAYS: u32 = 30;
 /// Rows removed per table per Cron run (a run stays within D1's limits; the next run goes on).
 pub const BATCH: u32 = 1_000;
 /// Seconds past its due time after which a pending webhook message counts as lost by the
-/// Queue and is sent again by the Cron Trigger (default; the `WEBHOOK_SWEEP_AFTER_SECONDS`
+/// Queue and is sent again by the Cron Trigger, and after which an undispatched event is
+/// dispatched by it (default; the `WEBHOOK_SWEEP_AFTER_SECONDS`
 /// var overrides it). Long enough that a message merely delayed in the Queue is not doubled.
 pub const SWEEP_AFTER_SECONDS: u32 = 600;
 
