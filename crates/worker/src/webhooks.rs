@@ -199,9 +199,13 @@ pub async fn consume(batch: MessageBatch<Job>, env: Env) -> worker::Result<()> {
                 message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(delay).build());
             }
             Err(e) => {
-                // Our own failure (storage): the queue's retries are the safety net.
-                worker::console_error!("webhook delivery failed before sending: {e}");
-                message.retry();
+                // Our own failure (storage): no delivery attempt is counted (the attempt
+                // counter lives in D1 and moves only with a logged attempt); the Queue's own
+                // retries, one base delay apart, carry the message until storage is back.
+                // Should they run out (100, then the dead-letter queue), D1 still says
+                // `pending` and the Cron Trigger's sweep sends it again.
+                worker::console_error!("webhook delivery not logged, retried: {e}");
+                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(base).build());
             }
         }
     }
