@@ -45,8 +45,10 @@ test-tracker:
 test-worker:
 	npm test
 
-test: setup
-	@$(MAKE) --no-print-directory lint test-core build test-tracker test-worker
+# Each step prints its start and elapsed time, and a table of all steps at the end
+# (scripts/steps.sh).
+test:
+	@bash scripts/steps.sh setup lint test-core build-tracker build-worker test-tracker test-worker
 
 bench: setup build
 	@bash scripts/bench.sh

@@ -17,11 +17,25 @@ step() { printf '\n==> %s\n' "$*"; }
 die() { printf '\nsetup: FAILED: %s\n' "$*" >&2; exit 1; }
 trap 'die "step \"${CURRENT_STEP:-?}\" (line $LINENO) exited with an error"' ERR
 
+# Per-step timing (issue 29): `timed NAME` ends the step before (printing its seconds) and
+# starts NAME; `timings` prints the table. Steps run in the background report their own.
+T_NAMES=(); T_SECS=(); T_NOW=""; T_START=$SECONDS; T_ALL=$SECONDS
+timed() {
+  if [ -n "$T_NOW" ]; then T_NAMES+=("$T_NOW"); T_SECS+=("$((SECONDS - T_START))"); echo "    ($T_NOW: $((SECONDS - T_START)) s)"; fi
+  T_NOW="$1"; T_START=$SECONDS; CURRENT_STEP="$1"
+}
+timings() {
+  timed ""
+  printf '\nsetup step          seconds\n'
+  for i in "${!T_NAMES[@]}"; do printf '%-20s %6s\n' "${T_NAMES[$i]}" "${T_SECS[$i]}"; done
+  printf '%-20s %6s\n' "setup total" "$((SECONDS - T_ALL))"
+}
+
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # --- 1. Debian packages --------------------------------------------------------------
-CURRENT_STEP="apt packages"
+timed "apt packages"
 APT_PKGS=(rustc-web cargo-web libstd-rust-web-dev rust-web-src rust-web-clippy rustfmt-web
   rust-web-llvm chromium chromium-driver webkit2gtk-driver xvfb build-essential pkg-config
   libssl-dev ca-certificates curl python3 python3-venv)
@@ -39,7 +53,7 @@ else
 fi
 # rust-web-llvm ships /usr/bin/rust-lld -> lld-NN without depending on lld-NN: install the
 # package the link names (TOOLCHAIN.md pitfall 2), never a hard-coded version.
-CURRENT_STEP="rust-lld"
+timed "rust-lld"
 lld_target="$(readlink /usr/bin/rust-lld || true)"
 [ -n "$lld_target" ] || die "/usr/bin/rust-lld missing (is rust-web-llvm installed?)"
 if [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
@@ -53,7 +67,7 @@ v="$(/usr/bin/rustc --version | awk '{print $2}')"
 [ -d "/usr/src/rustc-$v/library" ] || die "rust-web-src does not match rustc $v"
 
 # --- 2. The Debian toolchain as the project toolchain --------------------------------
-CURRENT_STEP="rustup toolchain link"
+timed "rustup link"
 if command -v rustup >/dev/null 2>&1; then
   if ! rustup toolchain list | grep -q '^debian'; then
     step "rustup toolchain link debian /usr"
@@ -64,12 +78,55 @@ else
   CARGO=(/usr/bin/cargo)
 fi
 
-# --- 3. wasm32 std built from rust-web-src ------------------------------------------
-CURRENT_STEP="wasm32 std"
+# --- 3. npm and PyPI, in the background ----------------------------------------------
+# They wait on the network, not the CPU: they run while the wasm32 std and the cargo tools
+# compile, each into its own log, and are waited for (and their failure reported) below.
+npm_step() {
+  set -euo pipefail
+  local t0=$SECONDS
+  # npm packages (wrangler, binaryen, Node 22, playwright-core, selenium-webdriver):
+  # `npm install` with the committed lock installs the locked versions. Not `npm ci`: the
+  # registry here lists no other-platform builds of workerd/esbuild, so the lock holds only
+  # the linux ones and `npm ci` refuses it as out of sync.
+  stamp="node_modules/.viatrack-lock-sha"
+  want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    step "npm install (locked versions)"
+    npm install --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  else
+    echo "npm packages: up to date"
+  fi
+  [ -x node_modules/.bin/wasm-opt ] || fail "node_modules/.bin/wasm-opt missing after npm install"
+  [ -x node_modules/.bin/node ] || fail "node_modules/.bin/node (Node 22) missing after npm install"
+
+  echo "    (npm install: $((SECONDS - t0)) s)"
+}
+pip_step() {
+  set -euo pipefail
+  local t0=$SECONDS
+  # schemathesis (PyPI) in a project virtualenv, for the OpenAPI test.
+  SCHEMATHESIS_VERSION=4.32.5
+  if ! .venv/bin/schemathesis --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    step "pip install schemathesis==$SCHEMATHESIS_VERSION (into .venv)"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  echo "schemathesis: $(.venv/bin/schemathesis --version)"
+
+  echo "    (schemathesis: $((SECONDS - t0)) s)"
+}
+fail() { echo "FAILED: $*"; exit 1; }
+mkdir -p target
+( trap - ERR; npm_step ) > target/setup-npm.log 2>&1 & NPM_PID=$!
+( trap - ERR; pip_step ) > target/setup-pip.log 2>&1 & PIP_PID=$!
+
+# --- 4. wasm32 std built from rust-web-src ------------------------------------------
+timed "wasm32 std"
 bash "$ROOT/scripts/install-wasm32-std.sh"
 
-# --- 4. cargo-installed tools at the versions Cargo.lock needs -----------------------
-CURRENT_STEP="cargo tools"
+# --- 5. cargo-installed tools at the versions Cargo.lock needs -----------------------
+timed "cargo tools"
 export PATH="$HOME/.cargo/bin:$PATH"
 lock_version() { awk -v n="$1" '$0=="name = \""n"\"" {getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock"; }
 WB_VERSION="$(lock_version wasm-bindgen)"
@@ -84,33 +141,14 @@ have worker-build "$WORKER_VERSION" || { step "cargo install worker-build $WORKE
   "${CARGO[@]}" install --force --locked worker-build --version "$WORKER_VERSION"; }
 echo "cargo tools: wasm-bindgen $WB_VERSION (with wasm-bindgen-test-runner), worker-build $WORKER_VERSION"
 
-# --- 5. npm packages (wrangler, binaryen, Node 22, playwright-core, selenium-webdriver)
-# `npm install` with the committed lock installs the locked versions. Not `npm ci`: the
-# registry here lists no other-platform builds of workerd/esbuild, so the lock holds only
-# the linux ones and `npm ci` refuses it as out of sync.
-CURRENT_STEP="npm install"
-stamp="node_modules/.viatrack-lock-sha"
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  step "npm install (locked versions)"
-  npm install --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
-else
-  echo "npm packages: up to date"
-fi
-[ -x node_modules/.bin/wasm-opt ] || die "node_modules/.bin/wasm-opt missing after npm install"
-[ -x node_modules/.bin/node ] || die "node_modules/.bin/node (Node 22) missing after npm install"
+# --- 6. the background steps ----------------------------------------------------------
+timed "wait npm, pip"
+for job in "npm:$NPM_PID:target/setup-npm.log" "schemathesis:$PIP_PID:target/setup-pip.log"; do
+  IFS=: read -r name pid log <<<"$job"
+  if wait "$pid"; then cat "$log"; else cat "$log" >&2; die "$name (background; log above, $log)"; fi
+done
 
-# --- 6. schemathesis (PyPI) in a project virtualenv, for the OpenAPI test ---------------
-CURRENT_STEP="schemathesis"
-SCHEMATHESIS_VERSION=4.32.5
-if ! .venv/bin/schemathesis --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
-  step "pip install schemathesis==$SCHEMATHESIS_VERSION (into .venv)"
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-fi
-echo "schemathesis: $(.venv/bin/schemathesis --version)"
-
+timings
 CURRENT_STEP="done"
 echo
 [ -x /usr/bin/WebKitWebDriver ] || die "/usr/bin/WebKitWebDriver missing (webkit2gtk-driver)"
