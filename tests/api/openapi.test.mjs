@@ -87,35 +87,22 @@ test('every documented operation is a route the Worker serves', async () => {
   }
 });
 
-/** Every method and path pattern router.rs matches, read from its source: [METHOD, /v1/…]. */
+/**
+ * Every operation of the table the Worker routes by (crates/core/src/api/operations.rs, whose
+ * rows the router's exhaustive match dispatches), read from its source: [METHOD, path, id].
+ */
 function routedOperations() {
-  const src = readFileSync(join(ROOT, 'crates/worker/src/router.rs'), 'utf8');
-  const body = src.slice(src.indexOf('async fn route('), src.indexOf('fn is_known('));
-  const ops = [];
-  for (const m of body.matchAll(/\(([A-Z][a-z]+(?: \| [A-Z][a-z]+)*), \[([^\]]*)\]\)\s*=>/g)) {
-    // A literal segment, alternatives ("click" | "lead") or a variable (id, delivery, program).
-    const segments = m[2].split(',').map((x) => x.trim());
-    const alternatives = segments.map((x) => (x.startsWith('"') ? x.split('|').map((a) => a.trim().replaceAll('"', '')) : [`{${x}}`]));
-    const paths = alternatives.reduce((acc, alts) => acc.flatMap((pre) => alts.map((a) => `${pre}/${a}`)), ['']);
-    for (const method of m[1].split('|').map((x) => x.trim().toUpperCase())) {
-      for (const path of paths) ops.push([method, path]);
-    }
-  }
-  return ops;
+  const src = readFileSync(join(ROOT, 'crates/core/src/api/operations.rs'), 'utf8');
+  const body = src.slice(src.indexOf('operations! {'), src.indexOf('/// What a request\'s method and path name.'));
+  return [...body.matchAll(/^\s+[A-Z]\w+ = "(\w+)": ([A-Z][a-z]+) "([^"]+)"/gm)].map((m) => [m[2].toUpperCase(), m[3], m[1]]);
 }
 
-test('every routed operation is documented (HEAD and OPTIONS aside), and the other way round', () => {
-  const pattern = (path) => path.replace(/\{[a-z_]+\}/g, '{}');
-  const documented = new Set(Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${pattern(path)}`)));
-  const routed = routedOperations();
-  assert.ok(routed.length > 40, `read ${routed.length} routes from router.rs`);
-  const undocumented = routed
-    .filter(([method]) => method !== 'HEAD' && method !== 'OPTIONS')
-    .map(([method, path]) => `${method} ${pattern(path)}`)
-    .filter((op) => !documented.has(op));
-  assert.deepEqual(undocumented, [], 'routed but not in the OpenAPI document');
-  const routedSet = new Set(routed.map(([method, path]) => `${method} ${pattern(path)}`));
-  assert.deepEqual([...documented].filter((op) => !routedSet.has(op)), [], 'documented but not routed');
+test('every routed operation is documented under its ID, and the other way round', () => {
+  const documented = Object.entries(spec.paths).flatMap(([path, item]) => Object.entries(item).map(([m, op]) => `${m.toUpperCase()} ${path} ${op.operationId}`));
+  const routed = routedOperations().map((o) => o.join(' '));
+  assert.ok(routed.length > 45, `read ${routed.length} operations from the table`);
+  assert.deepEqual(routed.filter((op) => !documented.includes(op)), [], 'routed but not in the OpenAPI document');
+  assert.deepEqual(documented.filter((op) => !routed.includes(op)), [], 'documented but not routed');
 });
 
 test('every documented scope is the one the Worker enforces', async () => {

@@ -2,8 +2,11 @@
 //!
 //! Layout:
 //! * [`document`] — the whole document: info, servers, security schemes, paths, components.
-//! * `OPS` — one row per route the Worker serves (`crates/worker/src/router.rs`): method,
-//!   path, key and scope, query parameters, body, success answer and error statuses.
+//! * The operations come from the table the Worker routes by
+//!   (`viatrack_core::api::operations`: method, path, ID, caller and scope, tag, summary);
+//!   `operations` here adds, per operation ID, its query parameters, body, success answer
+//!   and error statuses, and [`document`] refuses (panics on) an operation it does not
+//!   describe.
 //! * Schemas come from `utoipa::ToSchema` on core's types (derived next to their serde
 //!   derives, or written in `viatrack_core::openapi` for hand-written serde), so a field
 //!   added, renamed or retyped in core changes this document. List parameters are read from
@@ -19,6 +22,7 @@ use viatrack_core::api::commissions::{
     UpdateCommission,
 };
 use viatrack_core::api::keys::{ApiKey, CreateApiKey, CreatedApiKey};
+use viatrack_core::api::operations::{Caller, HttpMethod, Operation, OperationId, OPERATIONS};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
 use viatrack_core::api::resources::{
@@ -31,19 +35,6 @@ use viatrack_core::api::webhook_endpoints::{
     CreateWebhookEndpoint, Delivery, RetryQueued, UpdateWebhookEndpoint, WebhookEndpoint, WithSecret,
 };
 use viatrack_core::api::{Deleted, ErrorBody, Notice, Pagination};
-
-/// Who may call a route.
-#[derive(Clone, Copy)]
-enum Auth {
-    /// No key (health check).
-    None,
-    /// A secret key with this scope (`read:referrals`, …).
-    Secret(&'static str),
-    /// The publishable key from a page (a secret key works too, from a server).
-    Publishable,
-    /// Stripe's `Stripe-Signature` header, checked against the connected signing secret.
-    Stripe,
-}
 
 /// How a success answer is wrapped.
 enum Answer {
@@ -59,14 +50,10 @@ enum Answer {
     Raw(u16, Value),
 }
 
-/// One route.
+/// What the document says of one operation beyond its row in the table of operations
+/// (`viatrack_core::api::operations`: method, path, ID, caller, tag, summary).
 struct Op {
-    method: &'static str,
-    path: &'static str,
-    id: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    auth: Auth,
+    op: OperationId,
     query: &'static [&'static str],
     body: Option<Value>,
     answer: Answer,
@@ -169,101 +156,81 @@ fn path_params(path: &str) -> Vec<Value> {
 
 fn operations(c: &mut Components) -> Vec<Op> {
     use Answer::*;
-    use Auth::*;
     const LIST: &[&str] = &["page", "limit"];
     vec![
         Op {
-            method: "get",
-            path: "/healthz",
-            id: "health",
-            tag: "Health",
-            summary: "Whether the Worker runs",
-            auth: None,
+            op: OperationId::Health,
             query: &[],
             body: Option::None,
             answer: Raw(200, json!({"type": "object", "required": ["ok"], "properties": {"ok": {"const": true}}})),
             errors: &[],
         },
-        // Tracking (the browser tracker and the merchant's server).
         Op {
-            method: "post",
-            path: "/v1/track/click",
-            id: "trackClick",
-            tag: "Tracking",
-            summary: "Record a click through an affiliate link (once per report ID)",
-            auth: Publishable,
-            query: &[],
-            body: Some(c.of::<ClickReport>()),
-            answer: Tracked(c.of::<ClickResponse>()),
-            errors: &[404, 413],
-        },
-        Op {
-            method: "head",
-            path: "/v1/track/click",
-            id: "checkTrackClick",
-            tag: "Tracking",
-            summary: "Link checkers: answers 200, records nothing",
-            auth: None,
+            op: OperationId::HealthHead,
             query: &[],
             body: Option::None,
-            answer: Empty(200, "nothing recorded"),
+            answer: Empty(200, "the Worker runs"),
             errors: &[],
         },
         Op {
-            method: "options",
-            path: "/v1/track/click",
-            id: "preflightTrackClick",
-            tag: "Tracking",
-            summary: "CORS preflight: allowed when a campaign lists the origin's host",
-            auth: None,
+            op: OperationId::PreflightTrackLead,
             query: &[],
             body: Option::None,
             answer: Empty(204, "the origin may call the tracking routes"),
             errors: &[403],
         },
         Op {
-            method: "post",
-            path: "/v1/track/lead",
-            id: "trackLead",
-            tag: "Tracking",
-            summary: "Turn the visitor's click into a lead (the tracker's `convert`)",
-            auth: Publishable,
+            op: OperationId::PreflightTrackReferral,
+            query: &[],
+            body: Option::None,
+            answer: Empty(204, "the origin may call the tracking routes"),
+            errors: &[403],
+        },
+        // Tracking (the browser tracker and the merchant's server).
+        Op {
+            op: OperationId::TrackClick,
+            query: &[],
+            body: Some(c.of::<ClickReport>()),
+            answer: Tracked(c.of::<ClickResponse>()),
+            errors: &[404, 413],
+        },
+        Op {
+            op: OperationId::CheckTrackClick,
+            query: &[],
+            body: Option::None,
+            answer: Empty(200, "nothing recorded"),
+            errors: &[],
+        },
+        Op {
+            op: OperationId::PreflightTrackClick,
+            query: &[],
+            body: Option::None,
+            answer: Empty(204, "the origin may call the tracking routes"),
+            errors: &[403],
+        },
+        Op {
+            op: OperationId::TrackLead,
             query: &[],
             body: Some(c.of::<LeadRequest>()),
             answer: Tracked(c.of::<LeadReferral>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "get",
-            path: "/v1/track/referral",
-            id: "trackReferral",
-            tag: "Tracking",
-            summary: "The referral held in this visitor's HttpOnly cookie",
-            auth: Publishable,
+            op: OperationId::TrackReferral,
             query: &[],
             body: Option::None,
             answer: Tracked(c.of::<HeldReferral>()),
             errors: &[],
         },
         Op {
-            method: "post",
-            path: "/v1/track/sale",
-            id: "trackSale",
-            tag: "Tracking",
-            summary: "Record a sale and its commission (from the merchant's server)",
-            auth: Secret("write:referrals"),
+            op: OperationId::TrackSale,
             query: &[],
             body: Some(c.of::<SaleRequest>()),
             answer: Data(200, c.of::<SaleResponse>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "post",
-            path: "/v1/track/refund",
-            id: "trackRefund",
-            tag: "Tracking",
-            summary: "Record a refund: commissions reduced, voided or clawed back",
-            auth: Secret("write:referrals"),
+            op: OperationId::TrackRefund,
             query: &[],
             body: Some(c.of::<RefundRequest>()),
             answer: Data(200, c.of::<RefundResponse>()),
@@ -271,60 +238,35 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Referrals.
         Op {
-            method: "post",
-            path: "/v1/referrals",
-            id: "createReferral",
-            tag: "Referrals",
-            summary: "Create a referral",
-            auth: Secret("write:referrals"),
+            op: OperationId::CreateReferral,
             query: &[],
             body: Some(c.of::<CreateReferral>()),
             answer: Data(201, c.of::<Referral>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "get",
-            path: "/v1/referrals",
-            id: "listReferrals",
-            tag: "Referrals",
-            summary: "List referrals, newest first",
-            auth: Secret("read:referrals"),
+            op: OperationId::ListReferrals,
             query: ReferralQuery::PARAMS,
             body: Option::None,
             answer: Page(c.of::<Referral>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/referrals/{id}",
-            id: "getReferral",
-            tag: "Referrals",
-            summary: "Get a referral",
-            auth: Secret("read:referrals"),
+            op: OperationId::GetReferral,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Referral>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/referrals/{id}",
-            id: "updateReferral",
-            tag: "Referrals",
-            summary: "Update a referral (status through the transition table)",
-            auth: Secret("write:referrals"),
+            op: OperationId::UpdateReferral,
             query: &[],
             body: Some(c.of::<UpdateReferral>()),
             answer: Data(200, c.of::<Referral>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "delete",
-            path: "/v1/referrals/{id}",
-            id: "deleteReferral",
-            tag: "Referrals",
-            summary: "Delete a referral",
-            auth: Secret("delete:referrals"),
+            op: OperationId::DeleteReferral,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
@@ -332,60 +274,35 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Campaigns.
         Op {
-            method: "post",
-            path: "/v1/campaigns",
-            id: "createCampaign",
-            tag: "Campaigns",
-            summary: "Create a campaign",
-            auth: Secret("write:campaigns"),
+            op: OperationId::CreateCampaign,
             query: &[],
             body: Some(c.of::<CreateCampaign>()),
             answer: Data(201, c.of::<Campaign>()),
             errors: &[409, 413],
         },
         Op {
-            method: "get",
-            path: "/v1/campaigns",
-            id: "listCampaigns",
-            tag: "Campaigns",
-            summary: "List campaigns",
-            auth: Secret("read:campaigns"),
+            op: OperationId::ListCampaigns,
             query: LIST,
             body: Option::None,
             answer: Page(c.of::<Campaign>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/campaigns/{id}",
-            id: "getCampaign",
-            tag: "Campaigns",
-            summary: "Get a campaign",
-            auth: Secret("read:campaigns"),
+            op: OperationId::GetCampaign,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Campaign>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/campaigns/{id}",
-            id: "updateCampaign",
-            tag: "Campaigns",
-            summary: "Update a campaign",
-            auth: Secret("write:campaigns"),
+            op: OperationId::UpdateCampaign,
             query: &[],
             body: Some(c.of::<UpdateCampaign>()),
             answer: Data(200, c.of::<Campaign>()),
             errors: &[404, 409, 413],
         },
         Op {
-            method: "delete",
-            path: "/v1/campaigns/{id}",
-            id: "deleteCampaign",
-            tag: "Campaigns",
-            summary: "Delete a campaign no affiliate, link or referral uses",
-            auth: Secret("delete:campaigns"),
+            op: OperationId::DeleteCampaign,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
@@ -393,60 +310,35 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Affiliates.
         Op {
-            method: "post",
-            path: "/v1/affiliates",
-            id: "createAffiliate",
-            tag: "Affiliates",
-            summary: "Create an affiliate",
-            auth: Secret("write:affiliates"),
+            op: OperationId::CreateAffiliate,
             query: &[],
             body: Some(c.of::<CreateAffiliate>()),
             answer: Data(201, c.of::<Affiliate>()),
             errors: &[404, 409, 413],
         },
         Op {
-            method: "get",
-            path: "/v1/affiliates",
-            id: "listAffiliates",
-            tag: "Affiliates",
-            summary: "List affiliates",
-            auth: Secret("read:affiliates"),
+            op: OperationId::ListAffiliates,
             query: &["page", "limit", "campaign_id"],
             body: Option::None,
             answer: Page(c.of::<Affiliate>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/affiliates/{id}",
-            id: "getAffiliate",
-            tag: "Affiliates",
-            summary: "Get an affiliate",
-            auth: Secret("read:affiliates"),
+            op: OperationId::GetAffiliate,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Affiliate>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/affiliates/{id}",
-            id: "updateAffiliate",
-            tag: "Affiliates",
-            summary: "Update an affiliate",
-            auth: Secret("write:affiliates"),
+            op: OperationId::UpdateAffiliate,
             query: &[],
             body: Some(c.of::<UpdateAffiliate>()),
             answer: Data(200, c.of::<Affiliate>()),
             errors: &[404, 409, 413],
         },
         Op {
-            method: "delete",
-            path: "/v1/affiliates/{id}",
-            id: "deleteAffiliate",
-            tag: "Affiliates",
-            summary: "Delete an affiliate no link or referral uses",
-            auth: Secret("delete:affiliates"),
+            op: OperationId::DeleteAffiliate,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
@@ -454,60 +346,35 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Links.
         Op {
-            method: "post",
-            path: "/v1/links",
-            id: "createLink",
-            tag: "Links",
-            summary: "Create a link (a token for `?via=`)",
-            auth: Secret("write:links"),
+            op: OperationId::CreateLink,
             query: &[],
             body: Some(c.of::<CreateLink>()),
             answer: Data(201, c.of::<Link>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "get",
-            path: "/v1/links",
-            id: "listLinks",
-            tag: "Links",
-            summary: "List links",
-            auth: Secret("read:links"),
+            op: OperationId::ListLinks,
             query: &["page", "limit", "affiliate_id", "campaign_id"],
             body: Option::None,
             answer: Page(c.of::<Link>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/links/{id}",
-            id: "getLink",
-            tag: "Links",
-            summary: "Get a link",
-            auth: Secret("read:links"),
+            op: OperationId::GetLink,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Link>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/links/{id}",
-            id: "updateLink",
-            tag: "Links",
-            summary: "Update a link",
-            auth: Secret("write:links"),
+            op: OperationId::UpdateLink,
             query: &[],
             body: Some(c.of::<UpdateLink>()),
             answer: Data(200, c.of::<Link>()),
             errors: &[404, 409, 413, 422],
         },
         Op {
-            method: "delete",
-            path: "/v1/links/{id}",
-            id: "deleteLink",
-            tag: "Links",
-            summary: "Delete a link no referral uses",
-            auth: Secret("delete:links"),
+            op: OperationId::DeleteLink,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
@@ -515,36 +382,21 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Commissions.
         Op {
-            method: "get",
-            path: "/v1/commissions",
-            id: "listCommissions",
-            tag: "Commissions",
-            summary: "List commissions",
-            auth: Secret("read:commissions"),
+            op: OperationId::ListCommissions,
             query: CommissionQuery::PARAMS,
             body: Option::None,
             answer: Page(c.of::<Commission>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/commissions/{id}",
-            id: "getCommission",
-            tag: "Commissions",
-            summary: "Get a commission",
-            auth: Secret("read:commissions"),
+            op: OperationId::GetCommission,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Commission>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/commissions/{id}",
-            id: "updateCommission",
-            tag: "Commissions",
-            summary: "Mark a commission paid or voided",
-            auth: Secret("write:commissions"),
+            op: OperationId::UpdateCommission,
             query: &[],
             body: Some(c.of::<UpdateCommission>()),
             answer: Data(200, c.of::<Commission>()),
@@ -552,13 +404,7 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Stats.
         Op {
-            method: "get",
-            path: "/v1/stats",
-            id: "getStats",
-            tag: "Stats",
-            summary: "The funnel per affiliate, campaign, link or day: visitors, clicks, leads, conversions, \
-                      revenue and commissions (cents)",
-            auth: Secret("read:stats"),
+            op: OperationId::GetStats,
             query: viatrack_core::api::stats::StatsQuery::PARAMS,
             body: Option::None,
             answer: Data(200, c.of::<viatrack_core::api::stats::Stats>()),
@@ -566,24 +412,14 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Stripe.
         Op {
-            method: "post",
-            path: "/v1/integrations/stripe",
-            id: "connectStripe",
-            tag: "Stripe",
-            summary: "Store the Stripe webhook signing secret; answers the URL to register",
-            auth: Secret("write:integrations"),
+            op: OperationId::ConnectStripe,
             query: &[],
             body: Some(c.of::<ConnectStripe>()),
             answer: Data(200, c.of::<StripeConnection>()),
             errors: &[413],
         },
         Op {
-            method: "post",
-            path: "/v1/stripe/webhook/{program_id}",
-            id: "stripeWebhook",
-            tag: "Stripe",
-            summary: "Stripe events (signed with the connected secret)",
-            auth: Stripe,
+            op: OperationId::StripeWebhook,
             query: &[],
             body: Some(json!({"type": "object", "description": "a Stripe event"})),
             answer: Data(200, c.of::<StripeReceipt>()),
@@ -591,96 +427,56 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // Webhook endpoints.
         Op {
-            method: "post",
-            path: "/v1/webhook_endpoints",
-            id: "createWebhookEndpoint",
-            tag: "Webhooks",
-            summary: "Create a webhook endpoint (its secret is shown once)",
-            auth: Secret("write:webhooks"),
+            op: OperationId::CreateWebhookEndpoint,
             query: &[],
             body: Some(c.of::<CreateWebhookEndpoint>()),
             answer: Data(201, c.of::<WithSecret>()),
             errors: &[413],
         },
         Op {
-            method: "get",
-            path: "/v1/webhook_endpoints",
-            id: "listWebhookEndpoints",
-            tag: "Webhooks",
-            summary: "List webhook endpoints",
-            auth: Secret("read:webhooks"),
+            op: OperationId::ListWebhookEndpoints,
             query: LIST,
             body: Option::None,
             answer: Page(c.of::<WebhookEndpoint>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/webhook_endpoints/{id}",
-            id: "getWebhookEndpoint",
-            tag: "Webhooks",
-            summary: "Get a webhook endpoint",
-            auth: Secret("read:webhooks"),
+            op: OperationId::GetWebhookEndpoint,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<WebhookEndpoint>()),
             errors: &[404],
         },
         Op {
-            method: "patch",
-            path: "/v1/webhook_endpoints/{id}",
-            id: "updateWebhookEndpoint",
-            tag: "Webhooks",
-            summary: "Update a webhook endpoint (url, events, enabled)",
-            auth: Secret("write:webhooks"),
+            op: OperationId::UpdateWebhookEndpoint,
             query: &[],
             body: Some(c.of::<UpdateWebhookEndpoint>()),
             answer: Data(200, c.of::<WebhookEndpoint>()),
             errors: &[404, 413],
         },
         Op {
-            method: "delete",
-            path: "/v1/webhook_endpoints/{id}",
-            id: "deleteWebhookEndpoint",
-            tag: "Webhooks",
-            summary: "Delete a webhook endpoint",
-            auth: Secret("delete:webhooks"),
+            op: OperationId::DeleteWebhookEndpoint,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
             errors: &[404],
         },
         Op {
-            method: "post",
-            path: "/v1/webhook_endpoints/{id}/rotate_secret",
-            id: "rotateWebhookSecret",
-            tag: "Webhooks",
-            summary: "Rotate the signing secret (the previous one also signs for 24 h)",
-            auth: Secret("write:webhooks"),
+            op: OperationId::RotateWebhookSecret,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<WithSecret>()),
             errors: &[404],
         },
         Op {
-            method: "get",
-            path: "/v1/webhook_endpoints/{id}/deliveries",
-            id: "listWebhookDeliveries",
-            tag: "Webhooks",
-            summary: "Every delivery attempt, newest first",
-            auth: Secret("read:webhooks"),
+            op: OperationId::ListWebhookDeliveries,
             query: LIST,
             body: Option::None,
             answer: Page(c.of::<Delivery>()),
             errors: &[404],
         },
         Op {
-            method: "post",
-            path: "/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry",
-            id: "retryWebhookDelivery",
-            tag: "Webhooks",
-            summary: "Send a delivery's event again (same webhook-id)",
-            auth: Secret("write:webhooks"),
+            op: OperationId::RetryWebhookDelivery,
             query: &[],
             body: Option::None,
             answer: Data(202, c.of::<RetryQueued>()),
@@ -688,48 +484,28 @@ fn operations(c: &mut Components) -> Vec<Op> {
         },
         // API keys.
         Op {
-            method: "post",
-            path: "/v1/api_keys",
-            id: "createApiKey",
-            tag: "API keys",
-            summary: "Create a key (shown once) with scopes the caller holds",
-            auth: Secret("write:api_keys"),
+            op: OperationId::CreateApiKey,
             query: &[],
             body: Some(c.of::<CreateApiKey>()),
             answer: Data(201, c.of::<CreatedApiKey>()),
             errors: &[413],
         },
         Op {
-            method: "get",
-            path: "/v1/api_keys",
-            id: "listApiKeys",
-            tag: "API keys",
-            summary: "List active keys (never the secret)",
-            auth: Secret("read:api_keys"),
+            op: OperationId::ListApiKeys,
             query: LIST,
             body: Option::None,
             answer: Page(c.of::<ApiKey>()),
             errors: &[],
         },
         Op {
-            method: "get",
-            path: "/v1/api_keys/{id}",
-            id: "getApiKey",
-            tag: "API keys",
-            summary: "Get a key's record",
-            auth: Secret("read:api_keys"),
+            op: OperationId::GetApiKey,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<ApiKey>()),
             errors: &[404],
         },
         Op {
-            method: "delete",
-            path: "/v1/api_keys/{id}",
-            id: "revokeApiKey",
-            tag: "API keys",
-            summary: "Revoke a key",
-            auth: Secret("delete:api_keys"),
+            op: OperationId::RevokeApiKey,
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
@@ -745,7 +521,7 @@ fn success(data: Value) -> Value {
     })
 }
 
-fn operation(c: &mut Components, op: Op) -> Value {
+fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
     let error_ref = c.of::<ErrorBody>();
     let mut responses = Map::new();
     let (status, body, description) = match op.answer {
@@ -780,17 +556,17 @@ fn operation(c: &mut Components, op: Op) -> Value {
     responses.insert(status.to_string(), ok);
     // Every POST that a key authenticates takes an Idempotency-Key (the Worker's
     // idempotency module): a key reused with another request is 422, one still running 409.
-    let idempotent = op.method == "post" && matches!(op.auth, Auth::Secret(_) | Auth::Publishable);
-    let mut errors: Vec<u16> = match op.auth {
-        Auth::None => vec![],
-        Auth::Stripe => vec![400],
-        Auth::Secret(_) | Auth::Publishable => vec![400, 401, 403, 429],
+    let idempotent = row.method == HttpMethod::Post && matches!(row.caller, Caller::Secret(_) | Caller::Tracking);
+    let mut errors: Vec<u16> = match row.caller {
+        Caller::Public => vec![],
+        Caller::Stripe => vec![400],
+        Caller::Secret(_) | Caller::Tracking => vec![400, 401, 403, 429],
     };
     if idempotent {
         errors.extend_from_slice(&[409, 422]);
     }
     // Every PATCH of one object takes If-Match (the Worker's versions module).
-    let conditional = op.method == "patch";
+    let conditional = row.method == HttpMethod::Patch;
     if conditional {
         errors.push(412);
     }
@@ -803,9 +579,9 @@ fn operation(c: &mut Components, op: Op) -> Value {
             json!({"description": error_meaning(e), "content": {"application/json": {"schema": error_ref}}}),
         );
     }
-    let mut parameters = path_params(op.path);
+    let mut parameters = path_params(row.path);
     for name in op.query {
-        parameters.push(query_param(c, op.path, name));
+        parameters.push(query_param(c, row.path, name));
     }
     if conditional {
         parameters.push(json!({
@@ -822,14 +598,14 @@ fn operation(c: &mut Components, op: Op) -> Value {
                             (`Idempotent-Replayed: true`); the same key with another request is 422, one still running 409"
         }));
     }
-    let (security, auth_note) = match op.auth {
-        Auth::None => (json!([]), String::from("No key.")),
-        Auth::Secret(scope) => (json!([{"secretKey": []}]), format!("Secret key with `{scope}`.")),
-        Auth::Publishable => (
+    let (security, auth_note) = match row.caller {
+        Caller::Public => (json!([]), String::from("No key.")),
+        Caller::Secret(scope) => (json!([{"secretKey": []}]), format!("Secret key with `{scope}`.")),
+        Caller::Tracking => (
             json!([{"publishableKey": []}, {"secretKey": []}]),
             String::from("Publishable key from a page of a campaign's hostnames, or a secret key from a server."),
         ),
-        Auth::Stripe => {
+        Caller::Stripe => {
             parameters.push(json!({
                 "name": "Stripe-Signature", "in": "header", "required": true, "schema": {"type": "string"},
                 "description": "Stripe's `t=…,v1=…` signature of the body (5 minutes tolerance)"
@@ -838,9 +614,9 @@ fn operation(c: &mut Components, op: Op) -> Value {
         }
     };
     let mut out = json!({
-        "operationId": op.id,
-        "tags": [op.tag],
-        "summary": op.summary,
+        "operationId": row.id.as_str(),
+        "tags": [row.tag],
+        "summary": row.summary,
         "description": auth_note,
         "security": security,
         "responses": responses,
@@ -865,15 +641,28 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     // Tags in the order their first operation comes.
     let mut tags: Vec<&str> = Vec::new();
-    for op in operations(&mut c) {
-        if !tags.contains(&op.tag) {
-            tags.push(op.tag);
+    // Every operation of the table, in its order, with what this crate says of it: an
+    // operation served but not described here (or described twice, or described and not
+    // served) is a panic, which the crate's tests and the build of the document hit.
+    let mut described = operations(&mut c);
+    for row in OPERATIONS {
+        let at = described
+            .iter()
+            .position(|d| d.op == row.id)
+            .unwrap_or_else(|| panic!("operation {} is served but not described in crates/openapi", row.id.as_str()));
+        let op = described.swap_remove(at);
+        assert!(
+            described.iter().all(|d| d.op != row.id),
+            "operation {} is described twice in crates/openapi",
+            row.id.as_str()
+        );
+        if !tags.contains(&row.tag) {
+            tags.push(row.tag);
         }
-        let item = paths.entry(op.path).or_insert_with(|| json!({}));
-        let method = op.method;
-        let value = operation(&mut c, op);
-        item[method] = value;
+        let item = paths.entry(row.path).or_insert_with(|| json!({}));
+        item[row.method.as_str()] = operation(&mut c, row, op);
     }
+    assert!(described.is_empty(), "crates/openapi describes operations the table does not serve");
     let tags: Vec<Value> = tags.iter().map(|t| json!({"name": t, "description": format!("{t} routes")})).collect();
     json!({
         "openapi": "3.1.0",

@@ -10,6 +10,7 @@ use crate::repo::keys::{KeyRecord, KeyRepo};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use viatrack_core::api::fields::host_allowed;
+use viatrack_core::api::operations::Caller;
 use viatrack_core::api::scopes::{Access, KeyKind, Resource, Scope};
 use viatrack_core::ProgramId;
 use worker::Request;
@@ -28,6 +29,27 @@ pub struct Principal {
 /// SHA-256 of a key, lower-case hex (what `api_keys.key_hash` stores).
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Identifies the caller ([`authenticate`]) and checks it against who may call the operation
+/// being served, as the table of operations declares it ([`Ctx::caller`], set by the router):
+/// the scope for a secret-key operation ([`Principal::require`]), a tracking key for a
+/// tracking one ([`Principal::require_tracking`]). Handlers call this, never `require`.
+///
+/// # Errors
+///
+/// `UNAUTHORIZED`, `RATE_LIMITED` ([`authenticate`]); `PERMISSION_DENIED` for a key that may
+/// not call the operation; 500 for an operation that takes no key (a bug).
+pub async fn caller(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
+    let who = authenticate(req, ctx).await?;
+    match ctx.caller.get() {
+        Caller::Secret(scope) => who.require(scope.access, scope.resource)?,
+        Caller::Tracking => who.require_tracking()?,
+        Caller::Public | Caller::Stripe => {
+            return Err(ApiError::Internal("a key was checked on an operation that takes none".into()))
+        }
+    }
+    Ok(who)
 }
 
 /// Identifies the caller from `Authorization: Bearer <key>`.

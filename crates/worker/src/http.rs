@@ -3,6 +3,7 @@
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
 use viatrack_core::api::fields::{same_site, HttpUrl};
+use viatrack_core::api::operations::Caller;
 use viatrack_core::api::{parse_json, Success, MAX_BODY_BYTES};
 use viatrack_core::Timestamp;
 use worker::{Context, D1Database, Env, Headers, KvStore, Request, Response};
@@ -36,6 +37,10 @@ pub struct Ctx {
     pub env: Env,
     /// The Worker's own origin as this request addressed it (`https://viatrack.example.com`).
     pub self_origin: String,
+    /// Who may call the operation being served, from the table of operations
+    /// ([`viatrack_core::api::operations`]); set by the router, checked by
+    /// [`crate::auth::caller`].
+    pub caller: std::cell::Cell<Caller>,
 }
 
 impl Ctx {
@@ -65,6 +70,7 @@ impl Ctx {
             client_ip: req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".into()),
             env: env.clone(),
             self_origin: url.origin().ascii_serialization(),
+            caller: std::cell::Cell::new(Caller::Public),
         })
     }
 

@@ -1,5 +1,8 @@
-//! Matches method and path to a named handler. Unknown paths answer 404 `NOT_FOUND`, known
-//! paths with another method 405 `METHOD_NOT_ALLOWED`, all as JSON. Tracking routes get CORS
+//! Serves each request through the table of operations ([`viatrack_core::api::operations`]):
+//! method and path name an operation there, and an exhaustive `match` on its ID names the
+//! handler (adding an endpoint: one row in the table, one handler, one arm here). Unknown
+//! paths answer 404 `NOT_FOUND`, known paths with another method 405 `METHOD_NOT_ALLOWED`,
+//! all as JSON; who may call the operation comes from its row ([`crate::auth::caller`]). Tracking routes get CORS
 //! headers for the calling origin (unless the origin itself was refused).
 //!
 //! Everything is also served under [`FIRST_PARTY_PREFIX`] (`/_viatrack/…`), for a Workers
@@ -11,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
 use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stats, stripe, track, webhooks};
 use crate::versions;
+use viatrack_core::api::operations::{self, HttpMethod, OperationId, Route};
 use worker::{Context, Env, Method, Request, Response};
 
 /// Serves one request.
@@ -88,89 +92,87 @@ async fn asset(req: &Request, env: &Env, segments: &[&str]) -> worker::Result<Re
     env.assets("ASSETS")?.fetch(url.to_string(), None).await
 }
 
-async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
-    use Method::*;
-    let method = req.method();
-    match (method, segments) {
-        (Get | Head, ["healthz"]) => http::json(200, &serde_json::json!({"ok": true})),
-        (Options, ["v1", "track", "click" | "lead" | "referral"]) => track::preflight(ctx).await,
-        (Head, ["v1", "track", "click"]) => track::head(),
-        (Post, ["v1", "track", "click"]) => track::click(req, ctx).await,
-        (Post, ["v1", "track", "lead"]) => track::lead(req, ctx).await,
-        (Get, ["v1", "track", "referral"]) => track::referral(req, ctx).await,
-        (Post, ["v1", "track", "sale"]) => track::sale(req, ctx).await,
-        (Post, ["v1", "track", "refund"]) => track::refund(req, ctx).await,
-
-        (Get, ["v1", "commissions"]) => commissions::list(req, ctx).await,
-        (Get, ["v1", "commissions", id]) => commissions::get(req, ctx, id).await,
-        (Patch, ["v1", "commissions", id]) => commissions::update(req, ctx, id).await,
-
-        (Post, ["v1", "integrations", "stripe"]) => stripe::connect(req, ctx).await,
-
-        (Get, ["v1", "stats"]) => stats::get(req, ctx).await,
-
-        (Post, ["v1", "webhook_endpoints"]) => webhooks::create(req, ctx).await,
-        (Get, ["v1", "webhook_endpoints"]) => webhooks::list(req, ctx).await,
-        (Get, ["v1", "webhook_endpoints", id]) => webhooks::get(req, ctx, id).await,
-        (Patch, ["v1", "webhook_endpoints", id]) => webhooks::update(req, ctx, id).await,
-        (Delete, ["v1", "webhook_endpoints", id]) => webhooks::delete(req, ctx, id).await,
-        (Post, ["v1", "webhook_endpoints", id, "rotate_secret"]) => webhooks::rotate(req, ctx, id).await,
-        (Get, ["v1", "webhook_endpoints", id, "deliveries"]) => webhooks::deliveries(req, ctx, id).await,
-        (Post, ["v1", "webhook_endpoints", id, "deliveries", delivery, "retry"]) => {
-            webhooks::retry(req, ctx, id, delivery).await
-        }
-        (Post, ["v1", "stripe", "webhook", program]) => stripe::webhook(req, ctx, program).await,
-
-        (Post, ["v1", "referrals"]) => referrals::create(req, ctx).await,
-        (Get, ["v1", "referrals"]) => referrals::list(req, ctx).await,
-        (Get, ["v1", "referrals", id]) => referrals::get(req, ctx, id).await,
-        (Patch, ["v1", "referrals", id]) => referrals::update(req, ctx, id).await,
-        (Delete, ["v1", "referrals", id]) => referrals::delete(req, ctx, id).await,
-
-        (Post, ["v1", "campaigns"]) => campaigns::create(req, ctx).await,
-        (Get, ["v1", "campaigns"]) => campaigns::list(req, ctx).await,
-        (Get, ["v1", "campaigns", id]) => campaigns::get(req, ctx, id).await,
-        (Patch, ["v1", "campaigns", id]) => campaigns::update(req, ctx, id).await,
-        (Delete, ["v1", "campaigns", id]) => campaigns::delete(req, ctx, id).await,
-
-        (Post, ["v1", "affiliates"]) => affiliates::create(req, ctx).await,
-        (Get, ["v1", "affiliates"]) => affiliates::list(req, ctx).await,
-        (Get, ["v1", "affiliates", id]) => affiliates::get(req, ctx, id).await,
-        (Patch, ["v1", "affiliates", id]) => affiliates::update(req, ctx, id).await,
-        (Delete, ["v1", "affiliates", id]) => affiliates::delete(req, ctx, id).await,
-
-        (Post, ["v1", "links"]) => links::create(req, ctx).await,
-        (Get, ["v1", "links"]) => links::list(req, ctx).await,
-        (Get, ["v1", "links", id]) => links::get(req, ctx, id).await,
-        (Patch, ["v1", "links", id]) => links::update(req, ctx, id).await,
-        (Delete, ["v1", "links", id]) => links::delete(req, ctx, id).await,
-
-        (Post, ["v1", "api_keys"]) => keys::create(req, ctx).await,
-        (Get, ["v1", "api_keys"]) => keys::list(req, ctx).await,
-        (Get, ["v1", "api_keys", id]) => keys::get(req, ctx, id).await,
-        (Delete, ["v1", "api_keys", id]) => keys::delete(req, ctx, id).await,
-
-        (_, path) if is_known(path) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NotFound("no such route".into())),
+/// The request's method as the table of operations names it.
+fn method_of(req: &Request) -> HttpMethod {
+    match req.method() {
+        Method::Get => HttpMethod::Get,
+        Method::Head => HttpMethod::Head,
+        Method::Post => HttpMethod::Post,
+        Method::Patch => HttpMethod::Patch,
+        Method::Delete => HttpMethod::Delete,
+        Method::Options => HttpMethod::Options,
+        _ => HttpMethod::Other,
     }
 }
 
-/// Whether some method serves this path.
-fn is_known(segments: &[&str]) -> bool {
-    matches!(
-        segments,
-        ["healthz"]
-            | ["v1", "track", "click" | "lead" | "sale" | "referral" | "refund"]
-            | ["v1", "commissions"]
-            | ["v1", "commissions", _]
-            | ["v1", "integrations", "stripe"]
-            | ["v1", "stats"]
-            | ["v1", "stripe", "webhook", _]
-            | ["v1", "webhook_endpoints"]
-            | ["v1", "webhook_endpoints", _]
-            | ["v1", "webhook_endpoints", _, "rotate_secret" | "deliveries"]
-            | ["v1", "webhook_endpoints", _, "deliveries", _, "retry"]
-            | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys"]
-            | ["v1", "referrals" | "campaigns" | "affiliates" | "links" | "api_keys", _]
-    )
+/// Finds the operation in the table ([`operations::route`]: 404 for an unknown path, 405 for
+/// a known path with another method), records who may call it ([`Ctx::caller`], checked by
+/// the handler's [`crate::auth::caller`]) and runs its handler.
+async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+    let (op, params) = match operations::route(method_of(req), segments) {
+        Route::Found(op, params) => (op, params),
+        Route::MethodNotAllowed => return Err(ApiError::MethodNotAllowed),
+        Route::NotFound => return Err(ApiError::NotFound("no such route".into())),
+    };
+    ctx.caller.set(op.caller);
+    let p = |i: usize| params.get(i).copied().unwrap_or_default();
+    use OperationId::*;
+    // One arm per operation, and the compiler checks that every operation has one.
+    match op.id {
+        Health | HealthHead => http::json(200, &serde_json::json!({"ok": true})),
+        PreflightTrackClick | PreflightTrackLead | PreflightTrackReferral => track::preflight(ctx).await,
+        CheckTrackClick => track::head(),
+        TrackClick => track::click(req, ctx).await,
+        TrackLead => track::lead(req, ctx).await,
+        TrackReferral => track::referral(req, ctx).await,
+        TrackSale => track::sale(req, ctx).await,
+        TrackRefund => track::refund(req, ctx).await,
+
+        ListCommissions => commissions::list(req, ctx).await,
+        GetCommission => commissions::get(req, ctx, p(0)).await,
+        UpdateCommission => commissions::update(req, ctx, p(0)).await,
+
+        ConnectStripe => stripe::connect(req, ctx).await,
+        StripeWebhook => stripe::webhook(req, ctx, p(0)).await,
+
+        GetStats => stats::get(req, ctx).await,
+
+        CreateWebhookEndpoint => webhooks::create(req, ctx).await,
+        ListWebhookEndpoints => webhooks::list(req, ctx).await,
+        GetWebhookEndpoint => webhooks::get(req, ctx, p(0)).await,
+        UpdateWebhookEndpoint => webhooks::update(req, ctx, p(0)).await,
+        DeleteWebhookEndpoint => webhooks::delete(req, ctx, p(0)).await,
+        RotateWebhookSecret => webhooks::rotate(req, ctx, p(0)).await,
+        ListWebhookDeliveries => webhooks::deliveries(req, ctx, p(0)).await,
+        RetryWebhookDelivery => webhooks::retry(req, ctx, p(0), p(1)).await,
+
+        CreateReferral => referrals::create(req, ctx).await,
+        ListReferrals => referrals::list(req, ctx).await,
+        GetReferral => referrals::get(req, ctx, p(0)).await,
+        UpdateReferral => referrals::update(req, ctx, p(0)).await,
+        DeleteReferral => referrals::delete(req, ctx, p(0)).await,
+
+        CreateCampaign => campaigns::create(req, ctx).await,
+        ListCampaigns => campaigns::list(req, ctx).await,
+        GetCampaign => campaigns::get(req, ctx, p(0)).await,
+        UpdateCampaign => campaigns::update(req, ctx, p(0)).await,
+        DeleteCampaign => campaigns::delete(req, ctx, p(0)).await,
+
+        CreateAffiliate => affiliates::create(req, ctx).await,
+        ListAffiliates => affiliates::list(req, ctx).await,
+        GetAffiliate => affiliates::get(req, ctx, p(0)).await,
+        UpdateAffiliate => affiliates::update(req, ctx, p(0)).await,
+        DeleteAffiliate => affiliates::delete(req, ctx, p(0)).await,
+
+        CreateLink => links::create(req, ctx).await,
+        ListLinks => links::list(req, ctx).await,
+        GetLink => links::get(req, ctx, p(0)).await,
+        UpdateLink => links::update(req, ctx, p(0)).await,
+        DeleteLink => links::delete(req, ctx, p(0)).await,
+
+        CreateApiKey => keys::create(req, ctx).await,
+        ListApiKeys => keys::list(req, ctx).await,
+        GetApiKey => keys::get(req, ctx, p(0)).await,
+        RevokeApiKey => keys::delete(req, ctx, p(0)).await,
+    }
 }

@@ -25,6 +25,7 @@ pub mod commissions;
 pub mod envelope;
 pub mod fields;
 pub mod keys;
+pub mod operations;
 pub mod query;
 pub mod referrals;
 pub mod resources;

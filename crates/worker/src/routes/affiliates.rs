@@ -1,7 +1,7 @@
 //! `/v1/affiliates`: create, list, get, update, delete.
 
 use super::{deleted, page, path_id};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
@@ -9,7 +9,6 @@ use crate::repo::campaigns::CampaignRepo;
 use viatrack_core::api::fields::Ref;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{CreateAffiliate, UpdateAffiliate};
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::{AffiliateId, CampaignId, ProgramId};
 use worker::{Request, Response};
 
@@ -19,8 +18,7 @@ use worker::{Request, Response};
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND` (campaign), `CONFLICT` (email).
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Affiliates)?;
+    let who = caller(req, ctx).await?;
     let body: CreateAffiliate = read_json(req).await?;
     let campaign = require_campaign(ctx, &who.program_id, &body.campaign_id).await?;
     let affiliate = AffiliateRepo::new(&ctx.db).create(&who.program_id, &body, &campaign, ctx.now).await?;
@@ -33,8 +31,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Affiliates)?;
+    let who = caller(req, ctx).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &["campaign_id"])?;
     if q.names_nothing() {
         return page(Vec::<()>::new(), 0, q.paging);
@@ -49,8 +46,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND`.
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Affiliates)?;
+    let who = caller(req, ctx).await?;
     let id: AffiliateId = path_id(raw_id, "affiliate")?;
     let affiliate = AffiliateRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     http::data(200, affiliate)
@@ -62,8 +58,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT` (email).
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Affiliates)?;
+    let who = caller(req, ctx).await?;
     let id: AffiliateId = path_id(raw_id, "affiliate")?;
     let body: UpdateAffiliate = read_json(req).await?;
     if body == UpdateAffiliate::default() {
@@ -86,8 +81,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`; `CONFLICT` naming what still uses it.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::Affiliates)?;
+    let who = caller(req, ctx).await?;
     let id: AffiliateId = path_id(raw_id, "affiliate")?;
     let result = AffiliateRepo::new(&ctx.db).delete(&who.program_id, &id).await?;
     deleted(result, "affiliate", id.as_str())

@@ -2,7 +2,7 @@
 //! campaign's links, so the next click reads the new rules from D1.
 
 use super::{deleted, page, path_id};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
@@ -10,7 +10,6 @@ use crate::repo::campaigns::CampaignRepo;
 use crate::repo::links::LinkRepo;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{check_commission, check_hostnames, CreateCampaign, UpdateCampaign};
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::CampaignId;
 use worker::{Request, Response};
 
@@ -20,8 +19,7 @@ use worker::{Request, Response};
 ///
 /// `VALIDATION_ERROR`.
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Campaigns)?;
+    let who = caller(req, ctx).await?;
     let body: CreateCampaign = read_json(req).await?;
     check_hostnames(body.allowed_hostnames.as_ref())?;
     check_commission(body.commission_type, body.commission_amount)?;
@@ -35,8 +33,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Campaigns)?;
+    let who = caller(req, ctx).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
     let (items, total) = CampaignRepo::new(&ctx.db).list(&who.program_id, q.paging).await?;
     page(items, total, q.paging)
@@ -48,8 +45,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND`.
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Campaigns)?;
+    let who = caller(req, ctx).await?;
     let id: CampaignId = path_id(raw_id, "campaign")?;
     let campaign = CampaignRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     http::data(200, campaign)
@@ -61,8 +57,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND`.
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Campaigns)?;
+    let who = caller(req, ctx).await?;
     let id: CampaignId = path_id(raw_id, "campaign")?;
     let body: UpdateCampaign = read_json(req).await?;
     if body == UpdateCampaign::default() {
@@ -88,8 +83,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`; `CONFLICT` naming what still uses it.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::Campaigns)?;
+    let who = caller(req, ctx).await?;
     let id: CampaignId = path_id(raw_id, "campaign")?;
     let result = CampaignRepo::new(&ctx.db).delete(&who.program_id, &id).await?;
     deleted(result, "campaign", id.as_str())

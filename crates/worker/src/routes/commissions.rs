@@ -3,13 +3,12 @@
 //! with `read:` or `write:commissions`.
 
 use super::{page, path_id};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::commissions::CommissionRepo;
 use crate::webhooks;
 use viatrack_core::api::commissions::{CommissionQuery, UpdateCommission};
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::outbox;
 use viatrack_core::CommissionId;
 use worker::{Request, Response};
@@ -20,8 +19,7 @@ use worker::{Request, Response};
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Commissions)?;
+    let who = caller(req, ctx).await?;
     let q = CommissionQuery::parse(query_pairs(req)?)?;
     if q.names_nothing() {
         return page(Vec::<()>::new(), 0, q.paging);
@@ -36,8 +34,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND`.
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Commissions)?;
+    let who = caller(req, ctx).await?;
     let id: CommissionId = path_id(raw_id, "commission")?;
     let c = CommissionRepo::new(&ctx.db).get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
     http::data(200, c)
@@ -50,8 +47,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 /// `VALIDATION_ERROR`, `NOT_FOUND`, `INVALID_TRANSITION` (out of `paid` or `voided`),
 /// `CONFLICT` (it changed meanwhile).
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Commissions)?;
+    let who = caller(req, ctx).await?;
     let id: CommissionId = path_id(raw_id, "commission")?;
     let body: UpdateCommission = read_json(req).await?;
     let repo = CommissionRepo::new(&ctx.db);

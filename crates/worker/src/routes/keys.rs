@@ -3,14 +3,14 @@
 //! it holds itself ([`check_grant`]).
 
 use super::{page, path_id};
-use crate::auth::{authenticate, hash_key, Principal};
+use crate::auth::{caller, hash_key, Principal};
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::keys::{KeyRepo, NewKey};
 use viatrack_core::api::keys::{check_grant, CreateApiKey, CreatedApiKey, KEY_PREFIX_LEN};
 use viatrack_core::api::query::ResourceQuery;
-use viatrack_core::api::scopes::{Access, KeyKind, Resource, Scope};
+use viatrack_core::api::scopes::{KeyKind, Scope};
 use viatrack_core::ApiKeyId;
 use worker::{Request, Response};
 
@@ -21,8 +21,7 @@ use worker::{Request, Response};
 /// `VALIDATION_ERROR` (kind, scopes), `PERMISSION_DENIED` (needs `write:api_keys`, and every
 /// scope it grants).
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::ApiKeys)?;
+    let who = caller(req, ctx).await?;
     let body: CreateApiKey = read_json(req).await?;
     let scopes = body.scopes()?;
     may_grant(&who, &scopes)?;
@@ -40,8 +39,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::ApiKeys)?;
+    let who = caller(req, ctx).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
     let (items, total) = KeyRepo::new(&ctx.db).list(&who.program_id, q.paging).await?;
     page(items, total, q.paging)
@@ -53,8 +51,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND` (also for a revoked key).
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::ApiKeys)?;
+    let who = caller(req, ctx).await?;
     let id: ApiKeyId = path_id(raw_id, "API key")?;
     let key = KeyRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     http::data(200, key)
@@ -67,8 +64,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 ///
 /// `NOT_FOUND`, `PERMISSION_DENIED` (needs `delete:api_keys`, and every scope the key holds).
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::ApiKeys)?;
+    let who = caller(req, ctx).await?;
     let id: ApiKeyId = path_id(raw_id, "API key")?;
     let repo = KeyRepo::new(&ctx.db);
     let key = repo.get(&who.program_id, &id).await?.ok_or_else(not_found)?;

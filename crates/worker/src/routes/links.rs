@@ -3,7 +3,7 @@
 
 use super::affiliates::require_campaign;
 use super::{deleted, page, path_id};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
@@ -12,7 +12,6 @@ use crate::repo::links::LinkRepo;
 use crate::repo::Deleted;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{CreateLink, UpdateLink};
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::LinkId;
 use worker::{Request, Response};
 
@@ -22,8 +21,7 @@ use worker::{Request, Response};
 ///
 /// `VALIDATION_ERROR`, `INVALID_AFFILIATE`, `NOT_FOUND` (campaign), `CONFLICT` (token).
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Links)?;
+    let who = caller(req, ctx).await?;
     let body: CreateLink = read_json(req).await?;
     let affiliate = match body.affiliate_id.id() {
         Some(id) => AffiliateRepo::new(&ctx.db).get(&who.program_id, id).await?,
@@ -47,8 +45,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Links)?;
+    let who = caller(req, ctx).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &["affiliate_id", "campaign_id"])?;
     if q.names_nothing() {
         return page(Vec::<()>::new(), 0, q.paging);
@@ -63,8 +60,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND`.
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Links)?;
+    let who = caller(req, ctx).await?;
     let id: LinkId = path_id(raw_id, "link")?;
     let link = LinkRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     http::data(200, link)
@@ -76,8 +72,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND`, `CONFLICT` (token).
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Links)?;
+    let who = caller(req, ctx).await?;
     let id: LinkId = path_id(raw_id, "link")?;
     let body: UpdateLink = read_json(req).await?;
     if body == UpdateLink::default() {
@@ -102,8 +97,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`; `CONFLICT` when referrals name it.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::Links)?;
+    let who = caller(req, ctx).await?;
     let id: LinkId = path_id(raw_id, "link")?;
     let repo = LinkRepo::new(&ctx.db);
     let before = repo.get(&who.program_id, &id).await?.ok_or_else(not_found)?;

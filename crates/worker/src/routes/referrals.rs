@@ -3,7 +3,7 @@
 
 use super::track::conflict_on_email;
 use super::{page, path_id};
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
@@ -14,7 +14,6 @@ use crate::repo::{random_id_bytes, Deleted};
 use crate::webhooks;
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::attribution::{check_convertible, expires_at};
 use viatrack_core::outbox;
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status};
@@ -31,8 +30,7 @@ const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 /// `VALIDATION_ERROR`, `INVALID_AFFILIATE`, `NOT_FOUND` (click), `INVALID_TRANSITION`
 /// (click no longer in status `click`, or expired), `CONFLICT` (email).
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let body: CreateReferral = read_json(req).await?;
     let status = body.status.unwrap_or(Status::Lead);
     if status == Status::Click {
@@ -139,8 +137,7 @@ async fn create_new(
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let q = ReferralQuery::parse(query_pairs(req)?)?;
     if q.names_nothing() {
         return page(Vec::<()>::new(), 0, q.paging);
@@ -155,8 +152,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND` (also for another program's ID).
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let id: ReferralId = path_id(raw_id, "referral")?;
     let referral = ReferralRepo::new(&ctx.db).get(&who.program_id, &id).await?.ok_or_else(not_found)?;
     http::data(200, referral)
@@ -168,8 +164,7 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND`, `INVALID_TRANSITION`, `CONFLICT` (email).
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let id: ReferralId = path_id(raw_id, "referral")?;
     let body: UpdateReferral = read_json(req).await?;
     if body.is_empty() {
@@ -209,8 +204,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`; `CONFLICT` when it has sales or commissions.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let id: ReferralId = path_id(raw_id, "referral")?;
     match ReferralRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
         Deleted::Yes => http::data(200, viatrack_core::api::Deleted::new(id.as_str())),

@@ -1,11 +1,10 @@
 //! `GET /v1/stats`: funnel figures per affiliate, campaign, link or day (secret key with
 //! `read:stats`). What each figure counts is core's ([`viatrack_core::api::stats`]).
 
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::error::ApiResult;
 use crate::http::{self, query_pairs, Ctx};
 use crate::repo::stats::StatsRepo;
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::stats::StatsQuery;
 use worker::{Request, Response};
 
@@ -17,8 +16,7 @@ use worker::{Request, Response};
 /// `UNAUTHORIZED`, `PERMISSION_DENIED` (a publishable key, or no `read:stats`),
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn get(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Stats)?;
+    let who = caller(req, ctx).await?;
     let q = StatsQuery::parse(query_pairs(req)?)?;
     http::data(200, StatsRepo::new(&ctx.db).get(&who.program_id, &q).await?)
 }

@@ -8,7 +8,7 @@
 //! referral, are answered 200 and ignored (Stripe would retry anything else for days); a
 //! transient failure (storage, a write that raced another) answers 500 so that Stripe retries.
 
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
@@ -20,7 +20,6 @@ use crate::routes::money::{self, Find, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, STRIPE_EVENTS};
 use viatrack_core::api::fields::Currency;
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::outbox;
 use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
 use viatrack_core::{ProgramId, Status, Timestamp};
@@ -37,8 +36,7 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// `VALIDATION_ERROR`, `PERMISSION_DENIED` (needs `write:integrations`), 500 when the Worker
 /// secret `INTEGRATIONS_KEY` is not set.
 pub async fn connect(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Integrations)?;
+    let who = caller(req, ctx).await?;
     let body: ConnectStripe = read_json(req).await?;
     let sealed = crypto::seal(&ctx.env, &who.program_id, body.signing_secret.as_str())?;
     IntegrationRepo::new(&ctx.db).put_stripe(&who.program_id, &sealed, ctx.now).await?;

@@ -9,7 +9,7 @@
 //! from it when the page sends none, and `GET /v1/track/referral` gives its referral back to
 //! a page whose own cookie was deleted (WebKit's 7-day cap on script-written cookies).
 
-use crate::auth::authenticate;
+use crate::auth::caller;
 use crate::bots;
 use crate::cache;
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +26,6 @@ use crate::webhooks;
 use viatrack_core::api::commissions::{RefundRequest, RefundResponse};
 use viatrack_core::api::fields::cookie_domain;
 use viatrack_core::api::scopes::KeyKind;
-use viatrack_core::api::scopes::{Access, Resource};
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
     SaleResponse,
@@ -78,8 +77,7 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     if bots::is_bot(req.headers().get("User-Agent")?.as_deref()) {
         return nothing(NoticeCode::Bot, "known bot or link preview; nothing recorded");
     }
-    let who = authenticate(req, ctx).await?;
-    who.require_tracking()?;
+    let who = caller(req, ctx).await?;
     let report: ClickReport = read_json(req).await?;
     let target = link_target(ctx, &who.program_id, &report.token)
         .await?
@@ -151,8 +149,7 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `UNAUTHORIZED`, `PERMISSION_DENIED` (key or origin).
 pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require_tracking()?;
+    let who = caller(req, ctx).await?;
     let Some(held) = held_in(&ctx.cookies, REFERRAL_COOKIE, ctx.now) else {
         return nothing(NoticeCode::NoReferral, "no referral cookie with this request");
     };
@@ -176,8 +173,7 @@ pub async fn referral(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 /// a referral in the program, or the click converted with another email),
 /// `INVALID_TRANSITION` (the click expired).
 pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require_tracking()?;
+    let who = caller(req, ctx).await?;
     let lead: LeadRequest = read_json(req).await?;
     let program = &who.program_id;
     let repo = ReferralRepo::new(&ctx.db);
@@ -258,8 +254,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 /// `NOT_FOUND` (no referral matches), `INVALID_TRANSITION` (a rejected referral, or a click
 /// that expired unconverted).
 pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let sale: SaleRequest = read_json(req).await?;
     if sale.click_id.is_none() && sale.customer_id.is_none() && sale.email.is_none() {
         return Err(ApiError::field("click_id", "one of click_id, customer_id or email is required"));
@@ -294,8 +289,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 /// `UNAUTHORIZED`, `PERMISSION_DENIED` (needs `write:referrals`), `VALIDATION_ERROR`,
 /// `NOT_FOUND` (no sale with this invoice ID).
 pub async fn refund(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Referrals)?;
+    let who = caller(req, ctx).await?;
     let body: RefundRequest = read_json(req).await?;
     let program = &who.program_id;
     let (sale, written) =

@@ -5,13 +5,13 @@
 //! `webhook-id` again). Secret keys with `read:`, `write:` or `delete:webhooks`.
 
 use super::{page, path_id};
-use crate::auth::{authenticate, Principal};
+use crate::auth::{caller, Principal};
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::webhooks::{Job, WebhookRepo};
 use viatrack_core::api::query::ResourceQuery;
-use viatrack_core::api::scopes::{Access, Resource, Scope};
+use viatrack_core::api::scopes::{Access, Scope};
 use viatrack_core::api::webhook_endpoints::{
     CreateWebhookEndpoint, UpdateWebhookEndpoint, WebhookEndpoint, WithSecret,
 };
@@ -56,8 +56,7 @@ fn fresh_secret(ctx: &Ctx, program: &ProgramId) -> ApiResult<(String, String)> {
 ///
 /// `VALIDATION_ERROR` (a refused URL, unknown event types), `PERMISSION_DENIED`.
 pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let body: CreateWebhookEndpoint = read_json(req).await?;
     readable(&who, body.events.as_slice())?;
     let url = allowed_url(ctx, body.url.as_str())?;
@@ -75,8 +74,7 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `VALIDATION_ERROR` naming the query parameter.
 pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
     let (items, total) = WebhookRepo::new(&ctx.db).list(&who.program_id, q.paging).await?;
     page(items, total, q.paging)
@@ -88,8 +86,7 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 ///
 /// `NOT_FOUND`.
 pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     http::data(200, endpoint(ctx, &who.program_id, raw_id).await?)
 }
 
@@ -104,8 +101,7 @@ async fn endpoint(ctx: &Ctx, program: &ProgramId, raw_id: &str) -> ApiResult<Web
 ///
 /// `VALIDATION_ERROR`, `NOT_FOUND`.
 pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let current = endpoint(ctx, &who.program_id, raw_id).await?;
     let body: UpdateWebhookEndpoint = read_json(req).await?;
     if body == UpdateWebhookEndpoint::default() {
@@ -126,8 +122,7 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Delete, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let id: WebhookEndpointId = path_id(raw_id, "webhook endpoint")?;
     if !WebhookRepo::new(&ctx.db).delete(&who.program_id, &id).await? {
         return Err(not_found());
@@ -142,8 +137,7 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`.
 pub async fn rotate(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let current = endpoint(ctx, &who.program_id, raw_id).await?;
     let (secret, sealed) = fresh_secret(ctx, &who.program_id)?;
     let until = ctx.now.plus_ms(ROTATION_OVERLAP_MS);
@@ -161,8 +155,7 @@ pub async fn rotate(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 ///
 /// `NOT_FOUND`, `VALIDATION_ERROR` naming the query parameter.
 pub async fn deliveries(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Read, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let current = endpoint(ctx, &who.program_id, raw_id).await?;
     let q = ResourceQuery::parse(query_pairs(req)?, &[])?;
     let (items, total) = WebhookRepo::new(&ctx.db).deliveries(&who.program_id, &current.id, q.paging).await?;
@@ -176,8 +169,7 @@ pub async fn deliveries(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult
 ///
 /// `NOT_FOUND`.
 pub async fn retry(req: &mut Request, ctx: &Ctx, raw_id: &str, raw_delivery: &str) -> ApiResult<Response> {
-    let who = authenticate(req, ctx).await?;
-    who.require(Access::Write, Resource::Webhooks)?;
+    let who = caller(req, ctx).await?;
     let current = endpoint(ctx, &who.program_id, raw_id).await?;
     let delivery: DeliveryId = path_id(raw_delivery, "delivery")?;
     let event_id = WebhookRepo::new(&ctx.db)
