@@ -41,6 +41,18 @@ crate::wire_enum! {
     }
 }
 
+crate::wire_enum! {
+    /// Where one event's message to one endpoint is (`webhook_messages.state`).
+    pub enum MessageState ("webhook message state") {
+        /// Not delivered yet; an attempt is due at `due_at`.
+        Pending = "pending",
+        /// An attempt got a 2xx.
+        Delivered = "delivered",
+        /// Every attempt failed ([`MAX_ATTEMPTS`]); kept until a manual retry or retention.
+        Dead = "dead",
+    }
+}
+
 impl EventType {
     /// The resource whose data the event carries, and so the scope (`read:` of it) that a key
     /// needs to subscribe an endpoint to it: referral events carry the referral (with the

@@ -19,7 +19,7 @@ use viatrack_core::api::webhook_endpoints::EventBody;
 use viatrack_core::outbox::EventObject;
 use viatrack_core::retention::SWEEP_AFTER_SECONDS;
 use viatrack_core::webhooks::{
-    check_url, retry_delay, secret_key, signature_header, EventType, UrlRefusal, MAX_ATTEMPTS,
+    check_url, retry_delay, secret_key, signature_header, EventType, MessageState, UrlRefusal, MAX_ATTEMPTS,
 };
 use viatrack_core::{EventId, ProgramId, Timestamp};
 use worker::{
@@ -216,7 +216,7 @@ async fn deliver(env: &Env, job: &Job, base: u32) -> Result<Next, String> {
     let db = env.d1("DB").map_err(|e| e.to_string())?;
     let repo = WebhookRepo::new(&db);
     let Some(out) = repo.outgoing(job).await.map_err(|e| e.to_string())? else { return Ok(Next::Done) };
-    if out.state != "pending" || !out.enabled {
+    if out.state != MessageState::Pending || !out.enabled {
         return Ok(Next::Done);
     }
     let now = Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
@@ -244,9 +244,9 @@ async fn deliver(env: &Env, job: &Job, base: u32) -> Result<Next, String> {
     let duration_ms = u32::try_from(worker::Date::now().as_millis().saturating_sub(started)).unwrap_or(u32::MAX);
     let delivered = status_code.is_some_and(|c| (200..300).contains(&c));
     let next = match (delivered, retry_delay(attempt, base)) {
-        (true, _) => ("delivered", Next::Done),
-        (false, Some(delay)) => ("pending", Next::Retry(delay)),
-        (false, None) => ("dead", Next::Done),
+        (true, _) => (MessageState::Delivered, Next::Done),
+        (false, Some(delay)) => (MessageState::Pending, Next::Retry(delay)),
+        (false, None) => (MessageState::Dead, Next::Done),
     };
     let due_at = match next.1 {
         Next::Retry(delay) => Some(now.plus_ms(i64::from(delay) * 1000)),
@@ -254,7 +254,7 @@ async fn deliver(env: &Env, job: &Job, base: u32) -> Result<Next, String> {
     };
     let logged = Attempt { attempt, status_code, duration_ms, error: error.as_deref(), state: next.0, due_at };
     repo.attempted(&out.program_id, job, out.event_type, &logged, now).await.map_err(|e| e.to_string())?;
-    debug_assert!(attempt <= MAX_ATTEMPTS || next.0 == "dead" || delivered);
+    debug_assert!(attempt <= MAX_ATTEMPTS || next.0 == MessageState::Dead || delivered);
     Ok(next.1)
 }
 

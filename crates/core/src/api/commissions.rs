@@ -184,14 +184,30 @@ pub struct StripeConnection {
 pub const STRIPE_EVENTS: [&str; 4] =
     ["checkout.session.completed", "invoice.paid", "charge.refunded", "customer.subscription.deleted"];
 
+crate::wire_enum! {
+    /// What a Stripe event did (`StripeReceipt.outcome`).
+    pub enum StripeOutcome ("Stripe event outcome") {
+        /// A sale (and its commission) was recorded.
+        Sale = "sale",
+        /// A refund was recorded.
+        Refund = "refund",
+        /// A referral was canceled (its subscription ended).
+        Canceled = "canceled",
+        /// The event was handled before; nothing was done again.
+        Duplicate = "duplicate",
+        /// Nothing to do, and retrying cannot change that (the detail says why).
+        Ignored = "ignored",
+    }
+}
+
 /// The answer to a Stripe event (`POST /v1/stripe/webhook/{program_id}`, 200).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StripeReceipt {
     /// Always `true`.
     pub received: bool,
-    /// What the event did: `sale`, `refund`, `canceled`, `duplicate`, `ignored`, … .
-    pub outcome: String,
+    /// What the event did.
+    pub outcome: StripeOutcome,
     /// Why, in prose.
     pub detail: String,
 }

@@ -97,9 +97,9 @@ impl<'a> CommissionRepo<'a> {
         stmt(
             self.db,
             "INSERT INTO commissions (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at) \
-             SELECT ?1, ?2, ?3, ?4, r.affiliate_id, ?5, ?5, ?6, 'pending', ?7, ?8, ?8 FROM referrals r \
+             SELECT ?1, ?2, ?3, ?4, r.affiliate_id, ?5, ?5, ?6, ?9, ?7, ?8, ?8 FROM referrals r \
              WHERE r.program_id = ?2 AND r.id = ?4 AND EXISTS (SELECT 1 FROM sales WHERE id = ?3)",
-            &args![id, program, sale, referral, amount, currency, due_at, now],
+            &args![id, program, sale, referral, amount, currency, due_at, now, CommissionStatus::Pending],
         )
     }
 
@@ -173,23 +173,23 @@ impl<'a> CommissionRepo<'a> {
         match effect {
             (Some(earning), RefundEffect::Reduce(to)) => statements.push(stmt(
                 self.db,
-                &format!("UPDATE commissions SET amount = ?5, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = 'pending' AND {RECORDED}"),
-                &args![program, earning.id, refund_id, now, to],
+                &format!("UPDATE commissions SET amount = ?5, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = ?6 AND {RECORDED}"),
+                &args![program, earning.id, refund_id, now, to, CommissionStatus::Pending],
             )?),
             (Some(earning), RefundEffect::Void) => statements.push(stmt(
                 self.db,
-                &format!("UPDATE commissions SET status = 'voided', voided_at = ?4, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = 'pending' AND {RECORDED}"),
-                &args![program, earning.id, refund_id, now],
+                &format!("UPDATE commissions SET status = ?6, voided_at = ?4, updated_at = ?4 WHERE program_id = ?1 AND id = ?2 AND status = ?5 AND {RECORDED}"),
+                &args![program, earning.id, refund_id, now, CommissionStatus::Pending, CommissionStatus::Voided],
             )?),
             (Some(earning), RefundEffect::Clawback(by)) => {
                 statements.push(stmt(
                     self.db,
                     &format!(
                         "INSERT INTO commissions (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at) \
-                         SELECT ?5, ?1, c.sale_id, c.referral_id, c.affiliate_id, ?6, 0, c.currency, 'pending', ?4, ?4, ?4 FROM commissions c \
+                         SELECT ?5, ?1, c.sale_id, c.referral_id, c.affiliate_id, ?6, 0, c.currency, ?7, ?4, ?4, ?4 FROM commissions c \
                          WHERE c.program_id = ?1 AND c.id = ?2 AND {RECORDED}"
                     ),
-                    &args![program, earning.id, refund_id, now, clawback, by],
+                    &args![program, earning.id, refund_id, now, clawback, by, CommissionStatus::Pending],
                 )?);
             }
             _ => {}

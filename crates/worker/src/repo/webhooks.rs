@@ -7,7 +7,7 @@ use serde::Deserialize;
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::webhook_endpoints::{Delivery, Events, WebhookEndpoint};
 use viatrack_core::retention::{Cutoffs, BATCH};
-use viatrack_core::webhooks::EventType;
+use viatrack_core::webhooks::{EventType, MessageState};
 use viatrack_core::{DeliveryId, EventId, ProgramId, Timestamp, WebhookEndpointId};
 use worker::D1Database;
 
@@ -64,8 +64,8 @@ pub struct Outgoing {
     pub body: String,
     /// Attempts made so far.
     pub attempts: u32,
-    /// `pending`, `delivered` or `dead`.
-    pub state: String,
+    /// Where the message is.
+    pub state: MessageState,
     /// When the next attempt of a pending message is due (a queue message arriving earlier
     /// is a duplicate).
     pub due_at: Option<Timestamp>,
@@ -91,7 +91,7 @@ pub struct Attempt<'a> {
     /// Our description of a failure.
     pub error: Option<&'a str>,
     /// `delivered`, `dead` or still `pending` after this attempt.
-    pub state: &'a str,
+    pub state: MessageState,
     /// When the next attempt is due (pending only).
     pub due_at: Option<Timestamp>,
 }
@@ -326,8 +326,8 @@ impl<'a> WebhookRepo<'a> {
         };
         run(
             self.db,
-            "UPDATE webhook_messages SET state = 'pending', updated_at = ?3, due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2",
-            &args![endpoint, row.event_id, now],
+            "UPDATE webhook_messages SET state = ?4, updated_at = ?3, due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2",
+            &args![endpoint, row.event_id, now, MessageState::Pending],
         )
         .await?;
         Ok(Some(row.event_id))
@@ -342,8 +342,8 @@ impl<'a> WebhookRepo<'a> {
     pub async fn overdue(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<Job>> {
         all::<Job>(
             self.db,
-            "SELECT endpoint_id, event_id FROM webhook_messages WHERE state = 'pending' AND due_at < ?1 ORDER BY due_at LIMIT ?2",
-            &args![before, limit],
+            "SELECT endpoint_id, event_id FROM webhook_messages WHERE state = ?3 AND due_at < ?1 ORDER BY due_at LIMIT ?2",
+            &args![before, limit, MessageState::Pending],
         )
         .await
     }
@@ -363,8 +363,8 @@ impl<'a> WebhookRepo<'a> {
             .map(|j| {
                 stmt(
                     self.db,
-                    "UPDATE webhook_messages SET due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2 AND state = 'pending'",
-                    &args![j.endpoint_id, j.event_id, now],
+                    "UPDATE webhook_messages SET due_at = ?3 WHERE endpoint_id = ?1 AND event_id = ?2 AND state = ?4",
+                    &args![j.endpoint_id, j.event_id, now, MessageState::Pending],
                 )
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -394,8 +394,8 @@ impl<'a> WebhookRepo<'a> {
                 stmt(
                     self.db,
                     "DELETE FROM webhook_messages WHERE (endpoint_id, event_id) IN \
-                     (SELECT endpoint_id, event_id FROM webhook_messages WHERE state IN ('delivered', 'dead') AND updated_at < ?1 LIMIT ?2)",
-                    &args![cut.webhooks, BATCH],
+                     (SELECT endpoint_id, event_id FROM webhook_messages WHERE state IN (?3, ?4) AND updated_at < ?1 LIMIT ?2)",
+                    &args![cut.webhooks, BATCH, MessageState::Delivered, MessageState::Dead],
                 )?,
                 stmt(
                     self.db,

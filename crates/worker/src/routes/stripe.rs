@@ -18,7 +18,7 @@ use crate::repo::referrals::ReferralRepo;
 use crate::repo::sales::SaleRepo;
 use crate::routes::money::{self, Find, Payment};
 use crate::webhooks;
-use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, STRIPE_EVENTS};
+use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, StripeOutcome, STRIPE_EVENTS};
 use viatrack_core::api::fields::Currency;
 use viatrack_core::outbox;
 use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
@@ -78,36 +78,29 @@ pub async fn webhook(req: &mut Request, ctx: &Ctx, raw_program: &str) -> ApiResu
         .map_err(|_| ApiError::field("body", "not a Stripe event (id, type, created, data.object)"))?;
     let integrations = IntegrationRepo::new(&ctx.db);
     if integrations.event_seen(&program, &event.id).await? {
-        return answer("duplicate", "this event was handled already");
+        return answer(StripeOutcome::Duplicate, "this event was handled already");
     }
     let (outcome, detail) = match event.action() {
         Action::Sale(sale) => on_sale(ctx, &program, &sale, Timestamp::from_unix_seconds(event.created)).await?,
         Action::Refund(refund) => on_refund(ctx, &program, &refund).await?,
         Action::Cancel { customer } => on_cancel(ctx, &program, &customer).await?,
-        Action::Ignore(why) => ("ignored", why.to_string()),
+        Action::Ignore(why) => (StripeOutcome::Ignored, why.to_string()),
     };
     integrations.event_done(&program, &event.id, &event.event_type, ctx.now).await?;
     answer(outcome, &detail)
 }
 
-fn answer(outcome: &str, detail: &str) -> ApiResult<Response> {
-    http::data(
-        200,
-        viatrack_core::api::commissions::StripeReceipt {
-            received: true,
-            outcome: outcome.into(),
-            detail: detail.into(),
-        },
-    )
+fn answer(outcome: StripeOutcome, detail: &str) -> ApiResult<Response> {
+    http::data(200, viatrack_core::api::commissions::StripeReceipt { received: true, outcome, detail: detail.into() })
 }
 
 /// A refusal that retrying cannot change (no referral, an expired click, a rejected
 /// referral) is an answer, not an error: Stripe would retry an error for days. A conflict
 /// ("the referral changed meanwhile; retry") is transient: it answers 500, the event is not
 /// marked done, and Stripe's retry records the sale, the refund or the cancellation.
-fn settled(e: ApiError) -> ApiResult<(&'static str, String)> {
+fn settled(e: ApiError) -> ApiResult<(StripeOutcome, String)> {
     match e {
-        ApiError::NotFound(m) | ApiError::InvalidTransition(m) => Ok(("ignored", m)),
+        ApiError::NotFound(m) | ApiError::InvalidTransition(m) => Ok((StripeOutcome::Ignored, m)),
         ApiError::Conflict(m) => Err(ApiError::Internal(format!("transient, Stripe will retry: {m}"))),
         other => Err(other),
     }
@@ -118,9 +111,9 @@ async fn on_sale(
     program: &ProgramId,
     sale: &StripeSale,
     at: Timestamp,
-) -> ApiResult<(&'static str, String)> {
+) -> ApiResult<(StripeOutcome, String)> {
     let Ok(currency) = Currency::try_from(sale.currency.clone()) else {
-        return Ok(("ignored", "no currency".into()));
+        return Ok((StripeOutcome::Ignored, "no currency".into()));
     };
     // The referral the page handed over (client_reference_id), else a lead of the program
     // with the customer's ID or email.
@@ -135,7 +128,7 @@ async fn on_sale(
         None => None,
     };
     let Some(stored) = stored else {
-        return Ok(("ignored", "no referral of this program matches the payment".into()));
+        return Ok((StripeOutcome::Ignored, "no referral of this program matches the payment".into()));
     };
     if let Some(customer) = &sale.customer {
         ReferralRepo::new(&ctx.db).set_customer_if_none(program, &stored.id, customer, ctx.now).await?;
@@ -148,12 +141,12 @@ async fn on_sale(
         at,
     };
     match money::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
-        Ok((recorded, _)) => Ok(("sale", recorded.id.as_str().to_string())),
+        Ok((recorded, _)) => Ok((StripeOutcome::Sale, recorded.id.as_str().to_string())),
         Err(e) => settled(e),
     }
 }
 
-async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> ApiResult<(&'static str, String)> {
+async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> ApiResult<(StripeOutcome, String)> {
     let sales = SaleRepo::new(&ctx.db);
     let by_payment = match &refund.payment_id {
         Some(pi) => sales.by_payment(program, pi).await?,
@@ -165,35 +158,35 @@ async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> Api
         (None, None) => None,
     };
     let Some(sale) = sale else {
-        return Ok(("ignored", "no sale of this program was paid with this charge".into()));
+        return Ok((StripeOutcome::Ignored, "no sale of this program was paid with this charge".into()));
     };
     // Stripe gives the charge's refunded total; what is new is what the sale has not yet
     // counted. The refund's ID is the charge and that total, so a replay changes nothing.
     let Some(delta) = refund.amount_refunded.checked_sub(sale.refunded).filter(|d| *d > 0) else {
-        return Ok(("ignored", "nothing newly refunded".into()));
+        return Ok((StripeOutcome::Ignored, "nothing newly refunded".into()));
     };
     let refund_id = format!("{}:{}", refund.charge, refund.amount_refunded);
     match money::refund(ctx, program, &sale.invoice_id, &refund_id, delta).await {
-        Ok(_) => Ok(("refund", refund_id)),
+        Ok(_) => Ok((StripeOutcome::Refund, refund_id)),
         Err(e) => settled(e),
     }
 }
 
-async fn on_cancel(ctx: &Ctx, program: &ProgramId, customer: &str) -> ApiResult<(&'static str, String)> {
+async fn on_cancel(ctx: &Ctx, program: &ProgramId, customer: &str) -> ApiResult<(StripeOutcome, String)> {
     let repo = ReferralRepo::new(&ctx.db);
     let Some(stored) = repo.stored_by(program, Some(customer), None).await? else {
-        return Ok(("ignored", "no referral of this program has this customer".into()));
+        return Ok((StripeOutcome::Ignored, "no referral of this program has this customer".into()));
     };
     let next = match stored.lifecycle.transition(Status::Canceled, ctx.now) {
         Ok(next) => next,
-        Err(e) => return Ok(("ignored", e.to_string())),
+        Err(e) => return Ok((StripeOutcome::Ignored, e.to_string())),
     };
     let events = Planned::on(&outbox::referral_updated(&stored.lifecycle, &next), stored.id.as_str());
     if let Some(written) =
         repo.write(program, &stored.id, stored.lifecycle.status, &next, &stored.fields, ctx.now, &events).await?
     {
         webhooks::dispatch(ctx, program, written.events).await;
-        Ok(("canceled", stored.id.as_str().to_string()))
+        Ok((StripeOutcome::Canceled, stored.id.as_str().to_string()))
     } else {
         settled(ApiError::Conflict("the referral changed meanwhile".into()))
     }
