@@ -20,8 +20,8 @@
 //!   without them (`data-clean-url`).
 //! * [`cookies`] — `document.cookie`: the visitor cookie and the page's referral cookie
 //!   (value encoded by the core crate), attributes, domain fallback, deletion.
-//! * [`net`] — requests to the Worker with the publishable key, `keepalive`, and the
-//!   visitor's cookies when same-site; outcomes classified as answered or worth retrying.
+//! * [`net`] — reports to the Worker through the page's one request builder (the module
+//!   passes the queue line); outcomes classified as answered or worth retrying.
 //! * [`json`] — the JSON text of the reports, written directly.
 //! * [`text`] — byte-wise splitting on ASCII separators (no core pattern searchers).
 //! * [`queue`] — the `localStorage` delivery queue: every click and lead report from before
@@ -29,9 +29,11 @@
 //! * [`track`] — the flows: start (capture → report → cookie, queue replay, restore from the
 //!   server cookie), consent, convert, the held referral.
 //! * `panic` — a panic ends the call (the loader logs it and stops the module); with the
-//!   `bare` feature (the release build) also the `#[panic_handler]` and a small global
-//!   allocator, so the module is `no_std` throughout and carries neither std's panic
-//!   machinery nor `core::fmt` (the release build's core traps on a panic at once).
+//!   `bare` feature (the release build) also the `#[panic_handler]`, so the module is
+//!   `no_std` throughout and carries neither std's panic machinery nor `core::fmt` (the
+//!   release build's core traps on a panic at once).
+//! * `heap` — with `bare`, the global allocator: a bump allocator that every export resets
+//!   when it returns (no heap value outlives a call); the crate's only `unsafe`.
 //!
 //! What flows through: `location.search` → [`viatrack_core::ViaToken`] → click report
 //! `{token, url, referrer, visitor_id, report_id}`, queued → the Worker's answer (click ID,
@@ -76,6 +78,8 @@ extern crate std;
 pub mod capture;
 pub mod config;
 pub mod cookies;
+#[cfg(all(feature = "bare", target_arch = "wasm32"))]
+mod heap;
 pub mod json;
 pub mod net;
 pub mod page;
@@ -87,13 +91,21 @@ pub mod track;
 use config::Config;
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Runs the page's capture once (delivery-queue replay, `?via=` token, restore from the
-/// server cookie) and starts the reports ([`track::start`]). Nothing when consent is
-/// required and not given, or when the capture has already run.
+/// Gives the heap back after an export (the release build's allocator, `heap`); nothing
+/// without `bare`.
+fn done() {
+    #[cfg(all(feature = "bare", target_arch = "wasm32"))]
+    heap::reset();
+}
+
+/// Runs the page's capture once (delivery-queue replay, `?via=` token or the loader's click
+/// report at `k`, restore from the server cookie) and starts the reports ([`track::start`]).
+/// Nothing when consent is required and not given, or when the capture has already run.
 #[wasm_bindgen]
 pub fn start() {
     panic::install();
     track::start(&Config::read());
+    done();
 }
 
 /// Applies the outcome of a report ([`track::answered`]): its queue line at `l`, `status`
@@ -102,7 +114,9 @@ pub fn start() {
 /// `data` is the referral a lead report's `convert` resolves (otherwise it resolves `null`).
 #[wasm_bindgen]
 pub fn answered(status: u16) -> bool {
-    track::answered(&Config::read(), &page::string("l"), status)
+    let referral = track::answered(&Config::read(), &page::string("l"), status);
+    done();
+    referral
 }
 
 /// Records the visitor's consent choice: `true` runs the capture if it has not run (as
@@ -111,6 +125,7 @@ pub fn answered(status: u16) -> bool {
 pub fn consent(granted: bool) {
     panic::install();
     track::consent(&Config::read(), granted);
+    done();
 }
 
 /// Stores and starts the lead report for `{email, name?, customer_id?, metadata?}` at `c`
@@ -120,6 +135,7 @@ pub fn consent(granted: bool) {
 pub fn convert() {
     panic::install();
     track::convert(&Config::read());
+    done();
 }
 
 /// Answers the held referral ([`track::held`]): `[click ID, {id, token}]`, or
@@ -127,4 +143,5 @@ pub fn convert() {
 #[wasm_bindgen]
 pub fn held() {
     page::answer(&track::held());
+    done();
 }

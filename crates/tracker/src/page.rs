@@ -37,6 +37,7 @@ enum Op {
     Debug,
     Fetch,
     Out,
+    Number,
 }
 
 fn call(op: Op, arg: &[u8]) -> f64 {
@@ -98,9 +99,15 @@ pub fn string(path: &str) -> String {
     text(path).unwrap_or_default()
 }
 
-/// Whether `path` holds `true`.
+/// The number at `path`: a number as it is, `true` 1, `false` 0; NaN for anything else
+/// (read as a number by the page, not as JSON text).
+pub fn number(path: &str) -> f64 {
+    call(Op::Number, path.as_bytes())
+}
+
+/// Whether `path` holds `true` (or the number 1).
 pub fn is_true(path: &str) -> bool {
-    matches!(get(path), Value::Json(s) if s == "true")
+    number(path) == 1.0
 }
 
 /// `path` + `name` (paths are built from a prefix such as `a.data.`).
@@ -167,11 +174,11 @@ pub fn replace_url(url: &str) {
     call(Op::Url, url.as_bytes());
 }
 
-/// Starts `fetch` with `request`, a JSON object: `u` the URL, `l` the report's queue line, and
-/// the `RequestInit` members; the page adds a 10 s abort signal where it can, and keeps the
-/// promise with the line for the loader.
-pub fn fetch(request: &str) {
-    call(Op::Fetch, request.as_bytes());
+/// Starts the report of queue line `line` through the page's one request builder
+/// (js/page.js `send`, see [`crate::net`]), which keeps the answer's promise with the line for
+/// the loader.
+pub fn fetch(line: &str) {
+    call(Op::Fetch, line.as_bytes());
 }
 
 /// Gives an export's answer (a JSON text) back to the loader.

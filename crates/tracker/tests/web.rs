@@ -17,7 +17,7 @@ use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE as REFERRAL_C
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
 use viatrack_tracker::capture::{page_token, token_from_query, without_params};
 use viatrack_tracker::config::{self, Config};
-use viatrack_tracker::net::{self, Outcome};
+use viatrack_tracker::net::Outcome;
 use viatrack_tracker::queue::{self, Kind, Pending};
 use viatrack_tracker::track::{self, ClickAnswer};
 use viatrack_tracker::{cookies, json, page};
@@ -33,6 +33,9 @@ extern "C" {
     /// js/page.js's world object (the module instance the tracker's import uses).
     #[wasm_bindgen(thread_local_v2, js_name = E)]
     static ENV: JsValue;
+    /// js/page.js's `setup(data, here)`: the API URL, credentials and "can report" the loader
+    /// works out from the options (`E.u`, `E.s`, `E.n`).
+    fn setup(data: &JsValue, here: &JsValue);
 }
 
 /// `E[key] = value`.
@@ -137,7 +140,7 @@ fn config(pairs: &[(&str, JsValue)]) -> Config {
             _ => Reflect::set(&data, &JsValue::from_str(k), v).map(drop).unwrap(),
         }
     }
-    put("o", &data);
+    setup(&data, &env("b"));
     Config::read()
 }
 
@@ -297,7 +300,7 @@ fn invalid_tokens_are_ignored() {
 fn options_fall_back_to_defaults() {
     fresh();
     for bad in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(42), JsValue::from_str("x")] {
-        put("o", &bad);
+        setup(&bad, &JsValue::UNDEFINED);
         put("q", &bad);
         let c = Config::read();
         assert_eq!(c.params, "via");
@@ -311,7 +314,8 @@ fn options_fall_back_to_defaults() {
         ("cookieDomain", ".Shop.Example".into()),
         ("consentRequired", true.into()),
     ]);
-    assert_eq!(c.api, "https://t.shop.example");
+    assert_eq!(env("u").as_string().as_deref(), Some("https://t.shop.example"));
+    assert!(c.can_send());
     assert_eq!(c.params, "via", "no names given: the default");
     assert_eq!(c.cookie_domain.as_deref(), Some("shop.example"));
     assert!(c.consent_required && !c.allowed());
@@ -326,6 +330,7 @@ fn options_fall_back_to_defaults() {
     assert_eq!(c.cookie_domain, None, "a domain that would inject attributes is dropped");
     assert!(!c.consent_required, "only true is true");
     assert!(!c.clean_url, "data-clean-url=\"false\"");
+    assert!(!config(&[("api", "https://t.shop.example".into())]).can_send(), "no key");
     // data-api empty or missing: the directory of the loader script's URL.
     for (script, api) in [
         ("https://shop.example/_viatrack/viatrack.js?v=2#x", "https://shop.example/_viatrack"),
@@ -334,11 +339,22 @@ fn options_fall_back_to_defaults() {
     ] {
         put("b", &script.into());
         for given in [JsValue::from_str(""), JsValue::UNDEFINED] {
-            Reflect::set(&env("o"), &"api".into(), &given).unwrap();
-            assert_eq!(Config::read().api, api, "{script}");
+            config(&[("key", "pk_x".into()), ("api", given)]);
+            assert_eq!(env("u").as_string().as_deref(), Some(api), "{script}");
         }
     }
     put("b", &JsValue::UNDEFINED);
+    // Reports carry the visitor's cookies on the page's own site (the test page is on
+    // 127.0.0.1): the same host, one within the other, or both within data-cookie-domain.
+    for (api, domain, want) in [
+        (DEAD_SAME_SITE_API, "", true),
+        (DEAD_API, "", false),
+        ("http://localhost:9", "localhost", false),
+        ("http://127.0.0.2:9", "", false),
+    ] {
+        let c = config(&[("key", "pk_x".into()), ("api", api.into()), ("cookieDomain", domain.into())]);
+        assert_eq!(c.first_party, want, "{api} {domain}");
+    }
 }
 
 /// The page's values by path, as the module reads them through js/page.js: strings as
@@ -379,6 +395,12 @@ fn values_are_read_by_path() {
     assert_eq!(page::get("c.missing.deeper"), page::Value::Threw);
     assert_eq!(page::get("c.cyclic"), page::Value::Threw);
     assert!(page::is_true("c.t") && !page::is_true("c.n") && !page::is_true("c.s"));
+    // Numbers and booleans read as numbers, not JSON text.
+    assert_eq!(page::number("c.n"), 3600.5);
+    assert_eq!(page::number("c.t"), 1.0);
+    for not_a_number in ["c.s", "c.z", "c.o", "c.missing", "c.missing.deeper"] {
+        assert!(page::number(not_a_number).is_nan(), "{not_a_number}");
+    }
     assert_eq!(
         page::text("w.location.href"),
         Some(get(&get(&js_sys::global(), "location"), "href").as_string().unwrap())
@@ -389,7 +411,7 @@ fn values_are_read_by_path() {
 }
 
 /// The JSON text the module writes: strings escaped as JSON needs (checked by the
-/// browser's own parser), and the whole seconds it reads from `JSON.stringify`'s numbers.
+/// browser's own parser).
 #[wasm_bindgen_test]
 fn json_is_written_and_read() {
     let tricky = "x\"y\\z\n\u{1}\u{7f}é/𝄞";
@@ -402,53 +424,6 @@ fn json_is_written_and_read() {
     assert_eq!(string(&parsed, "a").as_deref(), Some(tricky), "{s}");
     assert_eq!(string(&parsed, "b").as_deref(), Some(""));
     assert_eq!(js_sys::JSON::stringify(&get(&parsed, "c")).unwrap(), "[1]");
-    for (json, want) in [
-        ("3600", Some(3600)),
-        ("3600.9", Some(3600)),
-        ("0.5", Some(0)),
-        ("5e-7", Some(0)),
-        ("1e+21", Some(i64::MAX)),
-        ("99999999999999999999", Some(i64::MAX)),
-        ("-5", None),
-        ("null", None),
-        ("\"60\"", None),
-        ("true", None),
-        ("", None),
-    ] {
-        assert_eq!(json::whole_number(json), want, "{json}");
-    }
-    // The numbers as the browser writes them.
-    for n in [1.0, 59.5, 1e12, 1e21, 5e-7] {
-        let text = js_sys::JSON::stringify(&n.into()).unwrap().as_string().unwrap();
-        assert_eq!(json::whole_number(&text), Some(if n >= 1e21 { i64::MAX } else { n as i64 }), "{text}");
-    }
-}
-
-/// The request a report starts: URL, queue line, method, headers, body, keepalive and
-/// credentials, as the JSON object js/page.js hands to `fetch`.
-#[wasm_bindgen_test]
-fn requests_carry_the_key_and_keepalive() {
-    fresh();
-    let cfg = config(&[("key", "pk_\"x".into()), ("api", "http://127.0.0.1:9/_viatrack/".into())]);
-    assert!(cfg.first_party);
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::CLICK_PATH, Some(r#"{"token":"a"}"#), "1 c {}")).unwrap();
-    assert_eq!(string(&r, "u").as_deref(), Some("http://127.0.0.1:9/_viatrack/v1/track/click"));
-    assert_eq!(string(&r, "l").as_deref(), Some("1 c {}"));
-    assert_eq!(string(&r, "method").as_deref(), Some("POST"));
-    assert_eq!(string(&r, "body").as_deref(), Some(r#"{"token":"a"}"#));
-    let headers = get(&r, "headers");
-    assert_eq!(string(&headers, "Authorization").as_deref(), Some("Bearer pk_\"x"));
-    assert_eq!(string(&headers, "Content-Type").as_deref(), Some("application/json"));
-    assert_eq!(get(&r, "keepalive"), JsValue::TRUE);
-    assert_eq!(string(&r, "credentials").as_deref(), Some("include"));
-
-    let cfg = config(&[("key", "pk_x".into()), ("api", DEAD_API.into())]);
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::REFERRAL_PATH, None, track::RESTORE)).unwrap();
-    assert_eq!(Reflect::own_keys(&r).unwrap().join(","), "u,l,headers,keepalive", "a GET, no cookies");
-    assert_eq!(Reflect::own_keys(&get(&r, "headers")).unwrap().join(","), "Authorization");
-    let big = format!("{{\"x\":\"{}\"}}", "a".repeat(net::KEEPALIVE_MAX_BODY));
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::LEAD_PATH, Some(&big), "")).unwrap();
-    assert_eq!(get(&r, "keepalive"), JsValue::FALSE, "too large for keepalive");
 }
 
 /// A last-click answer replaces the held referral; a held first-click referral is kept
