@@ -28,7 +28,7 @@
 //
 // Names that start with `$` are the module's import and export names: the build renames
 // them to the module's minified names (scripts/shrink-tracker.mjs).
-import { E, io, QUEUE, send, setup } from '../crates/tracker/js/page.js';
+import { E, capture, io, QUEUE, send, setup } from '../crates/tracker/js/page.js';
 
 export function start(data, here, queued = []) {
   const attempt = (f) => {
@@ -56,28 +56,24 @@ export function start(data, here, queued = []) {
   // waiting in the delivery queue (the cookie and storage reads throw where they are
   // disabled). On the fast path, the click report is stored and sent at once.
   const referred = attempt(() => {
-    let names = (data.params || '').split(',').map((n) => n.trim()).filter((n) => n);
-    if (!names[0]) names = ['via'];
-    const search = new URLSearchParams(location.search);
+    capture(data.params);
     const cookie = attempt(() => document.cookie) || '';
     const queue = attempt(() => localStorage.getItem(QUEUE));
-    const token = names.flatMap((n) => search.getAll(n)).find((v) => v);
+    const token = E.t.find((v) => v);
     // IDs are 32 lower-case hex digits after their prefix (a UUID's, which browsers give in
     // secure contexts only: elsewhere the module builds the report).
     const id = (prefix) => prefix + crypto.randomUUID().replace(/-/g, '');
-    const http = /^https?:\/\//;
     attempt(() => {
-      const url = location.href;
       const referrer = document.referrer;
-      if (token && !consentRequired && E.n && queue == null && http.test(url) && url.length <= 2048) {
+      if (token && !consentRequired && E.n && queue == null) {
         const line =
           Date.now() +
           ' c ' +
           JSON.stringify({
             token: token.toLowerCase(),
-            url,
-            referrer: http.test(referrer) && referrer.length <= 2048 ? referrer : undefined,
-            visitor_id: /(^|;) *viatrack_vid=(vis_[0-9a-f]{32})(;|$)/.exec(cookie)?.[2] || id('vis_'),
+            url: location.href,
+            referrer: /^https?:\/\//.test(referrer) ? referrer : undefined,
+            visitor_id: /viatrack_vid=(vis_[0-9a-f]{32})/.exec(cookie)?.[1] || id('vis_'),
             report_id: id('rpt_'),
           });
         attempt(() => localStorage.setItem(QUEUE, line));
@@ -85,7 +81,7 @@ export function start(data, here, queued = []) {
         send((E.k = line));
       }
     });
-    return token != null || names.some((n) => search.has(n)) || /(^|;) ?viatrack_/.test(cookie) || queue != null;
+    return E.x != null || /(^|;) ?viatrack_/.test(cookie) || queue != null;
   });
 
   // The module stops for this page: it could not load, or a call into it threw.

@@ -13,7 +13,8 @@
 // the script tag's data- attributes, `q` whether consent is required, and what `setup` works
 // out: `u` the API base URL, `s` whether reports carry the visitor's cookies, `n` whether
 // the tracker can report at all; per call `a` (an answer's parsed JSON body), `l` (its queue
-// line), `c` (convert's data), `k` (the click report the loader sent, its queue line); `m`
+// line), `c` (convert's data), `k` (the click report the loader sent, its queue line), and
+// what `capture` reads: `t` the token parameters' values, `x` the URL without them; `m`
 // is the module's memory, `f` collects the reports an export starts ([answer, queue line]
 // each, see `settle`) and `r` takes the text an export gives back.
 export const E = { w: self };
@@ -49,6 +50,24 @@ export const setup = (data, here) => {
     E.s = within(h, a) || within(a, h) || (within(h, d) && within(a, d));
     E.n = !!(data.key && E.u);
   } catch (e) {}
+};
+
+/**
+ * Reads the page URL's token parameters for the module (URL plumbing; which value is a token
+ * is core's rule, in the module): E.t every value of the parameters `params` names
+ * (data-params, comma-separated, whitespace around names ignored, "via" when it names none),
+ * in the order of the names and, per name, in URL order, decoded as URLSearchParams decodes;
+ * E.x the URL without those parameters (path, the other pairs as they were written, hash)
+ * when there is one to remove (for data-clean-url), else undefined.
+ */
+export const capture = (params) => {
+  let names = (params || '').split(',').map((n) => n.trim()).filter((n) => n);
+  if (!names[0]) names = ['via'];
+  const search = location.search;
+  const pairs = search.slice(1).split('&').filter((p) => p);
+  const kept = pairs.filter((p) => !names.includes([...new URLSearchParams(p).keys()][0]));
+  E.t = names.flatMap((n) => new URLSearchParams(search).getAll(n));
+  E.x = kept.length < pairs.length ? location.pathname + (kept[0] ? '?' + kept.join('&') : '') + location.hash : undefined;
 };
 
 /**

@@ -5,7 +5,8 @@
 //! owns the request: API URL, key, credentials):
 //!
 //! ```text
-//! o.params         data-params ("via,ref,aff"), default "via"
+//! o.params         data-params ("via,ref,aff"), default "via": read by the page
+//!                  (js/page.js `capture`), which gives the module their values (`t`)
 //! o.cookieDomain   data-cookie-domain, overrides the Worker's cookie_domain
 //! o.cleanUrl       data-clean-url (present and not "false"): remove the token parameters
 //! q                consent required: data-consent-required (present and not "false"), or
@@ -26,15 +27,9 @@ use crate::page;
 use alloc::string::String;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-/// Query parameters read when `params` is not given (or names none).
-pub const DEFAULT_PARAMS: &str = "via";
-
 /// The tracker's options, read from the loader's options object.
 #[derive(Debug)]
 pub struct Config {
-    /// Query parameter names to read a token from, comma-separated in precedence order
-    /// (spaces around names and empty names are ignored; see [`crate::capture`]).
-    pub params: String,
     /// Cookie domain override (`data-cookie-domain`), validated.
     pub cookie_domain: Option<String>,
     /// Whether nothing may be stored or sent before consent is given.
@@ -59,13 +54,7 @@ impl Config {
     /// Reads the options (see the module docs); anything missing or malformed falls back to
     /// its default (never fails: no options give an unconfigured tracker that sends nothing).
     pub fn read() -> Config {
-        // Some name that is not empty once spaces are trimmed.
-        let mut params = page::string("o.params");
-        if !params.as_bytes().iter().any(|&b| b != b',' && b != b' ') {
-            params = String::from(DEFAULT_PARAMS);
-        }
         Config {
-            params,
             cookie_domain: cookies::valid_domain(&page::string("o.cookieDomain")),
             consent_required: page::is_true("q"),
             clean_url: page::text("o.cleanUrl").is_some_and(|v| v != "false"),

@@ -176,8 +176,7 @@ pub fn start(cfg: &Config) {
     // The loader's report (queued unless storage failed): it is not sent again.
     let fast = Pending::parse(&page::string("k"), now);
     let mut sent = fast.clone();
-    let search = page::location("search");
-    let token = capture::token_from_query(&search, &cfg.params);
+    let token = capture::token();
     let mut own = None;
     if let Some(token) = &token {
         let visitor = cookies::visitor()
@@ -209,10 +208,7 @@ pub fn start(cfg: &Config) {
         queue::save(&pending);
     }
     if cfg.clean_url {
-        if let Some(clean) = capture::without_params(&search, &cfg.params) {
-            let mut url = page::location("pathname");
-            url.push_str(&clean);
-            url.push_str(&page::location("hash"));
+        if let Some(url) = capture::clean_url() {
             page::replace_url(&url);
         }
     }
