@@ -13,9 +13,9 @@
 #![allow(clippy::unwrap_used)]
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{ReferralCookie, MARKER_COOKIE, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
-use viatrack_tracker::capture::{page_token, token_from_query, without_params};
+use viatrack_tracker::capture;
 use viatrack_tracker::config::{self, Config};
 use viatrack_tracker::net::Outcome;
 use viatrack_tracker::queue::{self, Kind, Pending};
@@ -36,6 +36,9 @@ extern "C" {
     /// js/page.js's `setup(data, here)`: the API URL, credentials and "can report" the loader
     /// works out from the options (`E.u`, `E.s`, `E.n`).
     fn setup(data: &JsValue, here: &JsValue);
+    /// js/page.js's `capture(params)`: the token parameters' values (`E.t`) and the URL
+    /// without them (`E.x`), as the loader reads them.
+    fn capture(params: &JsValue);
 }
 
 /// `E[key] = value`.
@@ -95,13 +98,37 @@ const DEAD_API: &str = "http://localhost:9";
 /// The same, on the test page's own site: first-party mode.
 const DEAD_SAME_SITE_API: &str = "http://127.0.0.1:9";
 
-/// Sets the test page's query string (`history.replaceState`).
+/// Sets the test page's query string (`history.replaceState`; a `?` is added when missing)
+/// and reads it as the loader does, for the default parameter (`via`).
 fn set_query(query: &str) {
     let history = get(&js_sys::global(), "history");
     let replace: Function = get(&history, "replaceState").unchecked_into();
     let path = page::location("pathname");
-    let url = format!("{path}{query}");
+    let sep = if query.is_empty() || query.starts_with(['?', '#']) { "" } else { "?" };
+    let url = format!("{path}{sep}{query}");
     replace.call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&url)).expect("replaceState");
+    capture(&JsValue::UNDEFINED);
+}
+
+/// The page's token for the parameters `params` (as data-params), as the module takes it.
+fn page_token(params: &str) -> Option<ViaToken> {
+    capture(&params.into());
+    capture::token()
+}
+
+/// The token of the query `query` for `params`.
+fn token_from_query(query: &str, params: &str) -> Option<ViaToken> {
+    set_query(query);
+    page_token(params)
+}
+
+/// The query (and fragment) of `query` without the `params` parameters, as the loader gives
+/// it for data-clean-url (its URL without the path); `None` when there is none to remove.
+fn without_params(query: &str, params: &str) -> Option<String> {
+    set_query(query);
+    capture(&params.into());
+    let path = page::location("pathname");
+    capture::clean_url().map(|url| url.strip_prefix(&path).unwrap_or(&url).to_owned())
 }
 
 /// A new page view: the module's memory bound as the loader binds it, the tracker's cookies
@@ -303,7 +330,6 @@ fn options_fall_back_to_defaults() {
         setup(&bad, &JsValue::UNDEFINED);
         put("q", &bad);
         let c = Config::read();
-        assert_eq!(c.params, "via");
         assert!(!c.can_send());
         assert!(c.allowed());
     }
@@ -316,7 +342,8 @@ fn options_fall_back_to_defaults() {
     ]);
     assert_eq!(env("u").as_string().as_deref(), Some("https://t.shop.example"));
     assert!(c.can_send());
-    assert_eq!(c.params, "via", "no names given: the default");
+    set_query("?via=jb007");
+    assert_eq!(page_token(" , ").map(|t| t.as_str().to_owned()).as_deref(), Some("jb007"), "no names given: the default");
     assert_eq!(c.cookie_domain.as_deref(), Some("shop.example"));
     assert!(c.consent_required && !c.allowed());
     let c = config(&[
@@ -337,13 +364,11 @@ fn options_fall_back_to_defaults() {
         ("https://shop.example/viatrack.js", "https://shop.example"),
         ("https://shop.example/a/b?c=/d", "https://shop.example/a"),
     ] {
-        put("b", &script.into());
         for given in [JsValue::from_str(""), JsValue::UNDEFINED] {
-            config(&[("key", "pk_x".into()), ("api", given)]);
+            setup(&options(&[("key", "pk_x".into()), ("api", given)]), &script.into());
             assert_eq!(env("u").as_string().as_deref(), Some(api), "{script}");
         }
     }
-    put("b", &JsValue::UNDEFINED);
     // Reports carry the visitor's cookies on the page's own site (the test page is on
     // 127.0.0.1): the same host, one within the other, or both within data-cookie-domain.
     for (api, domain, want) in [
@@ -739,15 +764,20 @@ fn held_referral_in_the_answer_wins() {
 }
 
 /// On a page on the API's site (first-party mode), with no page cookie: the capture asks
-/// the Worker for its server cookie's referral, and its answer becomes the page cookie;
-/// convert sends the lead without a click ID (the Worker reads its own cookie).
+/// the Worker for its server cookie's referral when the Worker's marker cookie says it holds
+/// one (and not otherwise), and its answer becomes the page cookie; convert sends the lead
+/// without a click ID (the Worker reads its own cookie).
 #[wasm_bindgen_test]
 async fn first_party_restores_and_converts_without_a_page_cookie() {
     fresh();
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_SAME_SITE_API.into())]);
     assert!(cfg.first_party);
     assert!(!config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]).first_party);
+    assert_eq!(flights(|| track::start(&cfg)).length(), 0, "no marker: nothing to restore, nothing asked");
+    config::forget();
+    cookies::write(MARKER_COOKIE, "1", 60, None);
     let started = flights(|| track::start(&cfg));
+    cookies::remove(MARKER_COOKIE);
     assert_eq!(started.length(), 2, "the restore request");
     assert_eq!(started.get(1).as_string().as_deref(), Some(track::RESTORE));
     assert!(page::queue().is_none(), "a restore is not queued");
@@ -866,7 +896,7 @@ fn nothing_throws_on_hostile_input() {
     let handler = Object::new();
     Reflect::set(&handler, &"get".into(), &thrower).unwrap();
     let hostile: JsValue = js_sys::Proxy::new(&Object::new(), &handler).into();
-    put("o", &hostile);
+    setup(&hostile, &hostile);
     put("q", &hostile);
     let hostile_cfg = Config::read();
     assert!(!hostile_cfg.can_send());
