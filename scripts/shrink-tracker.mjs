@@ -21,9 +21,16 @@
 // `$` names the map gives (a `$` name the module does not have aborts; so does a module
 // name the loader does not use).
 //
+// The module is written twice: as tracker_bg.wasm (the stable name, for data-wasm and the npm
+// package, which may meet a Worker of another build) and under a content-hashed name,
+// tracker.<16 hex of its SHA-256>.wasm, which the tag's loader fetches by default (the
+// build defines __VIATRACK_WASM__), so that it can be cached as immutable
+// (scripts/security-headers.mjs).
+//
 // Usage: node scripts/shrink-tracker.mjs <tracker_bg.wasm from wasm-bindgen> <site dir>
-// (writes <site dir>/tracker_bg.wasm and <site dir>/viatrack.js)
+// (writes <site dir>/tracker_bg.wasm, <site dir>/tracker.<hash>.wasm and <site dir>/viatrack.js)
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -98,6 +105,8 @@ try {
     cache['$' + name] = to;
   }
   if (after.exports.length !== EXPORTS.length) fail(`${out}: exports ${after.exports.map((e) => e.name)} beyond ${EXPORTS}`);
+  const hashed = `tracker.${createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 16)}.wasm`;
+  copyFileSync(out, join(site, hashed));
 
   // 3. The loader, with the module's names.
   const result = await build({
@@ -108,6 +117,7 @@ try {
     logLevel: 'warning',
     mangleProps: /^\$/,
     mangleCache: { ...cache },
+    define: { __VIATRACK_WASM__: JSON.stringify(hashed) },
     write: false,
   });
   const made = Object.keys(result.mangleCache).filter((k) => !(k in cache));
@@ -126,6 +136,7 @@ try {
     logLevel: 'warning',
     mangleProps: /^\$/,
     mangleCache: { ...cache },
+    define: { __VIATRACK_WASM__: JSON.stringify('tracker_bg.wasm') },
     write: false,
   });
   const pkgMade = Object.keys(pkg.mangleCache).filter((k) => !(k in cache));
@@ -133,7 +144,7 @@ try {
   mkdirSync(join(ROOT, 'packages/viatrack/dist'), { recursive: true });
   writeFileSync(join(ROOT, 'packages/viatrack/dist/index.js'), pkg.outputFiles[0].text);
   copyFileSync(join(ROOT, 'www/viatrack.d.ts'), join(ROOT, 'packages/viatrack/dist/viatrack.d.ts'));
-  console.log(`shrink-tracker: ${Object.entries(cache).map(([k, v]) => `${k.slice(1)} → ${v}`).join(', ')}`);
+  console.log(`shrink-tracker: ${hashed}; ${Object.entries(cache).map(([k, v]) => `${k.slice(1)} → ${v}`).join(', ')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -121,12 +121,14 @@ export function start(data, here, queued = []) {
   };
   const started = (f) => call((t) => (f(t), E.f));
 
-  // Fetches and instantiates the wasm (from its bytes, so any Content-Type works), then runs
+  // Fetches and instantiates the wasm (data-wasm, else __VIATRACK_WASM__ next to the loader:
+  // the build defines it, the content-hashed name for the tag, tracker_bg.wasm for the npm
+  // package; scripts/shrink-tracker.mjs) from its bytes, so any Content-Type works, then runs
   // the page's capture, with the fast path's report first. Without WebAssembly (e.g. iOS
   // Lockdown Mode) this fails like any other failure. Resolves when the capture has run and
   // its answers are applied; never rejects.
   const load = () =>
-    (loading ||= new Promise((ok) => ok(fetch(data.wasm || new URL('tracker_bg.wasm', here))))
+    (loading ||= new Promise((ok) => ok(fetch(data.wasm || new URL(__VIATRACK_WASM__, here))))
       .then((r) => r.arrayBuffer())
       .then((bytes) => WebAssembly.instantiate(bytes, { $module: { $io: io } }))
       .then(({ instance }) => {

@@ -1,7 +1,7 @@
 // Browser tests of viatrack('convert') and of the demo merchant site (www/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, KEY } from './server.mjs';
+import { startServer, KEY, WASM } from './server.mjs';
 import { ready } from '../lib/browser.mjs';
 import { forEachEngine } from '../lib/engines.mjs';
 import { testPage } from './pages.mjs';
@@ -77,7 +77,7 @@ forEachEngine((engine) => {
     assert.equal(await cross.evaluate(() => viatrack('convert', { email: 'nobody@example.com' })), null);
     assert.deepEqual(
       server.requests.slice(before).map((r) => r.path),
-      ['/tracker_bg.wasm'],
+      [`/${WASM}`],
       'another site: the module (convert loads it), no request to the Worker',
     );
     assert.deepEqual(cross.problems, []);

@@ -2,7 +2,7 @@
 // cannot load, and robustness: nothing thrown into the page on bad input.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { startServer, WASM } from './server.mjs';
 import { ready, cookies } from '../lib/browser.mjs';
 import { forEachEngine } from '../lib/engines.mjs';
 import { testPage } from './pages.mjs';
@@ -38,7 +38,7 @@ forEachEngine((engine) => {
    * snippet, calls made after the loader has run wait in the loader's own chain.
    */
   test('queued calls run after load, in order', async () => {
-    server.delay('/tracker_bg.wasm', 400);
+    server.delay(`/${WASM}`, 400);
     try {
       for (const snippet of ['promise', 'plain', 'none']) {
         const before = snippet === 'none' ? '' : QUEUE_CALLS;
@@ -67,7 +67,7 @@ forEachEngine((engine) => {
         await page.close();
       }
     } finally {
-      server.delay('/tracker_bg.wasm', 0);
+      server.delay(`/${WASM}`, 0);
     }
   });
 

@@ -112,7 +112,7 @@ fn write(cfg: &Config, answer: &ClickAnswer, cookie: &ReferralCookie) -> bool {
 pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> Option<String> {
     let mut url = page::location("href");
     if !page::is_http_url(&url) {
-        page::debug("viatrack: not an http(s) page, click not reported");
+        page::debug("viatrack: not http(s)");
         return None;
     }
     if url.len() > MAX_URL_LEN {
@@ -168,7 +168,7 @@ pub fn start(cfg: &Config) {
         return;
     }
     if !cfg.can_send() {
-        page::debug("viatrack: no data-key or API origin, nothing reported");
+        page::debug("viatrack: no key or API");
         return;
     }
     let now = page::now();
