@@ -133,7 +133,8 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let mut resp = http::data(200, &answer)?;
     if let Some(cookie) = set_cookie {
         let domain = cookie_domain(&page_host);
-        let line = server_cookie_line(REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, ctx.https, domain.as_deref());
+        let line =
+            server_cookie_line(REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, ctx.https, domain.as_deref());
         resp.headers_mut().append("Set-Cookie", &line)?;
         // The script-readable marker, same lifetime and domain, no referral data: the loader
         // then knows without a request that this visitor has a server cookie.
