@@ -15,7 +15,9 @@ use crate::net::{self, Outcome};
 use crate::page::{self, Value};
 use crate::queue::{self, Kind, Pending};
 use alloc::string::String;
-use viatrack_core::cookie::{after_click, AfterClick, ReferralCookie, MARKER_COOKIE, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{
+    after_click, AfterClick, ReferralCookie, MARKER_COOKIE, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE,
+};
 use viatrack_core::{AffiliateId, Attribution, ClickId, ReferralId, ReportId, Timestamp, ViaToken, VisitorId};
 
 /// Longest `url` or `referrer` sent, in bytes. A longer page URL is sent as origin + path;
@@ -179,9 +181,8 @@ pub fn start(cfg: &Config) {
     let token = capture::token();
     let mut own = None;
     if let Some(token) = &token {
-        let visitor = cookies::visitor()
-            .or_else(|| queued_visitor(pending.iter().chain(&fast)))
-            .or_else(cookies::new_visitor);
+        let visitor =
+            cookies::visitor().or_else(|| queued_visitor(pending.iter().chain(&fast))).or_else(cookies::new_visitor);
         let report = fast
             .as_ref()
             .and_then(|f| ReportId::parse(&id_in(f, "\"report_id\":\"")?).ok())

@@ -343,7 +343,11 @@ fn options_fall_back_to_defaults() {
     assert_eq!(env("u").as_string().as_deref(), Some("https://t.shop.example"));
     assert!(c.can_send());
     set_query("?via=jb007");
-    assert_eq!(page_token(" , ").map(|t| t.as_str().to_owned()).as_deref(), Some("jb007"), "no names given: the default");
+    assert_eq!(
+        page_token(" , ").map(|t| t.as_str().to_owned()).as_deref(),
+        Some("jb007"),
+        "no names given: the default"
+    );
     assert_eq!(c.cookie_domain.as_deref(), Some("shop.example"));
     assert!(c.consent_required && !c.allowed());
     let c = config(&[
