@@ -28,7 +28,7 @@
 //
 // Names that start with `$` are the module's import and export names: the build renames
 // them to the module's minified names (scripts/shrink-tracker.mjs).
-import { E, capture, io, QUEUE, send, setup } from '../crates/tracker/js/page.js';
+import { E, capture, hex, io, QUEUE, send, setup } from '../crates/tracker/js/page.js';
 
 export function start(data, here, queued = []) {
   const attempt = (f) => {
@@ -60,9 +60,6 @@ export function start(data, here, queued = []) {
     const cookie = attempt(() => document.cookie) || '';
     const queue = attempt(() => localStorage.getItem(QUEUE));
     const token = E.t.find((v) => v);
-    // IDs are 32 lower-case hex digits after their prefix (a UUID's, which browsers give in
-    // secure contexts only: elsewhere the module builds the report).
-    const id = (prefix) => prefix + crypto.randomUUID().replace(/-/g, '');
     attempt(() => {
       const referrer = document.referrer;
       if (token && !consentRequired && E.n && queue == null) {
@@ -73,15 +70,15 @@ export function start(data, here, queued = []) {
             token: token.toLowerCase(),
             url: location.href,
             referrer: /^https?:\/\//.test(referrer) ? referrer : undefined,
-            visitor_id: /viatrack_vid=(vis_[0-9a-f]{32})/.exec(cookie)?.[1] || id('vis_'),
-            report_id: id('rpt_'),
+            visitor_id: /viatrack_vid=(vis_[0-9a-f]{32})/.exec(cookie)?.[1] || 'vis_' + hex(),
+            report_id: 'rpt_' + hex(),
           });
         attempt(() => localStorage.setItem(QUEUE, line));
         E.f = fast;
         send((E.k = line));
       }
     });
-    return E.x != null || /(^|;) ?viatrack_/.test(cookie) || queue != null;
+    return E.x || /(^|;) ?viatrack_/.test(cookie) || queue != null;
   });
 
   // The module stops for this page: it could not load, or a call into it threw.
@@ -146,7 +143,8 @@ export function start(data, here, queued = []) {
           t.$convert();
         }),
       );
-      if (r) lead = [r.id, { id: r.affiliate_id, token: r.link?.token }];
+      // (The lead's answer names no link: the token is then unknown.)
+      if (r) lead = [r.id, { id: r.affiliate_id }];
       return r ?? null;
     }
     if (command == 'consent') await flights(started((t) => t.$consent(!!arg)));
@@ -170,16 +168,21 @@ export function start(data, here, queued = []) {
       .then(() => (referred || command == 'convert') && load())
       .then(() => run(command, arg))
       .catch(() => null));
-  // viatrack.referral and viatrack.affiliate: the held referral, [click ID, {id, token}], or
-  // else the last lead answer's.
-  const held = (i) => ({ get: () => call((t) => (t.$held(), JSON.parse(E.r)[i]), null) ?? lead[i] ?? null });
+  // viatrack.referral and viatrack.affiliate: the held referral, [click ID, {id, token}] from
+  // its cookie value (1.<click ID>.<affiliate ID>.<token>.…), or else the last lead answer's.
+  const held = (i) => ({
+    get: () => {
+      const [, ref, id, token] = call((t) => (t.$held(), E.r.split('.')), []);
+      return (ref ? [ref, { id, token }] : lead)[i] ?? null;
+    },
+  });
   Object.defineProperties(live, { referral: held(0), affiliate: held(1) });
   // A referred view starts loading the module at once.
   if (!consentRequired && referred) chain = load();
   // (Each is an arguments object or a [command, arg] list; `r`, when there, takes the promise.)
   for (const a of queued || []) {
     const result = live(...a);
-    attempt(() => a.r?.(result));
+    a.r?.(result);
   }
   return live;
 }

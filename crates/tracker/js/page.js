@@ -27,6 +27,9 @@ export const QUEUE = 'viatrack_queue';
 const settle = (request) =>
   request.then((res) => res.json().then((json) => [res.status, json], () => [res.status])).catch(() => [0]);
 
+/** 32 lower-case hex digits of 16 random bytes (crypto.getRandomValues): an ID's body. */
+export const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (256 + b).toString(16).slice(1)).join('');
+
 // Whether host h is d or a subdomain of it.
 const within = (h, d) => h == d || h.endsWith('.' + d);
 
@@ -40,7 +43,7 @@ const within = (h, d) => h == d || h.endsWith('.' + d);
  */
 export const setup = (data, here) => {
   E.o = data;
-  E.u = E.s = E.n = false;
+  E.n = false;
   try {
     const api = new URL(data.api || '.', here);
     const d = (data.cookieDomain || '').replace(/^\./, '').toLowerCase();
@@ -58,7 +61,7 @@ export const setup = (data, here) => {
  * (data-params, comma-separated, whitespace around names ignored, "via" when it names none),
  * in the order of the names and, per name, in URL order, decoded as URLSearchParams decodes;
  * E.x the URL without those parameters (path, the other pairs as they were written, hash)
- * when there is one to remove (for data-clean-url), else undefined.
+ * when there is one to remove (for data-clean-url), else false.
  */
 export const capture = (params) => {
   let names = (params || '').split(',').map((n) => n.trim()).filter((n) => n);
@@ -67,7 +70,7 @@ export const capture = (params) => {
   const pairs = search.slice(1).split('&').filter((p) => p);
   const kept = pairs.filter((p) => !names.includes([...new URLSearchParams(p).keys()][0]));
   E.t = names.flatMap((n) => new URLSearchParams(search).getAll(n));
-  E.x = kept.length < pairs.length ? location.pathname + (kept[0] ? '?' + kept.join('&') : '') + location.hash : undefined;
+  E.x = kept.length < pairs.length && location.pathname + (kept[0] ? '?' + kept.join('&') : '') + location.hash;
 };
 
 /**
@@ -88,11 +91,11 @@ export const send = (line) =>
         const [, kind, body] = /^\d+ (.) (.*)/s.exec(line) || [];
         ok(
           fetch(E.u + '/v1/track/' + ({ c: 'click', l: 'lead' }[kind] || 'referral'), {
-            method: body ? 'POST' : 'GET',
+            method: body && 'POST',
             headers: { Authorization: 'Bearer ' + E.o.key, ...(body && { 'Content-Type': 'application/json' }) },
             body,
             keepalive: true,
-            credentials: E.s ? 'include' : 'same-origin',
+            credentials: E.s ? 'include' : undefined,
             signal: AbortSignal.timeout?.(1e4),
           }),
         );
@@ -118,8 +121,8 @@ export const io = (op, p, n) => {
         (v = at(a)) => (typeof v == 'string' ? keep(v) : -2 - keep(JSON.stringify(v))),
         // 2: the clock
         Date.now,
-        // 3: random bytes into (ptr, len)
-        () => crypto.getRandomValues(view(p, n)),
+        // 3: a random ID body (hex), kept like a string value
+        () => keep(hex()),
         // 4: document.cookie = text
         () => (document.cookie = a),
         // 5: the delivery queue's new text ("": remove it)
@@ -127,7 +130,7 @@ export const io = (op, p, n) => {
         // 6: the address bar's new URL, no navigation
         () => history.replaceState(history.state, '', a),
         // 7: a log line
-        () => console.debug(a),
+        () => console.debug('viatrack:', a),
         // 8: start the report of this queue line (send)
         () => send(a),
         // 9: the export's answer

@@ -22,7 +22,7 @@ pub fn token() -> Option<ViaToken> {
         if let Ok(token) = ViaToken::parse(&value) {
             return Some(token);
         }
-        page::debug("viatrack: bad token");
+        page::debug("bad token");
         i += 1;
     }
 }

@@ -1,7 +1,7 @@
 //! The page: every read and change of the browser goes through one import, `io(op, ptr, len)`,
-//! implemented by `js/page.js` (which the loader bundles): read a value by its path, the
-//! clock, random bytes, write `document.cookie`, the delivery queue or the address bar, log,
-//! start a report, give an export's answer back.
+//! implemented by `js/page.js` (which the loader bundles): read a value by its path (as text
+//! or as a number), the clock, a random ID, write `document.cookie`, the delivery queue or
+//! the address bar, log, start a report, give an export's answer back.
 //!
 //! Text crosses in the module's memory (to the page as UTF-8, from it as Unicode code points,
 //! u32 each, so the module carries no UTF-8 validator), so the module needs no JS value
@@ -61,7 +61,11 @@ pub enum Value {
 /// The value at `path` (see the module docs).
 #[inline(never)]
 pub fn get(path: &str) -> Value {
-    let n = call(Op::Get, path.as_bytes());
+    answer_of(call(Op::Get, path.as_bytes()))
+}
+
+/// Reads the answer the page kept, as the number `n` of its first call describes it.
+fn answer_of(n: f64) -> Value {
     if n.is_nan() {
         return Value::Threw;
     }
@@ -123,7 +127,7 @@ pub fn text_at(path: &str, name: &str) -> String {
     string(&join(path, name))
 }
 
-/// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
+/// `console.debug("viatrack:", msg)` (hidden in devtools by default): the tracker's only log.
 pub fn debug(msg: &str) {
     call(Op::Debug, msg.as_bytes());
 }
@@ -192,12 +196,21 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(call(Op::Now, &[]) as i64)
 }
 
-/// 16 random bytes from the browser's `crypto.getRandomValues`; `None` without it (the
-/// bytes are then left zero: 128 zero bits from a working source are not to be expected).
-pub fn random() -> Option<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    io(Op::Random as u32, bytes.as_mut_ptr(), bytes.len());
-    bytes.iter().any(|&b| b != 0).then_some(bytes)
+/// A new random ID body: 32 lower-case hex digits of 16 bytes from the browser's
+/// `crypto.getRandomValues` (written by the page); `""` without it (an ID that does not
+/// parse, so nothing is reported).
+pub fn random_hex() -> String {
+    match answer_of(call(Op::Random, &[])) {
+        Value::Text(hex) => hex,
+        _ => String::new(),
+    }
+}
+
+/// A new random ID: `prefix` + [`random_hex`] (parse it into its ID type).
+pub fn new_id(prefix: &str) -> String {
+    let mut id = String::from(prefix);
+    id.push_str(&random_hex());
+    id
 }
 
 /// Whether `url` is an absolute http(s) URL (by its scheme; the browser produced it).

@@ -16,7 +16,7 @@ static LOGGED: AtomicBool = AtomicBool::new(false);
 /// the module).
 pub fn report() {
     if !LOGGED.swap(true, Ordering::Relaxed) {
-        crate::page::debug("viatrack: internal error, tracking stopped on this page");
+        crate::page::debug("internal error, tracking stopped on this page");
     }
 }
 

@@ -114,7 +114,7 @@ fn write(cfg: &Config, answer: &ClickAnswer, cookie: &ReferralCookie) -> bool {
 pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> Option<String> {
     let mut url = page::location("href");
     if !page::is_http_url(&url) {
-        page::debug("viatrack: not http(s)");
+        page::debug("not http(s)");
         return None;
     }
     if url.len() > MAX_URL_LEN {
@@ -170,7 +170,7 @@ pub fn start(cfg: &Config) {
         return;
     }
     if !cfg.can_send() {
-        page::debug("viatrack: no key or API");
+        page::debug("no key or API");
         return;
     }
     let now = page::now();
@@ -186,7 +186,7 @@ pub fn start(cfg: &Config) {
         let report = fast
             .as_ref()
             .and_then(|f| ReportId::parse(&id_in(f, "\"report_id\":\"")?).ok())
-            .or_else(|| page::random().map(ReportId::from_bytes));
+            .or_else(|| ReportId::parse(&page::new_id(ReportId::PREFIX)).ok());
         if let (Some(visitor), Some(report)) = (visitor, report) {
             own = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b));
         }
@@ -334,19 +334,10 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     Some(body)
 }
 
-/// The held referral as the JSON text `[click ID, {id, token}]` (`viatrack.referral` and
-/// `viatrack.affiliate`), or `[null,null]` when the visitor holds none. IDs and tokens need
-/// no escaping.
+/// The held referral (`viatrack.referral` and `viatrack.affiliate`) as its cookie value,
+/// `1.<click ID>.<affiliate ID>.<token>.<expires_at>.<f|l>`
+/// ([`viatrack_core::cookie::ReferralCookie::encode`], which the loader splits on `.`), or
+/// `""` when the visitor holds none (no valid, unexpired page cookie).
 pub fn held() -> String {
-    let Some(held) = cookies::held(page::now()) else {
-        return String::from("[null,null]");
-    };
-    let mut out = String::from("[\"");
-    out.push_str(held.click_id.as_str());
-    out.push_str("\",{\"id\":\"");
-    out.push_str(held.affiliate_id.as_str());
-    out.push_str("\",\"token\":\"");
-    out.push_str(held.token.as_str());
-    out.push_str("\"}]");
-    out
+    cookies::held(page::now()).map(|held| held.encode()).unwrap_or_default()
 }

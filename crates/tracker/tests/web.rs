@@ -178,9 +178,16 @@ fn click_answer(data: &JsValue) -> Option<ClickAnswer> {
 }
 
 /// `viatrack.referral` and `viatrack.affiliate` as the loader reads them from `held`.
+/// (`held` answers the cookie value, `1.<click ID>.<affiliate ID>.<token>.…`, or `""`; the
+/// loader splits it on `.`.)
 fn held_pair() -> (JsValue, JsValue) {
-    let pair: Array = js_sys::JSON::parse(&track::held()).unwrap().unchecked_into();
-    (pair.get(0), pair.get(1))
+    let value = track::held();
+    let parts: Vec<&str> = value.split('.').collect();
+    if value.is_empty() {
+        return (JsValue::NULL, JsValue::NULL);
+    }
+    assert_eq!(parts.len(), 6, "{value}");
+    (parts[1].into(), options(&[("id", parts[2].into()), ("token", parts[3].into())]))
 }
 
 /// Starts the lead report for `data` (at `E.c`); the reports started.
@@ -434,7 +441,10 @@ fn values_are_read_by_path() {
         page::text("w.location.href"),
         Some(get(&get(&js_sys::global(), "location"), "href").as_string().unwrap())
     );
-    assert!(page::random().is_some_and(|a| page::random().is_some_and(|b| a != b)), "random bytes");
+    let (a, b) = (page::random_hex(), page::random_hex());
+    assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{a}");
+    assert_ne!(a, b, "random");
+    assert!(VisitorId::parse(&page::new_id(VisitorId::PREFIX)).is_ok());
     let now = js_sys::Date::now() as i64;
     assert!((page::now().unix_ms() - now).abs() < 1000);
 }
@@ -537,11 +547,12 @@ async fn short_max_age_really_expires() {
     assert!(held_pair().0.is_null());
 }
 
-/// The export that reads the held referral gives its click ID and affiliate.
+/// The export that reads the held referral gives its click ID and affiliate (the cookie
+/// value, which the loader splits).
 #[wasm_bindgen_test]
 fn referral_and_affiliate_read_the_cookie() {
     fresh();
-    assert_eq!(track::held(), "[null,null]");
+    assert_eq!(track::held(), "", "none held");
     let a = click_answer(&answer(REF1, AFF, "JB007", 3600.0, "last_click")).unwrap();
     assert!(track::remember(&config(&[]), &a, page::now()));
     let (referral, affiliate) = held_pair();
