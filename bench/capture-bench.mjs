@@ -4,7 +4,8 @@
 //    static page served at the Worker's origin, for N fresh visitors each, alternating:
 //      * viatrack's tag: <script async src="/viatrack.js" data-key="pk_…">;
 //      * the external-script floor: the baseline's exact code served as /baseline.js in an
-//        `async` script tag (no script tag can beat the hop that loads it);
+//        `async` script tag (no script tag can beat the hop that loads it); it and viatrack's
+//        loader are both served by the harness from memory, the wasm by the Worker;
 //      * the inline floor: the same code inline, which sends the same click report
 //        (POST /v1/track/click, the same body fields and headers) with fetch at once, and
 //        writes the page cookie from the answer.
@@ -18,6 +19,8 @@
 //    WebKit with tracking prevention on, through its test proxy), side by side: when the
 //    click report was sent and answered, and the page's load event.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startWorker, BROWSER_UA, ROOT, DEMO } from '../tests/lib/worker.mjs';
 import { launchEngine, engineNames } from '../tests/lib/engines.mjs';
 import { ready } from '../tests/lib/browser.mjs';
@@ -59,6 +62,7 @@ const BASELINE_CODE = `
 const BASELINE = page(`<script>${BASELINE_CODE}</script>`);
 const EXTERNAL = page('<script async src="/baseline.js"></script>');
 const VARIANTS = [['viatrack', TAG], ['external floor', EXTERNAL], ['inline floor', BASELINE]];
+const LOADER = readFileSync(join(ROOT, 'build/site/viatrack.js'), 'utf8');
 
 /**
  * One fresh visitor on `html` at /bench.html?via=jb007: { report, cookie, files } in ms, the
@@ -69,7 +73,10 @@ async function visit(engine, w, html) {
   try {
     await p.addInitScript(COOKIE_CLOCK);
     await p.route('/bench.html', (route) => route.fulfill({ contentType: 'text/html', body: html }));
+    // Both scripts are served the same way (by the harness, from memory), so that neither
+    // pays the other's hop: the floor's /baseline.js, and viatrack's loader as built.
     await p.route('/baseline.js', (route) => route.fulfill({ contentType: 'text/javascript', body: BASELINE_CODE }));
+    await p.route('/viatrack.js', (route) => route.fulfill({ contentType: 'text/javascript', body: LOADER }));
     await p.goto(`${w.url}/bench.html?via=jb007`);
     return await p.evaluate(async () => {
       for (let k = 0; k < 250; k++) {
