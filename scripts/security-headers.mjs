@@ -9,6 +9,10 @@
 //   X-Frame-Options          DENY (for browsers without frame-ancestors)
 //   X-Content-Type-Options   nosniff, on every asset
 //   Referrer-Policy          strict-origin-when-cross-origin, on every asset
+//   Cache-Control            the content-hashed wasm (tracker.<hash>.wasm, which the loader
+//                            fetches): a year, immutable, so a repeat visitor revalidates
+//                            nothing; the loader (viatrack.js, whose URL the page's tag
+//                            names) and tracker_bg.wasm (the stable name): 5 minutes
 //
 // Usage: node scripts/security-headers.mjs build/site
 // The hashes are of the inline scripts' exact text, so an edit of a page needs no edit here.
@@ -62,4 +66,9 @@ for (const file of readdirSync(site).filter((f) => f.endsWith('.html')).sort()) 
     rules.push(path, `  Content-Security-Policy: ${csp}`, '  X-Frame-Options: DENY', '');
   }
 }
+// The tracker's files (scripts/shrink-tracker.mjs).
+for (const file of readdirSync(site).filter((f) => /^tracker\.[0-9a-f]{16}\.wasm$/.test(f))) {
+  rules.push(`/${file}`, '  Cache-Control: public, max-age=31536000, immutable', '');
+}
+for (const file of ['viatrack.js', 'tracker_bg.wasm']) rules.push(`/${file}`, '  Cache-Control: public, max-age=300', '');
 writeFileSync(join(site, '_headers'), rules.join('\n'));

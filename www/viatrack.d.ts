@@ -33,8 +33,12 @@ export interface ViatrackReferral {
 export interface ViatrackAffiliate {
   /** `aff_…` */
   id: string;
-  /** The link token the visitor arrived through, lower case (e.g. `"jb007"`). */
-  token: string;
+  /**
+   * The link token the visitor arrived through, lower case (e.g. `"jb007"`). Undefined when
+   * the page knows the referral only from `convert`'s answer (no page cookie: Safari deleted
+   * it, and the Worker credited the lead through its own cookie).
+   */
+  token?: string;
 }
 
 export interface Viatrack {
@@ -49,7 +53,8 @@ export interface Viatrack {
   (command: 'convert', lead: ViatrackLead): Promise<ViatrackReferral | null>;
   /**
    * Runs `callback` once the tracker has started and handled this page's visit (also when
-   * the tracker could not load). `referral` and `affiliate` are current by then: on a
+   * the tracker could not load; at once, without loading it, on a page with no token, no
+   * viatrack cookie and nothing queued). `referral` and `affiliate` are current by then: on a
    * first-party site, restored from the Worker's HttpOnly cookie when the page cookie was
    * deleted.
    */
@@ -62,7 +67,10 @@ export interface Viatrack {
    * (the choice is not stored by viatrack).
    */
   (command: 'consent', granted: boolean): Promise<void>;
-  /** The visitor's referral ID (`ref_…`), e.g. for Stripe's `client_reference_id`; null without one. */
+  /**
+   * The visitor's referral ID (`ref_…`), e.g. for Stripe's `client_reference_id`; null without
+   * one. After `convert`, the referral it was credited to, also without a page cookie.
+   */
   readonly referral: string | null;
   /** The affiliate who referred the visitor, for "referred by" banners; null without one. */
   readonly affiliate: ViatrackAffiliate | null;

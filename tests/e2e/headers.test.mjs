@@ -6,6 +6,7 @@
 // (the tracker captures a click on the demo, the dashboard and the docs render).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { startDemoWorker, BROWSER_UA } from '../lib/worker.mjs';
 import { launch, ready } from '../lib/browser.mjs';
 
@@ -45,6 +46,35 @@ test('every served page has a CSP with no inline script, frame-ancestors none, n
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff', asset);
     await r.body?.cancel();
   }
+});
+
+/**
+ * Caching in production: the loader names the wasm by a content hash, which the Worker serves
+ * as immutable for a year (a repeat visitor revalidates nothing), the same bytes as
+ * tracker_bg.wasm; the loader's own URL stays stable with a short lifetime, as does the
+ * stable wasm name. The demo page's tracker fetches the hashed name.
+ */
+test('caching: the hashed wasm immutable, the loader and the stable wasm short-lived', async () => {
+  const loader = await fetch(w.url + '/viatrack.js');
+  assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
+  const [name] = (await loader.text()).match(/tracker\.[0-9a-f]{16}\.wasm/) ?? [];
+  assert.ok(name, 'the loader names the hashed wasm');
+  const hashed = await fetch(`${w.url}/${name}`);
+  assert.equal(hashed.status, 200);
+  assert.equal(hashed.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  const bytes = Buffer.from(await hashed.arrayBuffer());
+  assert.equal(createHash('sha256').update(bytes).digest('hex').slice(0, 16), name.split('.')[1], 'named by its content');
+  const stable = await fetch(w.url + '/tracker_bg.wasm');
+  assert.equal(stable.headers.get('cache-control'), 'public, max-age=300');
+  assert.ok(Buffer.from(await stable.arrayBuffer()).equals(bytes), 'the same module');
+  const context = await browser.newContext({ userAgent: BROWSER_UA });
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  await page.goto(w.url + '/?via=jb007');
+  await ready(page);
+  assert.deepEqual(wasm, [`/${name}`]);
+  await context.close();
 });
 
 /** Opens `path`, collecting CSP violations and page errors from the first byte on. */

@@ -13,7 +13,7 @@ import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { createServer as createTcp } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -50,9 +50,15 @@ export function freePort() {
   });
 }
 
+/**
+ * The content-hashed name of the wasm module the loader fetches by default
+ * (scripts/shrink-tracker.mjs), e.g. `tracker.0123456789abcdef.wasm`; undefined before a build.
+ */
+export const WASM = existsSync(SITE) ? readdirSync(SITE).find((f) => /^tracker\.[0-9a-f]{16}\.wasm$/.test(f)) : undefined;
+
 /** Fails with a clear message when the site has not been built. */
 export function requireSite() {
-  for (const f of ['index.html', 'viatrack.js', 'tracker_bg.wasm']) {
+  for (const f of ['index.html', 'viatrack.js', 'tracker_bg.wasm', WASM ?? 'tracker.<hash>.wasm']) {
     if (!existsSync(join(SITE, f))) {
       throw new Error(`build/site/${f} is missing: run \`make build-tracker\` (or \`make test\`) first`);
     }

@@ -386,10 +386,14 @@ test('click: the HttpOnly server cookie only for a same-site page', async () => 
   assert.match(c.line, /Max-Age=518(3\d{3}|4000); Path=\/; SameSite=Lax; HttpOnly$/, 'the cookie duration, 60 days');
   assert.equal(c.value.split('.')[1], same.body.data.click_id);
   assert.equal(same.headers.get('access-control-allow-credentials'), 'true');
+  // Next to it the script-readable marker: same lifetime and domain, no referral data.
+  const marker = same.headers.getSetCookie().find((l) => l.startsWith('viatrack_on='));
+  assert.equal(marker, c.line.replace(/^viatrack_ref=[^;]*/, 'viatrack_on=1').replace(/; HttpOnly$/, ''), 'the marker cookie');
   assert.equal(serverCookie(await click({ visitor_id: visitor('8') }, { Origin: 'https://www.shop.example.com' })), null, 'another site');
   const fromServer = await api.post('/v1/track/click', { token: 'jb007', url: URL_, visitor_id: visitor('8') }, { 'User-Agent': BROWSER_UA });
   assert.equal(fromServer.status, 200, 'a server tracks with the secret key, without Origin');
   assert.equal(serverCookie(fromServer), null, 'no Origin');
+  assert.deepEqual(fromServer.headers.getSetCookie(), [], 'no marker without a server cookie');
 });
 
 /**

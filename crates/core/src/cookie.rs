@@ -38,6 +38,13 @@ use alloc::string::String;
 
 /// Name of the server-set, `HttpOnly` referral cookie (see the module docs).
 pub const REFERRAL_COOKIE: &str = "viatrack_ref";
+/// Name of the server-set marker cookie (value `1`), which the Worker sets next to
+/// [`REFERRAL_COOKIE`] with the same lifetime and domain ([`marker_cookie_line`]). Not
+/// `HttpOnly`, and it holds no referral data: it only tells the loader, without a request,
+/// that a server cookie exists (a page whose script cookies Safari deleted is then still
+/// referred). A cookie set by the server's response is not capped the way `document.cookie`
+/// is.
+pub const MARKER_COOKIE: &str = "viatrack_on";
 /// Name of the script-written referral cookie, the copy the page can read.
 pub const SCRIPT_REFERRAL_COOKIE: &str = "viatrack_js";
 /// Name of the visitor cookie (value: a [`crate::VisitorId`]). Written only for a referred
@@ -65,6 +72,13 @@ pub fn server_cookie_line(name: &str, value: &str, max_age: i64, https: bool, do
     let mut s = cookie_line(name, value, max_age, https, domain);
     s.push_str("; HttpOnly");
     s
+}
+
+/// The `Set-Cookie` header value the Worker sends for [`MARKER_COOKIE`] next to the referral
+/// cookie: value `1`, the attributes of [`set_cookie_line`] (`max_age` in seconds, the same
+/// as the referral cookie's), not `HttpOnly`.
+pub fn marker_cookie_line(max_age: i64, https: bool, domain: Option<&str>) -> String {
+    cookie_line(MARKER_COOKIE, "1", max_age, https, domain)
 }
 
 fn cookie_line(name: &str, value: &str, max_age: i64, https: bool, domain: Option<&str>) -> String {

@@ -130,6 +130,19 @@ fn server_cookie_line_is_http_only() {
     );
 }
 
+/// The marker holds `1`, never referral data, with the referral cookie's attributes and
+/// without `HttpOnly`, so the loader can read it.
+#[test]
+fn marker_cookie_line_is_script_readable() {
+    use viatrack_core::cookie::{marker_cookie_line, MARKER_COOKIE};
+    assert_eq!(MARKER_COOKIE, "viatrack_on");
+    assert_eq!(
+        marker_cookie_line(60, true, Some("shop.example")),
+        "viatrack_on=1; Max-Age=60; Path=/; SameSite=Lax; Secure; Domain=shop.example"
+    );
+    assert_eq!(marker_cookie_line(60, false, None), "viatrack_on=1; Max-Age=60; Path=/; SameSite=Lax");
+}
+
 /// The held referral is read the same way from a `Cookie` header (Worker) and from
 /// `document.cookie` (tracker): the first value of the name that decodes and is unexpired.
 #[test]

@@ -76,5 +76,5 @@ pub fn visitor() -> Option<VisitorId> {
 /// A new random visitor ID (`crypto.getRandomValues`, 128 bits); `None` only when the
 /// browser has no random source.
 pub fn new_visitor() -> Option<VisitorId> {
-    page::random().map(VisitorId::from_bytes)
+    VisitorId::parse(&page::new_id(VisitorId::PREFIX)).ok()
 }

@@ -1,5 +1,5 @@
 //! JSON text for the reports and the answers the module gives back, written directly (no
-//! serde, no `JSON.stringify`), and the one number it reads from JSON text.
+//! serde, no `JSON.stringify`).
 
 use alloc::string::String;
 
@@ -42,23 +42,4 @@ pub fn push_key(out: &mut String, name: &str) {
     out.push('"');
     out.push_str(name);
     out.push_str("\":");
-}
-
-/// The whole part of a JSON number as `JSON.stringify` writes it (`3600`, `3600.5`,
-/// `1e+21` for 10²¹ and up, `5e-7` below 10⁻⁶), saturating at `i64::MAX`; `None` for a
-/// negative number or anything that is not a number.
-// `<[u8]>::contains` would bring core's memchr into the module; a plain scan does not. The
-// whole part goes through `text::number` (at most 18 digits, so no overflow check and no
-// 128-bit multiplication in the module); longer is over `i64::MAX / 10` anyway.
-#[allow(clippy::manual_contains)]
-pub fn whole_number(json: &str) -> Option<i64> {
-    let b = json.as_bytes();
-    if !b.first()?.is_ascii_digit() {
-        return None;
-    }
-    if b.iter().any(|&c| c == b'e') {
-        return Some(if b.iter().any(|&c| c == b'+') { i64::MAX } else { 0 });
-    }
-    let digits = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
-    Some(crate::text::number(json.get(..digits)?).unwrap_or(i64::MAX))
 }

@@ -1,7 +1,11 @@
-//! Reports to the Worker: `POST {api}{path}` with a JSON body (or a `GET`), the publishable
-//! key, and `keepalive` so a report survives the page navigating away. Same-site reports
-//! carry the visitor's cookies (`credentials: "include"`), so the Worker can set and read its
-//! `HttpOnly` referral cookie.
+//! Reports to the Worker. The page builds every request (js/page.js `send`, the one request
+//! builder, which the loader's fast path uses too): the module passes only the report's queue
+//! line, `<at> <kind> <body>` ([`crate::queue`]), whose kind gives the path (`c`
+//! `POST /v1/track/click`, `l` `POST /v1/track/lead`; the empty [`crate::track::RESTORE`]
+//! line `GET /v1/track/referral`). The page adds the publishable key, `keepalive` so a
+//! report survives the page navigating away, the visitor's cookies when same-site
+//! (`credentials: "include"`, so the Worker can set and read its `HttpOnly` referral
+//! cookie) and a [`TIMEOUT_MS`] abort signal.
 //!
 //! The module starts requests and judges their outcome; it does not await them. The loader
 //! awaits each `fetch` promise, reads the status and the JSON body (status `0` for a network
@@ -9,54 +13,16 @@
 //! (executor, closures) out of the module, which keeps it small, and every call into it
 //! synchronous, so the loader can catch anything that goes wrong.
 
-use crate::config::Config;
-use crate::json;
 use crate::page;
-use alloc::string::String;
 
 /// A report not answered within this many milliseconds is aborted (and kept for retry); the
 /// page (js/page.js) sets the abort signal where the browser has `AbortSignal.timeout`.
 pub const TIMEOUT_MS: u32 = 10_000;
 
-/// Largest body sent with `keepalive`, in bytes (browsers refuse keepalive bodies over
-/// 64 KiB in flight); a larger lead report goes without it.
-pub const KEEPALIVE_MAX_BODY: usize = 60_000;
-
-/// The request [`send`] starts, as the JSON object the page passes to `fetch`: `u` the URL,
-/// `l` the queue line the loader hands back with the outcome, and the `RequestInit` members.
-pub fn request(cfg: &Config, path: &str, body: Option<&str>, line: &str) -> String {
-    let mut url = cfg.api.clone();
-    url.push_str(path);
-    let mut auth = String::from("Bearer ");
-    auth.push_str(&cfg.key);
-    let mut r = String::from("{");
-    json::push_field(&mut r, "u", &url);
-    json::push_field(&mut r, "l", line);
-    if let Some(body) = body {
-        r.push_str(",\"method\":\"POST\",\"headers\":{\"Content-Type\":\"application/json\"");
-        json::push_field(&mut r, "Authorization", &auth);
-        r.push('}');
-        json::push_field(&mut r, "body", body);
-    } else {
-        r.push_str(",\"headers\":{");
-        json::push_field(&mut r, "Authorization", &auth);
-        r.push('}');
-    }
-    json::push_key(&mut r, "keepalive");
-    r.push_str(if body.map_or(0, str::len) <= KEEPALIVE_MAX_BODY { "true" } else { "false" });
-    if cfg.first_party {
-        json::push_field(&mut r, "credentials", "include");
-    }
-    r.push('}');
-    r
-}
-
-/// Starts `POST {api}{path}` with `body` (JSON text), or `GET {api}{path}` when `body` is
-/// `None` ([`request`]): `Content-Type: application/json` (with a body), `Authorization:
-/// Bearer <key>`, `keepalive`, `credentials: "include"` when the API is on the page's site,
-/// and a [`TIMEOUT_MS`] abort signal. The loader gets the `fetch` promise with `line`.
-pub fn send(cfg: &Config, path: &str, body: Option<&str>, line: &str) {
-    page::fetch(&request(cfg, path, body, line));
+/// Starts the report of queue line `line` (the empty line: the restore request); the loader
+/// gets the `fetch` promise with `line`.
+pub fn send(line: &str) {
+    page::fetch(line);
 }
 
 /// How a report ended, from the HTTP status and the parsed JSON body.

@@ -1,7 +1,7 @@
 //! The page: every read and change of the browser goes through one import, `io(op, ptr, len)`,
-//! implemented by `js/page.js` (which the loader bundles): read a value by its path, the
-//! clock, random bytes, write `document.cookie`, the delivery queue or the address bar, log,
-//! start a report, give an export's answer back.
+//! implemented by `js/page.js` (which the loader bundles): read a value by its path (as text
+//! or as a number), the clock, a random ID, write `document.cookie`, the delivery queue or
+//! the address bar, log, start a report, give an export's answer back.
 //!
 //! Text crosses in the module's memory (to the page as UTF-8, from it as Unicode code points,
 //! u32 each, so the module carries no UTF-8 validator), so the module needs no JS value
@@ -37,6 +37,7 @@ enum Op {
     Debug,
     Fetch,
     Out,
+    Number,
 }
 
 fn call(op: Op, arg: &[u8]) -> f64 {
@@ -60,7 +61,11 @@ pub enum Value {
 /// The value at `path` (see the module docs).
 #[inline(never)]
 pub fn get(path: &str) -> Value {
-    let n = call(Op::Get, path.as_bytes());
+    answer_of(call(Op::Get, path.as_bytes()))
+}
+
+/// Reads the answer the page kept, as the number `n` of its first call describes it.
+fn answer_of(n: f64) -> Value {
     if n.is_nan() {
         return Value::Threw;
     }
@@ -98,9 +103,15 @@ pub fn string(path: &str) -> String {
     text(path).unwrap_or_default()
 }
 
-/// Whether `path` holds `true`.
+/// The number at `path`: a number as it is, `true` 1, `false` 0; NaN for anything else
+/// (read as a number by the page, not as JSON text).
+pub fn number(path: &str) -> f64 {
+    call(Op::Number, path.as_bytes())
+}
+
+/// Whether `path` holds `true` (or the number 1).
 pub fn is_true(path: &str) -> bool {
-    matches!(get(path), Value::Json(s) if s == "true")
+    number(path) == 1.0
 }
 
 /// `path` + `name` (paths are built from a prefix such as `a.data.`).
@@ -116,7 +127,7 @@ pub fn text_at(path: &str, name: &str) -> String {
     string(&join(path, name))
 }
 
-/// `console.debug(msg)` (hidden in devtools by default): the tracker's only log.
+/// `console.debug("viatrack:", msg)` (hidden in devtools by default): the tracker's only log.
 pub fn debug(msg: &str) {
     call(Op::Debug, msg.as_bytes());
 }
@@ -167,11 +178,11 @@ pub fn replace_url(url: &str) {
     call(Op::Url, url.as_bytes());
 }
 
-/// Starts `fetch` with `request`, a JSON object: `u` the URL, `l` the report's queue line, and
-/// the `RequestInit` members; the page adds a 10 s abort signal where it can, and keeps the
-/// promise with the line for the loader.
-pub fn fetch(request: &str) {
-    call(Op::Fetch, request.as_bytes());
+/// Starts the report of queue line `line` through the page's one request builder
+/// (js/page.js `send`, see [`crate::net`]), which keeps the answer's promise with the line for
+/// the loader.
+pub fn fetch(line: &str) {
+    call(Op::Fetch, line.as_bytes());
 }
 
 /// Gives an export's answer (a JSON text) back to the loader.
@@ -185,12 +196,21 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(call(Op::Now, &[]) as i64)
 }
 
-/// 16 random bytes from the browser's `crypto.getRandomValues`; `None` without it (the
-/// bytes are then left zero: 128 zero bits from a working source are not to be expected).
-pub fn random() -> Option<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    io(Op::Random as u32, bytes.as_mut_ptr(), bytes.len());
-    bytes.iter().any(|&b| b != 0).then_some(bytes)
+/// A new random ID body: 32 lower-case hex digits of 16 bytes from the browser's
+/// `crypto.getRandomValues` (written by the page); `""` without it (an ID that does not
+/// parse, so nothing is reported).
+pub fn random_hex() -> String {
+    match answer_of(call(Op::Random, &[])) {
+        Value::Text(hex) => hex,
+        _ => String::new(),
+    }
+}
+
+/// A new random ID: `prefix` + [`random_hex`] (parse it into its ID type).
+pub fn new_id(prefix: &str) -> String {
+    let mut id = String::from(prefix);
+    id.push_str(&random_hex());
+    id
 }
 
 /// Whether `url` is an absolute http(s) URL (by its scheme; the browser produced it).

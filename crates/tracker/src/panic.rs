@@ -2,8 +2,8 @@
 //! (`console.debug`) and stops using the module.
 //!
 //! With the `bare` feature (the release build, see `scripts/build-tracker.sh`) this module
-//! also provides what std would: the `#[panic_handler]` (log once, then trap) and the global
-//! allocator (lol_alloc's free-list allocator, about 1 KB instead of dlmalloc's 7 KB). The
+//! also provides what std would: the `#[panic_handler]` (log once, then trap; the global
+//! allocator is `heap`'s). The
 //! release build compiles core with `-Cpanic=immediate-abort`, so there a panic traps at once
 //! and the handler is not reached. Without `bare` (tests, `cargo clippy` with the rest of the
 //! workspace) std provides both and [`report`] is installed as std's panic hook.
@@ -16,7 +16,7 @@ static LOGGED: AtomicBool = AtomicBool::new(false);
 /// the module).
 pub fn report() {
     if !LOGGED.swap(true, Ordering::Relaxed) {
-        crate::page::debug("viatrack: internal error, tracking stopped on this page");
+        crate::page::debug("internal error, tracking stopped on this page");
     }
 }
 
@@ -39,8 +39,3 @@ fn on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
     report();
     core::arch::wasm32::unreachable()
 }
-
-#[cfg(all(feature = "bare", target_arch = "wasm32"))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

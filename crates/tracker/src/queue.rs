@@ -21,7 +21,7 @@ use viatrack_core::cookie::push_decimal;
 use viatrack_core::Timestamp;
 
 /// The `localStorage` key (also in js/page.js, which writes it, and the loader, which checks
-/// it for an organic page view).
+/// it for an organic page view and writes the fast path's click report in this format).
 pub const KEY: &str = "viatrack_queue";
 /// Most reports kept.
 pub const MAX_ITEMS: usize = 20;
@@ -44,14 +44,6 @@ impl Kind {
         match self {
             Kind::Click => 'c',
             Kind::Lead => 'l',
-        }
-    }
-
-    /// The Worker path the report goes to.
-    pub fn path(self) -> &'static str {
-        match self {
-            Kind::Click => crate::track::CLICK_PATH,
-            Kind::Lead => crate::track::LEAD_PATH,
         }
     }
 }

@@ -15,19 +15,16 @@ use crate::net::{self, Outcome};
 use crate::page::{self, Value};
 use crate::queue::{self, Kind, Pending};
 use alloc::string::String;
-use viatrack_core::cookie::{after_click, AfterClick, ReferralCookie, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{
+    after_click, AfterClick, ReferralCookie, MARKER_COOKIE, SCRIPT_REFERRAL_COOKIE, VISITOR_COOKIE,
+};
 use viatrack_core::{AffiliateId, Attribution, ClickId, ReferralId, ReportId, Timestamp, ViaToken, VisitorId};
 
-/// The Worker's click endpoint.
-pub const CLICK_PATH: &str = "/v1/track/click";
-/// The Worker's lead endpoint.
-pub const LEAD_PATH: &str = "/v1/track/lead";
-/// The Worker's endpoint that answers the referral of its server-set cookie.
-pub const REFERRAL_PATH: &str = "/v1/track/referral";
 /// Longest `url` or `referrer` sent, in bytes. A longer page URL is sent as origin + path;
 /// a longer referrer is left out.
 pub const MAX_URL_LEN: usize = 2048;
-/// The queue line of the restore request (`GET /v1/track/referral`), which is never stored.
+/// The queue line of the restore request (`GET /v1/track/referral`, the Worker's answer of
+/// the referral its server-set cookie holds), which is never stored.
 pub const RESTORE: &str = "";
 /// Where the answer being applied keeps its `data` (see [`crate::page`]).
 pub const DATA: &str = "a.data.";
@@ -58,8 +55,11 @@ impl ClickAnswer {
     /// [`HELD`]); `None` if any field is missing or invalid (the answer is then ignored) or
     /// the click has already expired (`expires_in` < 1 s).
     pub fn read(at: &str) -> Option<ClickAnswer> {
-        let Value::Json(expires_in) = page::get(&page::join(at, "expires_in")) else { return None };
-        let expires_in = json::whole_number(&expires_in).filter(|s| *s >= 1)?;
+        // Whole seconds; `as` saturates (NaN, for no number, is 0).
+        let expires_in = (page::number(&page::join(at, "expires_in")) as i64).max(0);
+        if expires_in < 1 {
+            return None;
+        }
         Some(ClickAnswer {
             click_id: ClickId::parse(&page::text_at(at, "click_id")).ok()?,
             affiliate_id: AffiliateId::parse(&page::text_at(at, "affiliate_id")).ok()?,
@@ -114,7 +114,7 @@ fn write(cfg: &Config, answer: &ClickAnswer, cookie: &ReferralCookie) -> bool {
 pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> Option<String> {
     let mut url = page::location("href");
     if !page::is_http_url(&url) {
-        page::debug("viatrack: not an http(s) page, click not reported");
+        page::debug("not http(s)");
         return None;
     }
     if url.len() > MAX_URL_LEN {
@@ -139,18 +139,28 @@ pub fn click_body(token: &ViaToken, visitor: &VisitorId, report: &ReportId) -> O
 
 /// The visitor ID a queued click report carries (its body's `visitor_id`, as
 /// [`click_body`] wrote it).
-fn queued_visitor(pending: &[Pending]) -> Option<VisitorId> {
-    pending.iter().filter(|p| p.kind() == Kind::Click).find_map(|p| {
-        let body = p.body();
-        let at = crate::text::after(body, "\"visitor_id\":\"")?;
-        VisitorId::parse(body.get(at..at + VisitorId::PREFIX.len() + viatrack_core::ids::ID_HEX_LEN)?).ok()
-    })
+fn queued_visitor<'a>(mut pending: impl Iterator<Item = &'a Pending>) -> Option<VisitorId> {
+    pending.find_map(|p| VisitorId::parse(&id_in(p, "\"visitor_id\":\"")?).ok())
+}
+
+/// The ID after `field` (`"report_id":"`) in a click report's body, as [`click_body`] wrote it.
+fn id_in(p: &Pending, field: &str) -> Option<String> {
+    let body = p.body();
+    let at = crate::text::after(body, field)?;
+    (p.kind() == Kind::Click).then(|| body.get(at..at + 4 + viatrack_core::ids::ID_HEX_LEN)).flatten().map(String::from)
 }
 
 /// Runs the page's capture once, when allowed: replays the delivery queue, and for a token
 /// in the URL stores and sends a new click report (visitor ID from the visitor cookie, a
 /// queued report, or new; a new report ID). Without a token and without a page cookie, a
-/// same-site page asks the Worker for the referral of its `HttpOnly` cookie.
+/// same-site page whose visitor holds the Worker's marker cookie (next to its `HttpOnly`
+/// cookie) asks the Worker for the referral of that cookie.
+///
+/// The loader's fast path (its click report's queue line at `k`, already stored and sent):
+/// the report is rebuilt here by core's rules with the loader's visitor and report IDs. When
+/// the two bodies agree, the loader's line stays queued and its answer (in flight) is the
+/// page's click; otherwise the loader's line leaves the queue and, for a valid token, this
+/// report takes its place and is sent with the same report ID (the Worker records it once).
 ///
 /// Starts the reports older first, so that answers applied in order leave the page's own
 /// click last. For each, the loader awaits the promise and calls [`answered`] with the line
@@ -160,40 +170,61 @@ pub fn start(cfg: &Config) {
         return;
     }
     if !cfg.can_send() {
-        page::debug("viatrack: no data-key or API origin, nothing reported");
+        page::debug("no key or API");
         return;
     }
     let now = page::now();
     let mut pending = queue::pending(now);
-    let search = page::location("search");
-    let token = capture::token_from_query(&search, &cfg.params);
+    // The loader's report (queued unless storage failed): it is not sent again.
+    let fast = Pending::parse(&page::string("k"), now);
+    let mut sent = fast.clone();
+    let token = capture::token();
+    let mut own = None;
     if let Some(token) = &token {
-        let visitor = cookies::visitor().or_else(|| queued_visitor(&pending)).or_else(cookies::new_visitor);
-        let report = page::random().map(ReportId::from_bytes);
+        let visitor =
+            cookies::visitor().or_else(|| queued_visitor(pending.iter().chain(&fast))).or_else(cookies::new_visitor);
+        let report = fast
+            .as_ref()
+            .and_then(|f| ReportId::parse(&id_in(f, "\"report_id\":\"")?).ok())
+            .or_else(|| ReportId::parse(&page::new_id(ReportId::PREFIX)).ok());
         if let (Some(visitor), Some(report)) = (visitor, report) {
-            if let Some(p) = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b)) {
-                pending.push(p);
-                queue::save(&pending);
-            }
+            own = click_body(token, &visitor, &report).and_then(|b| Pending::new(now, Kind::Click, &b));
         }
     }
+    let mut changed = false;
+    if let Some(f) = &fast {
+        if own.as_ref().is_some_and(|p| p.body() == f.body()) {
+            own = None;
+        } else {
+            pending.retain(|p| p != f);
+            sent = None;
+            changed = true;
+        }
+    }
+    if let Some(p) = own {
+        pending.push(p);
+        changed = true;
+    }
+    if changed {
+        queue::save(&pending);
+    }
     if cfg.clean_url {
-        if let Some(clean) = capture::without_params(&search, &cfg.params) {
-            let mut url = page::location("pathname");
-            url.push_str(&clean);
-            url.push_str(&page::location("hash"));
+        if let Some(url) = capture::clean_url() {
             page::replace_url(&url);
         }
     }
     let restore = token.is_none()
         && cfg.first_party
+        && cookies::values(&cookies::all(), MARKER_COOKIE).next().is_some()
         && cookies::held(now).is_none()
         && !pending.iter().any(|p| p.kind() == Kind::Click);
     if restore {
-        net::send(cfg, REFERRAL_PATH, None, RESTORE);
+        net::send(RESTORE);
     }
     for p in &pending {
-        net::send(cfg, p.kind().path(), Some(p.body()), p.line());
+        if Some(p) != sent.as_ref() {
+            net::send(p.line());
+        }
     }
 }
 
@@ -267,7 +298,7 @@ pub fn convert(cfg: &Config) {
     let now = page::now();
     if let Some(p) = lead_body(cfg, now).and_then(|b| Pending::new(now, Kind::Lead, &b)) {
         queue::push(&p, now);
-        net::send(cfg, LEAD_PATH, Some(p.body()), p.line());
+        net::send(p.line());
     }
 }
 
@@ -303,19 +334,10 @@ fn lead_body(cfg: &Config, now: Timestamp) -> Option<String> {
     Some(body)
 }
 
-/// The held referral as the JSON text `[click ID, {id, token}]` (`viatrack.referral` and
-/// `viatrack.affiliate`), or `[null,null]` when the visitor holds none. IDs and tokens need
-/// no escaping.
+/// The held referral (`viatrack.referral` and `viatrack.affiliate`) as its cookie value,
+/// `1.<click ID>.<affiliate ID>.<token>.<expires_at>.<f|l>`
+/// ([`viatrack_core::cookie::ReferralCookie::encode`], which the loader splits on `.`), or
+/// `""` when the visitor holds none (no valid, unexpired page cookie).
 pub fn held() -> String {
-    let Some(held) = cookies::held(page::now()) else {
-        return String::from("[null,null]");
-    };
-    let mut out = String::from("[\"");
-    out.push_str(held.click_id.as_str());
-    out.push_str("\",{\"id\":\"");
-    out.push_str(held.affiliate_id.as_str());
-    out.push_str("\",\"token\":\"");
-    out.push_str(held.token.as_str());
-    out.push_str("\"}]");
-    out
+    cookies::held(page::now()).map(|held| held.encode()).unwrap_or_default()
 }

@@ -13,11 +13,11 @@
 #![allow(clippy::unwrap_used)]
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use viatrack_core::cookie::{ReferralCookie, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
+use viatrack_core::cookie::{ReferralCookie, MARKER_COOKIE, SCRIPT_REFERRAL_COOKIE as REFERRAL_COOKIE, VISITOR_COOKIE};
 use viatrack_core::{AffiliateId, Attribution, ClickId, Timestamp, ViaToken, VisitorId};
-use viatrack_tracker::capture::{page_token, token_from_query, without_params};
+use viatrack_tracker::capture;
 use viatrack_tracker::config::{self, Config};
-use viatrack_tracker::net::{self, Outcome};
+use viatrack_tracker::net::Outcome;
 use viatrack_tracker::queue::{self, Kind, Pending};
 use viatrack_tracker::track::{self, ClickAnswer};
 use viatrack_tracker::{cookies, json, page};
@@ -33,6 +33,12 @@ extern "C" {
     /// js/page.js's world object (the module instance the tracker's import uses).
     #[wasm_bindgen(thread_local_v2, js_name = E)]
     static ENV: JsValue;
+    /// js/page.js's `setup(data, here)`: the API URL, credentials and "can report" the loader
+    /// works out from the options (`E.u`, `E.s`, `E.n`).
+    fn setup(data: &JsValue, here: &JsValue);
+    /// js/page.js's `capture(params)`: the token parameters' values (`E.t`) and the URL
+    /// without them (`E.x`), as the loader reads them.
+    fn capture(params: &JsValue);
 }
 
 /// `E[key] = value`.
@@ -92,13 +98,37 @@ const DEAD_API: &str = "http://localhost:9";
 /// The same, on the test page's own site: first-party mode.
 const DEAD_SAME_SITE_API: &str = "http://127.0.0.1:9";
 
-/// Sets the test page's query string (`history.replaceState`).
+/// Sets the test page's query string (`history.replaceState`; a `?` is added when missing)
+/// and reads it as the loader does, for the default parameter (`via`).
 fn set_query(query: &str) {
     let history = get(&js_sys::global(), "history");
     let replace: Function = get(&history, "replaceState").unchecked_into();
     let path = page::location("pathname");
-    let url = format!("{path}{query}");
+    let sep = if query.is_empty() || query.starts_with(['?', '#']) { "" } else { "?" };
+    let url = format!("{path}{sep}{query}");
     replace.call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&url)).expect("replaceState");
+    capture(&JsValue::UNDEFINED);
+}
+
+/// The page's token for the parameters `params` (as data-params), as the module takes it.
+fn page_token(params: &str) -> Option<ViaToken> {
+    capture(&params.into());
+    capture::token()
+}
+
+/// The token of the query `query` for `params`.
+fn token_from_query(query: &str, params: &str) -> Option<ViaToken> {
+    set_query(query);
+    page_token(params)
+}
+
+/// The query (and fragment) of `query` without the `params` parameters, as the loader gives
+/// it for data-clean-url (its URL without the path); `None` when there is none to remove.
+fn without_params(query: &str, params: &str) -> Option<String> {
+    set_query(query);
+    capture(&params.into());
+    let path = page::location("pathname");
+    capture::clean_url().map(|url| url.strip_prefix(&path).unwrap_or(&url).to_owned())
 }
 
 /// A new page view: the module's memory bound as the loader binds it, the tracker's cookies
@@ -137,7 +167,7 @@ fn config(pairs: &[(&str, JsValue)]) -> Config {
             _ => Reflect::set(&data, &JsValue::from_str(k), v).map(drop).unwrap(),
         }
     }
-    put("o", &data);
+    setup(&data, &env("b"));
     Config::read()
 }
 
@@ -148,9 +178,16 @@ fn click_answer(data: &JsValue) -> Option<ClickAnswer> {
 }
 
 /// `viatrack.referral` and `viatrack.affiliate` as the loader reads them from `held`.
+/// (`held` answers the cookie value, `1.<click ID>.<affiliate ID>.<token>.…`, or `""`; the
+/// loader splits it on `.`.)
 fn held_pair() -> (JsValue, JsValue) {
-    let pair: Array = js_sys::JSON::parse(&track::held()).unwrap().unchecked_into();
-    (pair.get(0), pair.get(1))
+    let value = track::held();
+    let parts: Vec<&str> = value.split('.').collect();
+    if value.is_empty() {
+        return (JsValue::NULL, JsValue::NULL);
+    }
+    assert_eq!(parts.len(), 6, "{value}");
+    (parts[1].into(), options(&[("id", parts[2].into()), ("token", parts[3].into())]))
 }
 
 /// Starts the lead report for `data` (at `E.c`); the reports started.
@@ -297,10 +334,9 @@ fn invalid_tokens_are_ignored() {
 fn options_fall_back_to_defaults() {
     fresh();
     for bad in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(42), JsValue::from_str("x")] {
-        put("o", &bad);
+        setup(&bad, &JsValue::UNDEFINED);
         put("q", &bad);
         let c = Config::read();
-        assert_eq!(c.params, "via");
         assert!(!c.can_send());
         assert!(c.allowed());
     }
@@ -311,8 +347,14 @@ fn options_fall_back_to_defaults() {
         ("cookieDomain", ".Shop.Example".into()),
         ("consentRequired", true.into()),
     ]);
-    assert_eq!(c.api, "https://t.shop.example");
-    assert_eq!(c.params, "via", "no names given: the default");
+    assert_eq!(env("u").as_string().as_deref(), Some("https://t.shop.example"));
+    assert!(c.can_send());
+    set_query("?via=jb007");
+    assert_eq!(
+        page_token(" , ").map(|t| t.as_str().to_owned()).as_deref(),
+        Some("jb007"),
+        "no names given: the default"
+    );
     assert_eq!(c.cookie_domain.as_deref(), Some("shop.example"));
     assert!(c.consent_required && !c.allowed());
     let c = config(&[
@@ -326,19 +368,29 @@ fn options_fall_back_to_defaults() {
     assert_eq!(c.cookie_domain, None, "a domain that would inject attributes is dropped");
     assert!(!c.consent_required, "only true is true");
     assert!(!c.clean_url, "data-clean-url=\"false\"");
+    assert!(!config(&[("api", "https://t.shop.example".into())]).can_send(), "no key");
     // data-api empty or missing: the directory of the loader script's URL.
     for (script, api) in [
         ("https://shop.example/_viatrack/viatrack.js?v=2#x", "https://shop.example/_viatrack"),
         ("https://shop.example/viatrack.js", "https://shop.example"),
         ("https://shop.example/a/b?c=/d", "https://shop.example/a"),
     ] {
-        put("b", &script.into());
         for given in [JsValue::from_str(""), JsValue::UNDEFINED] {
-            Reflect::set(&env("o"), &"api".into(), &given).unwrap();
-            assert_eq!(Config::read().api, api, "{script}");
+            setup(&options(&[("key", "pk_x".into()), ("api", given)]), &script.into());
+            assert_eq!(env("u").as_string().as_deref(), Some(api), "{script}");
         }
     }
-    put("b", &JsValue::UNDEFINED);
+    // Reports carry the visitor's cookies on the page's own site (the test page is on
+    // 127.0.0.1): the same host, one within the other, or both within data-cookie-domain.
+    for (api, domain, want) in [
+        (DEAD_SAME_SITE_API, "", true),
+        (DEAD_API, "", false),
+        ("http://localhost:9", "localhost", false),
+        ("http://127.0.0.2:9", "", false),
+    ] {
+        let c = config(&[("key", "pk_x".into()), ("api", api.into()), ("cookieDomain", domain.into())]);
+        assert_eq!(c.first_party, want, "{api} {domain}");
+    }
 }
 
 /// The page's values by path, as the module reads them through js/page.js: strings as
@@ -379,17 +431,26 @@ fn values_are_read_by_path() {
     assert_eq!(page::get("c.missing.deeper"), page::Value::Threw);
     assert_eq!(page::get("c.cyclic"), page::Value::Threw);
     assert!(page::is_true("c.t") && !page::is_true("c.n") && !page::is_true("c.s"));
+    // Numbers and booleans read as numbers, not JSON text.
+    assert_eq!(page::number("c.n"), 3600.5);
+    assert_eq!(page::number("c.t"), 1.0);
+    for not_a_number in ["c.s", "c.z", "c.o", "c.missing", "c.missing.deeper"] {
+        assert!(page::number(not_a_number).is_nan(), "{not_a_number}");
+    }
     assert_eq!(
         page::text("w.location.href"),
         Some(get(&get(&js_sys::global(), "location"), "href").as_string().unwrap())
     );
-    assert!(page::random().is_some_and(|a| page::random().is_some_and(|b| a != b)), "random bytes");
+    let (a, b) = (page::random_hex(), page::random_hex());
+    assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{a}");
+    assert_ne!(a, b, "random");
+    assert!(VisitorId::parse(&page::new_id(VisitorId::PREFIX)).is_ok());
     let now = js_sys::Date::now() as i64;
     assert!((page::now().unix_ms() - now).abs() < 1000);
 }
 
 /// The JSON text the module writes: strings escaped as JSON needs (checked by the
-/// browser's own parser), and the whole seconds it reads from `JSON.stringify`'s numbers.
+/// browser's own parser).
 #[wasm_bindgen_test]
 fn json_is_written_and_read() {
     let tricky = "x\"y\\z\n\u{1}\u{7f}é/𝄞";
@@ -402,53 +463,6 @@ fn json_is_written_and_read() {
     assert_eq!(string(&parsed, "a").as_deref(), Some(tricky), "{s}");
     assert_eq!(string(&parsed, "b").as_deref(), Some(""));
     assert_eq!(js_sys::JSON::stringify(&get(&parsed, "c")).unwrap(), "[1]");
-    for (json, want) in [
-        ("3600", Some(3600)),
-        ("3600.9", Some(3600)),
-        ("0.5", Some(0)),
-        ("5e-7", Some(0)),
-        ("1e+21", Some(i64::MAX)),
-        ("99999999999999999999", Some(i64::MAX)),
-        ("-5", None),
-        ("null", None),
-        ("\"60\"", None),
-        ("true", None),
-        ("", None),
-    ] {
-        assert_eq!(json::whole_number(json), want, "{json}");
-    }
-    // The numbers as the browser writes them.
-    for n in [1.0, 59.5, 1e12, 1e21, 5e-7] {
-        let text = js_sys::JSON::stringify(&n.into()).unwrap().as_string().unwrap();
-        assert_eq!(json::whole_number(&text), Some(if n >= 1e21 { i64::MAX } else { n as i64 }), "{text}");
-    }
-}
-
-/// The request a report starts: URL, queue line, method, headers, body, keepalive and
-/// credentials, as the JSON object js/page.js hands to `fetch`.
-#[wasm_bindgen_test]
-fn requests_carry_the_key_and_keepalive() {
-    fresh();
-    let cfg = config(&[("key", "pk_\"x".into()), ("api", "http://127.0.0.1:9/_viatrack/".into())]);
-    assert!(cfg.first_party);
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::CLICK_PATH, Some(r#"{"token":"a"}"#), "1 c {}")).unwrap();
-    assert_eq!(string(&r, "u").as_deref(), Some("http://127.0.0.1:9/_viatrack/v1/track/click"));
-    assert_eq!(string(&r, "l").as_deref(), Some("1 c {}"));
-    assert_eq!(string(&r, "method").as_deref(), Some("POST"));
-    assert_eq!(string(&r, "body").as_deref(), Some(r#"{"token":"a"}"#));
-    let headers = get(&r, "headers");
-    assert_eq!(string(&headers, "Authorization").as_deref(), Some("Bearer pk_\"x"));
-    assert_eq!(string(&headers, "Content-Type").as_deref(), Some("application/json"));
-    assert_eq!(get(&r, "keepalive"), JsValue::TRUE);
-    assert_eq!(string(&r, "credentials").as_deref(), Some("include"));
-
-    let cfg = config(&[("key", "pk_x".into()), ("api", DEAD_API.into())]);
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::REFERRAL_PATH, None, track::RESTORE)).unwrap();
-    assert_eq!(Reflect::own_keys(&r).unwrap().join(","), "u,l,headers,keepalive", "a GET, no cookies");
-    assert_eq!(Reflect::own_keys(&get(&r, "headers")).unwrap().join(","), "Authorization");
-    let big = format!("{{\"x\":\"{}\"}}", "a".repeat(net::KEEPALIVE_MAX_BODY));
-    let r = js_sys::JSON::parse(&net::request(&cfg, track::LEAD_PATH, Some(&big), "")).unwrap();
-    assert_eq!(get(&r, "keepalive"), JsValue::FALSE, "too large for keepalive");
 }
 
 /// A last-click answer replaces the held referral; a held first-click referral is kept
@@ -533,11 +547,12 @@ async fn short_max_age_really_expires() {
     assert!(held_pair().0.is_null());
 }
 
-/// The export that reads the held referral gives its click ID and affiliate.
+/// The export that reads the held referral gives its click ID and affiliate (the cookie
+/// value, which the loader splits).
 #[wasm_bindgen_test]
 fn referral_and_affiliate_read_the_cookie() {
     fresh();
-    assert_eq!(track::held(), "[null,null]");
+    assert_eq!(track::held(), "", "none held");
     let a = click_answer(&answer(REF1, AFF, "JB007", 3600.0, "last_click")).unwrap();
     assert!(track::remember(&config(&[]), &a, page::now()));
     let (referral, affiliate) = held_pair();
@@ -764,15 +779,20 @@ fn held_referral_in_the_answer_wins() {
 }
 
 /// On a page on the API's site (first-party mode), with no page cookie: the capture asks
-/// the Worker for its server cookie's referral, and its answer becomes the page cookie;
-/// convert sends the lead without a click ID (the Worker reads its own cookie).
+/// the Worker for its server cookie's referral when the Worker's marker cookie says it holds
+/// one (and not otherwise), and its answer becomes the page cookie; convert sends the lead
+/// without a click ID (the Worker reads its own cookie).
 #[wasm_bindgen_test]
 async fn first_party_restores_and_converts_without_a_page_cookie() {
     fresh();
     let cfg = config(&[("key", "pk_test".into()), ("api", DEAD_SAME_SITE_API.into())]);
     assert!(cfg.first_party);
     assert!(!config(&[("key", "pk_test".into()), ("api", DEAD_API.into())]).first_party);
+    assert_eq!(flights(|| track::start(&cfg)).length(), 0, "no marker: nothing to restore, nothing asked");
+    config::forget();
+    cookies::write(MARKER_COOKIE, "1", 60, None);
     let started = flights(|| track::start(&cfg));
+    cookies::remove(MARKER_COOKIE);
     assert_eq!(started.length(), 2, "the restore request");
     assert_eq!(started.get(1).as_string().as_deref(), Some(track::RESTORE));
     assert!(page::queue().is_none(), "a restore is not queued");
@@ -891,7 +911,7 @@ fn nothing_throws_on_hostile_input() {
     let handler = Object::new();
     Reflect::set(&handler, &"get".into(), &thrower).unwrap();
     let hostile: JsValue = js_sys::Proxy::new(&Object::new(), &handler).into();
-    put("o", &hostile);
+    setup(&hostile, &hostile);
     put("q", &hostile);
     let hostile_cfg = Config::read();
     assert!(!hostile_cfg.can_send());

@@ -1,7 +1,7 @@
 // viatrack for apps built with a bundler (MIT OR Apache-2.0). The same loader logic
 // (www/loader.js) and the same wasm module (crates/tracker) as the script tag: the module is
 // fetched from your viatrack Worker, next to its API, the first time this page view needs it
-// (a token in the URL, a viatrack cookie, a queued report, or a call). No runtime dependency.
+// (a token in the URL, a viatrack cookie, a queued report, or a convert). No runtime dependency.
 //
 //   import { init, convert, referral } from 'viatrack';
 //   init({ key: 'pk_…' });                       // API at /_viatrack/ (first-party route)

@@ -32,7 +32,9 @@ use viatrack_core::api::tracking::{
 };
 use viatrack_core::api::{Notice, NoticeCode, Tracked};
 use viatrack_core::attribution::{expires_at, ClickExpired};
-use viatrack_core::cookie::{after_click, held_in, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE};
+use viatrack_core::cookie::{
+    after_click, held_in, marker_cookie_line, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE,
+};
 use viatrack_core::outbox;
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
@@ -128,14 +130,14 @@ pub async fn click(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     };
     let mut resp = http::data(200, &answer)?;
     if let Some(cookie) = set_cookie {
-        let line = server_cookie_line(
-            REFERRAL_COOKIE,
-            &cookie.encode(),
-            answer.expires_in,
-            ctx.https,
-            cookie_domain(&page_host).as_deref(),
-        );
+        let domain = cookie_domain(&page_host);
+        let line =
+            server_cookie_line(REFERRAL_COOKIE, &cookie.encode(), answer.expires_in, ctx.https, domain.as_deref());
         resp.headers_mut().append("Set-Cookie", &line)?;
+        // The script-readable marker, same lifetime and domain, no referral data: the loader
+        // then knows without a request that this visitor has a server cookie.
+        let marker = marker_cookie_line(answer.expires_in, ctx.https, domain.as_deref());
+        resp.headers_mut().append("Set-Cookie", &marker)?;
     }
     Ok(resp)
 }
