@@ -4,14 +4,21 @@
 //!
 //! # Layout
 //!
-//! * [`router`] — the one `fetch` entry: matches method and path to a named handler.
+//! * [`router`] — the one `fetch` entry: finds the operation in core's table of operations
+//!   (`viatrack_core::api::operations`), answers 404/405 from it, and runs its handler
+//!   through an exhaustive `match` on its ID. Adding an endpoint is one row in that table,
+//!   one handler, and one arm there.
 //! * [`routes`] — thin handlers, one module per resource (and [`routes::keys`] for
-//!   `/v1/api_keys`): parse and validate with
-//!   `viatrack-core`, authorize, call a repository, answer JSON.
+//!   `/v1/api_keys`): take the caller the table declares ([`auth::caller`]), parse and
+//!   validate with `viatrack-core`, call a repository or a service, answer JSON.
 //!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale,
-//!   refund); [`routes::money`] is the sale and refund logic they and [`routes::stripe`]
-//!   (the Stripe connection and webhook) share; [`routes::commissions`] lists and settles
-//!   commissions.
+//!   refund); [`routes::stripe`] the Stripe connection and webhook; [`routes::commissions`]
+//!   lists and settles commissions.
+//! * [`sales`] — the sale and refund service that `routes::track` and `routes::stripe`
+//!   share: finds the referral, lets core decide the status move and the commission, writes
+//!   it in one transaction with its outbox events, and dispatches them.
+//! * [`webhooks`] — the outbox's dispatch, the Cron Trigger's sweep, and the Queue consumer
+//!   that signs and delivers.
 //! * [`repo`] — one repository per table, owning the D1 binding; parameterised SQL only,
 //!   values bound through serde ([`repo::arg`]), rows deserialized straight into core's
 //!   types; a multi-table write is one D1 batch (a transaction) assembled from each table's
@@ -49,6 +56,7 @@ pub mod limits;
 pub mod repo;
 pub mod router;
 pub mod routes;
+pub mod sales;
 pub mod versions;
 pub mod webhooks;
 

@@ -6,7 +6,6 @@ pub mod campaigns;
 pub mod commissions;
 pub mod keys;
 pub mod links;
-pub mod money;
 pub mod referrals;
 pub mod stats;
 pub mod stripe;

@@ -16,7 +16,7 @@ use crate::repo::integrations::IntegrationRepo;
 use crate::repo::outbox::Planned;
 use crate::repo::referrals::ReferralRepo;
 use crate::repo::sales::SaleRepo;
-use crate::routes::money::{self, Find, Payment};
+use crate::sales::{self, Find, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, StripeOutcome, STRIPE_EVENTS};
 use viatrack_core::api::fields::Currency;
@@ -119,12 +119,12 @@ async fn on_sale(
     // with the customer's ID or email.
     let by = Find::By { customer_id: sale.customer.as_deref(), email: sale.email.as_deref() };
     let named = match sale.referral.as_ref().and_then(|r| r.id()) {
-        Some(id) => money::referral(ctx, program, &Find::Referral(id.clone())).await?,
+        Some(id) => sales::referral(ctx, program, &Find::Referral(id.clone())).await?,
         None => None,
     };
     let stored = match named {
         Some(s) => Some(s),
-        None if sale.customer.is_some() || sale.email.is_some() => money::referral(ctx, program, &by).await?,
+        None if sale.customer.is_some() || sale.email.is_some() => sales::referral(ctx, program, &by).await?,
         None => None,
     };
     let Some(stored) = stored else {
@@ -140,7 +140,7 @@ async fn on_sale(
         payment_id: sale.payment_id.as_deref(),
         at,
     };
-    match money::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
+    match sales::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
         Ok((recorded, _)) => Ok((StripeOutcome::Sale, recorded.id.as_str().to_string())),
         Err(e) => settled(e),
     }
@@ -166,7 +166,7 @@ async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> Api
         return Ok((StripeOutcome::Ignored, "nothing newly refunded".into()));
     };
     let refund_id = format!("{}:{}", refund.charge, refund.amount_refunded);
-    match money::refund(ctx, program, &sale.invoice_id, &refund_id, delta).await {
+    match sales::refund(ctx, program, &sale.invoice_id, &refund_id, delta).await {
         Ok(_) => Ok((StripeOutcome::Refund, refund_id)),
         Err(e) => settled(e),
     }

@@ -21,7 +21,7 @@ use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::outbox::Planned;
 use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
-use crate::routes::money::{self, Find, Payment};
+use crate::sales::{self, Find, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{RefundRequest, RefundResponse};
 use viatrack_core::api::fields::cookie_domain;
@@ -278,7 +278,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         payment_id: None,
         at: ctx.now,
     };
-    let (sale, referral) = money::record_sale(ctx, program, &find, &payment).await?;
+    let (sale, referral) = sales::record_sale(ctx, program, &find, &payment).await?;
     sale_answer(ctx, program, sale, referral).await
 }
 
@@ -295,7 +295,7 @@ pub async fn refund(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let body: RefundRequest = read_json(req).await?;
     let program = &who.program_id;
     let (sale, written) =
-        money::refund(ctx, program, body.invoice_id.as_str(), body.refund_id.as_str(), body.amount.cents()).await?;
+        sales::refund(ctx, program, body.invoice_id.as_str(), body.refund_id.as_str(), body.amount.cents()).await?;
     let commissions = match written {
         Some(commissions) => commissions,
         // A replayed refund ID: the sale's commissions as they are now, newest first.

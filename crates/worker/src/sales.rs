@@ -1,6 +1,8 @@
-//! Sales and refunds, shared by `POST /v1/track/sale`, `POST /v1/track/refund` and the Stripe
-//! webhook: find the referral, let core decide the status move and the commission
-//! ([`viatrack_core::commission`]), and write it all in one transaction.
+//! The sale and refund service, shared by `POST /v1/track/sale`, `POST /v1/track/refund` and
+//! the Stripe webhook (a service, not a route: it serves no request itself): find the
+//! referral, let core decide the status move and the commission
+//! ([`viatrack_core::commission`]) and the events ([`viatrack_core::outbox`]), and write it
+//! all in one transaction.
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
