@@ -168,8 +168,7 @@ pub async fn refund(
         {
             Ok(Some(written)) => {
                 webhooks::dispatch(ctx, program, written.events).await;
-                let (after, mut of_sale) = written.value;
-                of_sale.reverse();
+                let (after, of_sale) = written.value;
                 return Ok((after, Some(of_sale)));
             }
             Ok(None) | Err(StoreError::Unique { .. }) => continue,

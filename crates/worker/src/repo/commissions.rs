@@ -2,7 +2,7 @@
 //! The amounts and status moves are decided by core ([`viatrack_core::commission`]); this
 //! stores them.
 
-use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
+use super::outbox::{record_stmt, Committed, Guard, Planned, Snapshot};
 use super::sales::SaleRepo;
 use super::{all, batch, first, stmt, Count, StoreResult};
 use crate::args;
@@ -207,18 +207,9 @@ impl<'a> CommissionRepo<'a> {
         let after =
             SaleRepo::row(sale_read)?.ok_or_else(|| super::corrupt("a refund's batch did not read the sale"))?;
         let commissions = Self::rows(commissions_read, now)?;
-        let mut out = Vec::with_capacity(planned.len());
-        for p in planned {
-            let event = match p.event_type.object() {
-                EventObject::Commission => match commissions.iter().find(|c| c.id.as_str() == p.resource_id) {
-                    Some(c) => Event::new(p, c)?,
-                    None => return Err(super::corrupt("a refund's commission event names no commission of the sale")),
-                },
-                EventObject::Sale | EventObject::Referral => Event::new(p, &after)?,
-            };
-            out.push(event);
-        }
-        Ok(Some(Committed { value: (after, commissions), events: out }))
+        let events =
+            Snapshot { sale: Some(&after), commissions: &commissions, ..Snapshot::default() }.events(planned)?;
+        Ok(Some(Committed { value: (after, commissions), events }))
     }
 
     /// Whether the program recorded a refund with this ID.
@@ -242,33 +233,20 @@ impl<'a> CommissionRepo<'a> {
     ///
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &CommissionId, now: Timestamp) -> StoreResult<Option<Commission>> {
-        let row = first::<Row>(
-            self.db,
-            &format!("SELECT {COLUMNS} FROM commissions WHERE program_id = ?1 AND id = ?2"),
-            &args![program, id],
-        )
-        .await?;
+        let row = self.get_stmt(program, id)?.first::<Row>(None).await?;
         Ok(row.map(|r| r.into_commission(now)))
     }
 
-    /// The sale's commissions (its own and any clawbacks), oldest first.
+    /// The sale's commissions (its own and any clawbacks), newest first.
     ///
     /// # Errors
     ///
     /// Storage failure.
     pub async fn of_sale(&self, program: &ProgramId, sale: &SaleId, now: Timestamp) -> StoreResult<Vec<Commission>> {
-        let rows = all::<Row>(
-            self.db,
-            &format!(
-                "SELECT {COLUMNS} FROM commissions WHERE sale_id = ?2 AND program_id = ?1 ORDER BY created_at, id"
-            ),
-            &args![program, sale],
-        )
-        .await?;
-        Ok(rows.into_iter().map(|r| r.into_commission(now)).collect())
+        Self::rows(&self.of_sale_stmt(program, sale)?.all().await?, now)
     }
 
-    /// The statement that reads the sale's commissions, oldest first (in a write's batch;
+    /// The statement that reads the sale's commissions, newest first (in a write's batch;
     /// [`Self::rows`] reads its result).
     ///
     /// # Errors
@@ -278,7 +256,7 @@ impl<'a> CommissionRepo<'a> {
         stmt(
             self.db,
             &format!(
-                "SELECT {COLUMNS} FROM commissions WHERE sale_id = ?2 AND program_id = ?1 ORDER BY created_at, id"
+                "SELECT {COLUMNS} FROM commissions WHERE sale_id = ?2 AND program_id = ?1 ORDER BY created_at DESC, id DESC"
             ),
             &args![program, sale],
         )
@@ -367,7 +345,8 @@ impl<'a> CommissionRepo<'a> {
             .transpose()?
             .and_then(|mut rows| rows.pop())
             .ok_or_else(|| super::corrupt("a commission write's batch did not read it back"))?;
-        let events = planned.into_iter().map(|p| Event::new(p, &commission)).collect::<StoreResult<_>>()?;
+        let events =
+            Snapshot { commissions: std::slice::from_ref(&commission), ..Snapshot::default() }.events(planned)?;
         Ok(Some(Committed { value: commission, events }))
     }
 }

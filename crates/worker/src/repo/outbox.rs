@@ -10,6 +10,9 @@ use super::webhooks::Job;
 use super::{all, batch, stmt, StoreResult};
 use crate::args;
 use serde::{Deserialize, Serialize};
+use viatrack_core::api::commissions::Commission;
+use viatrack_core::api::referrals::Referral;
+use viatrack_core::api::tracking::Sale;
 use viatrack_core::outbox::EventObject;
 use viatrack_core::webhooks::EventType;
 use viatrack_core::{EventId, ProgramId, Timestamp};
@@ -57,14 +60,42 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
-impl Event {
-    /// `planned` with `data` serialized.
+/// What a write's batch read back, from which each of its events takes its data: the
+/// referral, the sale, or the commission its `resource_id` names.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Snapshot<'a> {
+    /// The referral the write left, if it read one.
+    pub referral: Option<&'a Referral>,
+    /// The sale the write left, if any.
+    pub sale: Option<&'a Sale>,
+    /// The commissions the write left.
+    pub commissions: &'a [Commission],
+}
+
+impl Snapshot<'_> {
+    /// `planned` with their data.
     ///
     /// # Errors
     ///
-    /// The resource does not serialize (a bug).
-    pub fn new<T: Serialize>(planned: Planned, data: &T) -> StoreResult<Event> {
-        Ok(Event { planned, data: serde_json::to_value(data)? })
+    /// An event whose resource the batch did not read (a bug), or data that does not
+    /// serialize.
+    pub fn events(&self, planned: Vec<Planned>) -> StoreResult<Vec<Event>> {
+        planned
+            .into_iter()
+            .map(|p| {
+                let data = match p.event_type.object() {
+                    EventObject::Referral => self.referral.map(serde_json::to_value),
+                    EventObject::Sale => self.sale.map(serde_json::to_value),
+                    EventObject::Commission => {
+                        self.commissions.iter().find(|c| c.id.as_str() == p.resource_id).map(serde_json::to_value)
+                    }
+                };
+                match data {
+                    Some(data) => Ok(Event { planned: p, data: data? }),
+                    None => Err(super::corrupt("an event names a resource its write's batch did not read")),
+                }
+            })
+            .collect()
     }
 }
 
@@ -138,6 +169,10 @@ pub struct Undispatched {
     pub created_at: Timestamp,
 }
 
+/// Marks the event ?2 of program ?1 dispatched at ?3, unless it already is.
+const MARK_DISPATCHED: &str =
+    "UPDATE events SET dispatched_at = ?3 WHERE id = ?2 AND program_id = ?1 AND dispatched_at IS NULL";
+
 /// The outbox of programs, through one D1 binding.
 pub struct OutboxRepo<'a> {
     db: &'a D1Database,
@@ -175,11 +210,7 @@ impl<'a> OutboxRepo<'a> {
                  RETURNING endpoint_id, event_id",
                 &a,
             )?);
-            statements.push(stmt(
-                self.db,
-                "UPDATE events SET dispatched_at = ?3 WHERE id = ?2 AND program_id = ?1 AND dispatched_at IS NULL",
-                &args![program, id, now],
-            )?);
+            statements.push(stmt(self.db, MARK_DISPATCHED, &args![program, id, now])?);
         }
         if statements.is_empty() {
             return Ok(Vec::new());
@@ -214,12 +245,7 @@ impl<'a> OutboxRepo<'a> {
     ///
     /// Storage failure.
     pub async fn discard(&self, program: &ProgramId, id: &EventId, now: Timestamp) -> StoreResult<()> {
-        super::run(
-            self.db,
-            "UPDATE events SET dispatched_at = ?3 WHERE id = ?2 AND program_id = ?1 AND dispatched_at IS NULL",
-            &args![program, id, now],
-        )
-        .await?;
+        super::run(self.db, MARK_DISPATCHED, &args![program, id, now]).await?;
         Ok(())
     }
 }

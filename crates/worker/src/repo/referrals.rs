@@ -1,7 +1,7 @@
 //! `referrals`: one row per tracked click, which becomes the referral when it converts.
 
 use super::links::LinkTarget;
-use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
+use super::outbox::{record_stmt, Committed, Guard, Planned, Snapshot};
 use super::sql::REFERRAL_SELECT;
 use super::{arg, batch, corrupt, first, run, stmt, Count, Deleted, StoreError, StoreResult};
 use crate::args;
@@ -359,11 +359,7 @@ impl<'a> ReferralRepo<'a> {
     ///
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &ReferralId) -> StoreResult<Option<Referral>> {
-        let sql = format!("{REFERRAL_SELECT} WHERE r.program_id = ?1 AND r.id = ?2");
-        first::<FullRow>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())])
-            .await?
-            .map(FullRow::into_referral)
-            .transpose()
+        self.get_stmt(program, id)?.first::<FullRow>(None).await?.map(FullRow::into_referral).transpose()
     }
 
     /// Moves a referral to `next` and sets the given customer fields, only if its status is
@@ -443,7 +439,7 @@ impl<'a> ReferralRepo<'a> {
             .transpose()?
             .flatten()
             .ok_or_else(|| corrupt("a referral write's batch did not read the referral back"))?;
-        let events = events.iter().map(|p| Event::new(p.clone(), &referral)).collect::<StoreResult<_>>()?;
+        let events = Snapshot { referral: Some(&referral), ..Snapshot::default() }.events(events.to_vec())?;
         Ok(Committed { value: referral, events })
     }
 

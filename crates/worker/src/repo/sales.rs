@@ -1,7 +1,7 @@
 //! `sales`: payments credited to a referral, one per invoice ID per program.
 
 use super::commissions::CommissionRepo;
-use super::outbox::{record_stmt, Committed, Event, Guard, Planned};
+use super::outbox::{record_stmt, Committed, Guard, Planned, Snapshot};
 use super::referrals::ReferralRepo;
 use super::{arg, batch, first, stmt, StoreResult};
 use crate::args;
@@ -77,7 +77,7 @@ impl<'a> SaleRepo<'a> {
     ///
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, id: &SaleId) -> StoreResult<Option<Sale>> {
-        first::<Sale>(self.db, &format!("{SALE} WHERE program_id = ?1 AND id = ?2"), &args![program, id]).await
+        Ok(self.get_stmt(program, id)?.first::<Sale>(None).await?)
     }
 
     /// The statement that reads one sale (in a write's batch; [`Self::row`] reads its result).
@@ -238,17 +238,8 @@ impl<'a> SaleRepo<'a> {
         let earned = CommissionRepo::rows(commissions_read, now)?;
         let referral = ReferralRepo::row(referral_read)?
             .ok_or_else(|| super::corrupt("a sale's batch did not read its referral"))?;
-        let mut out = Vec::with_capacity(planned.len());
-        for p in planned {
-            out.push(match p.event_type.object() {
-                EventObject::Sale => Event::new(p, &recorded)?,
-                EventObject::Referral => Event::new(p, &referral)?,
-                EventObject::Commission => match earned.iter().find(|c| c.id.as_str() == p.resource_id) {
-                    Some(c) => Event::new(p, c)?,
-                    None => return Err(super::corrupt("a sale's commission event names no commission it wrote")),
-                },
-            });
-        }
-        Ok(Some(Committed { value: (recorded, referral), events: out }))
+        let events =
+            Snapshot { referral: Some(&referral), sale: Some(&recorded), commissions: &earned }.events(planned)?;
+        Ok(Some(Committed { value: (recorded, referral), events }))
     }
 }

@@ -299,11 +299,7 @@ pub async fn refund(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let commissions = match written {
         Some(commissions) => commissions,
         // A replayed refund ID: the sale's commissions as they are now, newest first.
-        None => {
-            let mut of_sale = CommissionRepo::new(&ctx.db).of_sale(program, &sale.id, ctx.now).await?;
-            of_sale.reverse();
-            of_sale
-        }
+        None => CommissionRepo::new(&ctx.db).of_sale(program, &sale.id, ctx.now).await?,
     };
     http::data(200, RefundResponse { sale, commissions })
 }
