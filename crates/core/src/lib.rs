@@ -18,6 +18,8 @@
 //! * [`commission`] (feature `api`) — commission amounts (basis points or cents, rounded
 //!   half away from zero), recurring sales, the commission status table, the "due" view and
 //!   what a refund does (reduce, void or claw back).
+//! * [`payment`] (feature `api`) — which referral a payment credits: the look-ups, in order,
+//!   that the sale API and the Stripe webhook both follow.
 //! * [`stripe`] (feature `api`) — Stripe webhook signatures (`Stripe-Signature`), checked as
 //!   Stripe's libraries check them.
 //! * [`webhooks`] (feature `api`) — outbound events: their types, Standard Webhooks
@@ -54,6 +56,8 @@ pub mod api;
 pub mod commission;
 #[cfg(feature = "api")]
 pub mod outbox;
+#[cfg(feature = "api")]
+pub mod payment;
 #[cfg(feature = "api")]
 pub mod retention;
 #[cfg(feature = "api")]

@@ -41,74 +41,29 @@
 //!   automatically set."
 
 use crate::time::Timestamp;
-use core::fmt;
-use core::str::FromStr;
 
-/// A referral's stored status (lower case on the wire and in D1).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub enum Status {
-    /// A tracked click that has not converted.
-    Click,
-    /// Signed up, not paying (the create-referral seed's default).
-    Lead,
-    /// On a free trial.
-    Trialing,
-    /// Paying customer.
-    Customer,
-    /// Paying, with an active subscription.
-    Active,
-    /// Was a customer, canceled.
-    Canceled,
-    /// Rejected by the merchant (fraud, self-referral…). Final.
-    Rejected,
-}
-
-/// Why a status or type name did not parse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StatusError {
-    /// Not one of the documented names.
-    #[error("unknown status; expected one of click, lead, trialing, customer, active, canceled, rejected")]
-    UnknownStatus,
-    /// Not one of the documented type names.
-    #[error("unknown type; expected one of CLICK, LEAD, CONVERSION, REJECTED, CANCELLED")]
-    UnknownType,
+crate::wire_enum! {
+    /// A referral's stored status (lower case on the wire and in D1), in lifecycle order.
+    #[derive(PartialOrd, Ord)]
+    pub enum Status ("referral status (click, lead, trialing, customer, active, canceled or rejected)") {
+        /// A tracked click that has not converted.
+        Click = "click",
+        /// Signed up, not paying (the create-referral seed's default).
+        Lead = "lead",
+        /// On a free trial.
+        Trialing = "trialing",
+        /// Paying customer.
+        Customer = "customer",
+        /// Paying, with an active subscription.
+        Active = "active",
+        /// Was a customer, canceled.
+        Canceled = "canceled",
+        /// Rejected by the merchant (fraud, self-referral…). Final.
+        Rejected = "rejected",
+    }
 }
 
 impl Status {
-    /// Every status, in lifecycle order.
-    pub const ALL: [Status; 7] = [
-        Status::Click,
-        Status::Lead,
-        Status::Trialing,
-        Status::Customer,
-        Status::Active,
-        Status::Canceled,
-        Status::Rejected,
-    ];
-
-    /// The wire name: `click`, `lead`, `trialing`, `customer`, `active`, `canceled`, `rejected`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Click => "click",
-            Status::Lead => "lead",
-            Status::Trialing => "trialing",
-            Status::Customer => "customer",
-            Status::Active => "active",
-            Status::Canceled => "canceled",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    /// Parses a wire name (exact, lower case).
-    ///
-    /// # Errors
-    ///
-    /// [`StatusError::UnknownStatus`].
-    pub fn parse(s: &str) -> Result<Self, StatusError> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s).ok_or(StatusError::UnknownStatus)
-    }
-
     /// A paying status: `customer` or `active`.
     pub fn is_paying(self) -> bool {
         matches!(self, Status::Customer | Status::Active)
@@ -144,137 +99,40 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::wire_enum! {
+    /// The referral `type` view (referral tools seed), upper case on the wire.
+    pub enum ReferralType ("referral type (CLICK, LEAD, CONVERSION, REJECTED or CANCELLED)") {
+        /// Status `click`.
+        Click = "CLICK",
+        /// Status `lead` or `trialing`.
+        Lead = "LEAD",
+        /// Status `customer` or `active`.
+        Conversion = "CONVERSION",
+        /// Status `rejected`.
+        Rejected = "REJECTED",
+        /// Status `canceled` (the seed spells the type `CANCELLED`).
+        Cancelled = "CANCELLED",
     }
-}
-
-impl FromStr for Status {
-    type Err = StatusError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-crate::serde_via_str!(Status, "a referral status (click, lead, trialing, customer, active, canceled, rejected)");
-crate::json_schema!(
-    Status,
-    "Status",
-    serde_json::json!({"type": "string", "enum": Status::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
-);
-
-/// The referral `type` view (referral tools seed): `CLICK`, `LEAD`, `CONVERSION`,
-/// `REJECTED`, `CANCELLED`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum ReferralType {
-    /// Status `click`.
-    Click,
-    /// Status `lead` or `trialing`.
-    Lead,
-    /// Status `customer` or `active`.
-    Conversion,
-    /// Status `rejected`.
-    Rejected,
-    /// Status `canceled` (the seed spells the type `CANCELLED`).
-    Cancelled,
 }
 
 impl ReferralType {
-    /// Every type.
-    pub const ALL: [ReferralType; 5] = [
-        ReferralType::Click,
-        ReferralType::Lead,
-        ReferralType::Conversion,
-        ReferralType::Rejected,
-        ReferralType::Cancelled,
-    ];
-
-    /// The wire name, upper case.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferralType::Click => "CLICK",
-            ReferralType::Lead => "LEAD",
-            ReferralType::Conversion => "CONVERSION",
-            ReferralType::Rejected => "REJECTED",
-            ReferralType::Cancelled => "CANCELLED",
-        }
-    }
-
-    /// Parses a wire name (exact, upper case).
-    ///
-    /// # Errors
-    ///
-    /// [`StatusError::UnknownType`].
-    pub fn parse(s: &str) -> Result<Self, StatusError> {
-        ReferralType::ALL.into_iter().find(|t| t.as_str() == s).ok_or(StatusError::UnknownType)
-    }
-
     /// The stored statuses that have this type (for list filters).
     pub fn statuses(self) -> impl Iterator<Item = Status> {
-        Status::ALL.into_iter().filter(move |s| s.referral_type() == self)
+        Status::ALL.iter().copied().filter(move |s| s.referral_type() == self)
     }
 }
 
-impl fmt::Display for ReferralType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::wire_enum! {
+    /// The `conversion_state` view (referral object seed), in funnel order.
+    pub enum ConversionState ("conversion state (visitor, lead or conversion)") {
+        /// An anonymous visitor who has not converted.
+        Visitor = "visitor",
+        /// Gave contact details or started a non-paying plan.
+        Lead = "lead",
+        /// Has paid.
+        Conversion = "conversion",
     }
 }
-
-crate::serde_via_str!(ReferralType, "a referral type (CLICK, LEAD, CONVERSION, REJECTED, CANCELLED)");
-crate::json_schema!(
-    ReferralType,
-    "ReferralType",
-    serde_json::json!({"type": "string", "enum": ReferralType::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
-);
-
-/// The `conversion_state` view (referral object seed): `visitor`, `lead`, `conversion`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum ConversionState {
-    /// An anonymous visitor who has not converted.
-    Visitor,
-    /// Gave contact details or started a non-paying plan.
-    Lead,
-    /// Has paid.
-    Conversion,
-}
-
-impl ConversionState {
-    /// Every value, in funnel order.
-    pub const ALL: [ConversionState; 3] =
-        [ConversionState::Visitor, ConversionState::Lead, ConversionState::Conversion];
-
-    /// The wire name, lower case.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConversionState::Visitor => "visitor",
-            ConversionState::Lead => "lead",
-            ConversionState::Conversion => "conversion",
-        }
-    }
-
-    /// Parses a wire name.
-    ///
-    /// # Errors
-    ///
-    /// [`StatusError::UnknownStatus`].
-    pub fn parse(s: &str) -> Result<Self, StatusError> {
-        match s {
-            "visitor" => Ok(ConversionState::Visitor),
-            "lead" => Ok(ConversionState::Lead),
-            "conversion" => Ok(ConversionState::Conversion),
-            _ => Err(StatusError::UnknownStatus),
-        }
-    }
-}
-
-crate::serde_via_str!(ConversionState, "a conversion state (visitor, lead, conversion)");
-crate::json_schema!(
-    ConversionState,
-    "ConversionState",
-    serde_json::json!({"type": "string", "enum": ConversionState::ALL.iter().map(|s| s.as_str()).collect::<alloc::vec::Vec<_>>()})
-);
 
 /// A forbidden move in the transition table: the one source of `INVALID_TRANSITION`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -366,7 +366,8 @@ fn field_types() {
     ] {
         assert_eq!(viatrack_core::api::fields::same_site(page, request), want, "{page} {request}");
     }
-    let list = vec!["shop.example.com".to_string(), "127.0.0.1".to_string()];
+    let list: Vec<Hostname> =
+        ["shop.example.com", "127.0.0.1"].into_iter().map(|h| Hostname::try_from(h.to_string()).unwrap()).collect();
     for (host, ok) in [
         ("shop.example.com", true),
         ("www.shop.example.com", true),

@@ -92,7 +92,7 @@ fn only_an_unconverted_expired_click_cannot_convert() {
     use viatrack_core::attribution::can_convert;
     use viatrack_core::Status;
     let exp = t(1_000);
-    for status in Status::ALL {
+    for &status in Status::ALL {
         assert!(can_convert(status, exp, t(999)), "{status} before expiry");
         assert_eq!(can_convert(status, exp, t(1_000)), status != Status::Click, "{status} at expiry");
     }

@@ -32,8 +32,8 @@ fn state(status: Status) -> Lifecycle {
 
 #[test]
 fn table_matches_documentation() {
-    for from in Status::ALL {
-        for to in Status::ALL {
+    for &from in Status::ALL {
+        for &to in Status::ALL {
             let want = from == to || documented(from).contains(&to);
             assert_eq!(from.can_move_to(to), want, "{from} -> {to}");
             let got = state(from).transition(to, at(0));
@@ -48,7 +48,7 @@ fn table_matches_documentation() {
 
 #[test]
 fn nothing_goes_back_to_click_and_rejected_is_final() {
-    for from in Status::ALL {
+    for &from in Status::ALL {
         if from != Click {
             assert!(state(from).transition(Click, at(0)).is_err(), "{from} -> click");
         }
@@ -86,13 +86,13 @@ fn derived_views() {
 
 #[test]
 fn names_round_trip() {
-    for s in Status::ALL {
+    for &s in Status::ALL {
         assert_eq!(Status::parse(s.as_str()).unwrap(), s);
         assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
     }
     let names: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(names, ["click", "lead", "trialing", "customer", "active", "canceled", "rejected"]);
-    for t in ReferralType::ALL {
+    for &t in ReferralType::ALL {
         assert_eq!(ReferralType::parse(t.as_str()).unwrap(), t);
     }
     assert!(Status::parse("cancelled").is_err());

@@ -9,7 +9,7 @@ use crate::limits;
 use crate::repo::keys::{KeyRecord, KeyRepo};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use viatrack_core::api::fields::host_allowed;
+use viatrack_core::api::fields::{host_allowed, Hostname};
 use viatrack_core::api::operations::Caller;
 use viatrack_core::api::scopes::{Access, KeyKind, Resource, Scope};
 use viatrack_core::ProgramId;
@@ -109,7 +109,7 @@ async fn identify(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     if record.kind != claimed {
         return Err(ApiError::Unauthorized(MISSING));
     }
-    let scopes = if record.kind == KeyKind::Secret { Scope::parse_list(&record.scopes) } else { Vec::new() };
+    let scopes = if record.kind == KeyKind::Secret { record.scopes } else { Vec::new() };
     Ok(Principal { program_id: record.program_id, kind: record.kind, scopes })
 }
 
@@ -159,7 +159,7 @@ impl Principal {
     ///
     /// 403 `PERMISSION_DENIED`: [`ApiError::OriginNotAllowed`] (no CORS headers) for a
     /// refused origin, [`ApiError::PermissionDenied`] for the publishable key without one.
-    pub fn check_origin(&self, ctx: &Ctx, allowed: &[String]) -> ApiResult<()> {
+    pub fn check_origin(&self, ctx: &Ctx, allowed: &[Hostname]) -> ApiResult<()> {
         match ctx.origin_host() {
             Some(host) if !host_allowed(allowed, &host) => Err(ApiError::OriginNotAllowed),
             Some(_) => Ok(()),

@@ -12,32 +12,21 @@ use crate::repo::sales::{NewSale, SaleRepo};
 use crate::repo::StoreError;
 use crate::webhooks;
 use viatrack_core::api::commissions::Commission;
+use viatrack_core::api::fields::Currency;
 use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
 use viatrack_core::commission::{refund_effect, RefundEffect};
 use viatrack_core::outbox;
-use viatrack_core::{ProgramId, ReferralId, Timestamp};
-
-/// Which referral a sale credits.
-pub enum Find<'a> {
-    /// By its ID.
-    Referral(ReferralId),
-    /// The newest with this customer ID, else the newest with this email.
-    By {
-        /// The merchant's (or Stripe's) customer ID.
-        customer_id: Option<&'a str>,
-        /// The customer's email.
-        email: Option<&'a str>,
-    },
-}
+use viatrack_core::payment::Lookup;
+use viatrack_core::{ProgramId, Timestamp};
 
 /// A payment to record.
 pub struct Payment<'a> {
     /// Cents.
     pub amount: u64,
     /// ISO 4217, upper case.
-    pub currency: &'a str,
+    pub currency: &'a Currency,
     /// One sale per invoice ID per program.
     pub invoice_id: &'a str,
     /// The PaymentIntent, by which a refund finds the sale.
@@ -46,29 +35,23 @@ pub struct Payment<'a> {
     pub at: Timestamp,
 }
 
-/// The referral `find` names in `program`, if any.
+/// The referral that credits a payment in `program`: the first that `lookups` (core's
+/// [`payment::lookups`], in its order) finds.
 ///
 /// # Errors
 ///
 /// Storage failure.
-pub async fn referral(ctx: &Ctx, program: &ProgramId, find: &Find<'_>) -> ApiResult<Option<Stored>> {
+pub async fn referral(ctx: &Ctx, program: &ProgramId, lookups: &[Lookup<'_>]) -> ApiResult<Option<Stored>> {
     let repo = ReferralRepo::new(&ctx.db);
-    Ok(match find {
-        Find::Referral(id) => repo.stored(program, id).await?,
-        // The customer ID first; an email only when no referral has that customer ID (a
-        // Stripe customer made at checkout is new to the program, its lead's email is not).
-        Find::By { customer_id, email } => match customer_id {
-            Some(c) => match repo.stored_by(program, Some(c), None).await? {
-                Some(found) => Some(found),
-                None if email.is_some() => repo.stored_by(program, None, *email).await?,
-                None => None,
-            },
-            None => repo.stored_by(program, None, *email).await?,
-        },
-    })
+    for lookup in lookups {
+        if let Some(found) = repo.find(program, *lookup).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }
 
-/// Records the payment as a sale of the referral `find` names, with the commission its
+/// Records the payment as a sale of the referral that `lookups` finds ([`referral`]), with the commission its
 /// campaign's terms give, and moves the referral to a paying status, with the events of
 /// [`outbox::sale_recorded`] in the same transaction (dispatched here after the commit).
 /// Returns the sale and, when this call recorded it, its referral as the write left it. The
@@ -81,7 +64,7 @@ pub async fn referral(ctx: &Ctx, program: &ProgramId, find: &Find<'_>) -> ApiRes
 pub async fn record_sale(
     ctx: &Ctx,
     program: &ProgramId,
-    find: &Find<'_>,
+    lookups: &[Lookup<'_>],
     pay: &Payment<'_>,
 ) -> ApiResult<(Sale, Option<Referral>)> {
     let sales = SaleRepo::new(&ctx.db);
@@ -89,7 +72,7 @@ pub async fn record_sale(
         if let Some(first) = sales.by_invoice(program, pay.invoice_id).await? {
             return Ok((first, None));
         }
-        let stored = referral(ctx, program, find)
+        let stored = referral(ctx, program, lookups)
             .await?
             .ok_or_else(|| ApiError::NotFound("no referral matches this click_id, customer_id or email".into()))?;
         check_convertible(stored.lifecycle.status, stored.expires_at, ctx.now)?;

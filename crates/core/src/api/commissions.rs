@@ -1,7 +1,7 @@
 //! Commissions (`/v1/commissions`), refunds (`POST /v1/track/refund`) and the Stripe
 //! connection (`POST /v1/integrations/stripe`). The rules are [`crate::commission`]'s.
 
-use super::fields::{AmountCents, ExternalId, Ref};
+use super::fields::{AmountCents, Currency, ExternalId, Ref};
 use super::query::Paging;
 use super::ValidationError;
 use crate::commission::CommissionStatus;
@@ -26,7 +26,7 @@ pub struct Commission {
     /// Cents owed (signed: negative for a clawback), after any pro-rata reduction.
     pub amount: i64,
     /// ISO 4217 code of the sale.
-    pub currency: String,
+    pub currency: Currency,
     /// `pending`, `paid` or `voided`.
     pub status: CommissionStatus,
     /// Whether it is due now: pending, positive and past `due_at` (computed, not stored).

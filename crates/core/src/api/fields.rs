@@ -427,9 +427,8 @@ deserialize_via!(Hostname);
 /// Whether a browser on `host` may call a campaign's tracking endpoints, given the
 /// campaign's `allowed_hostnames` (stored, lower case): any host when the list is empty,
 /// else a listed hostname or one of its subdomains ([`Hostname::allows`]).
-pub fn host_allowed(allowed_hostnames: &[String], host: &str) -> bool {
-    allowed_hostnames.is_empty()
-        || allowed_hostnames.iter().any(|h| Hostname::try_from(h.clone()).is_ok_and(|h| h.allows(host)))
+pub fn host_allowed(allowed_hostnames: &[Hostname], host: &str) -> bool {
+    allowed_hostnames.is_empty() || allowed_hostnames.iter().any(|h| h.allows(host))
 }
 
 /// An ISO 4217 currency code, three ASCII letters, upper-cased (`usd` → `USD`).

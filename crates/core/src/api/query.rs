@@ -158,7 +158,8 @@ impl ReferralQuery {
             (None, None) => None,
             (s, t) => Some(
                 Status::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|st| s.as_ref().is_none_or(|s| s.contains(st)))
                     .filter(|st| t.as_ref().is_none_or(|t| t.contains(&st.referral_type())))
                     .collect(),

@@ -20,13 +20,13 @@ pub struct Referral {
     /// The affiliate credited.
     pub affiliate_id: AffiliateId,
     /// The referred customer's email (null while a click).
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// The customer's name.
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// The merchant's customer ID.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<ExternalId>,
     /// The merchant's subscription ID.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<ExternalId>,
     /// Stored status (lower case).
     pub status: Status,
     /// Derived `CLICK`/`LEAD`/`CONVERSION`/`REJECTED`/`CANCELLED`.

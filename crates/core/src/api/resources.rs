@@ -36,7 +36,7 @@ pub struct Campaign {
     /// `first_click` or `last_click`.
     pub attribution: Attribution,
     /// Hostnames (and their subdomains) the tracker may report from; empty = any.
-    pub allowed_hostnames: Vec<String>,
+    pub allowed_hostnames: Vec<Hostname>,
     /// Commission type; `null` = sales earn no commission.
     pub commission_type: Option<CommissionType>,
     /// Commission amount: basis points (0–10000) or cents, per `commission_type`.

@@ -146,9 +146,9 @@ pub struct LeadReferral {
     /// The link token the visitor came through.
     pub token: Option<String>,
     /// The email the visitor gave.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// The name the visitor gave.
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// When the click was made, ISO 8601 UTC.
     pub created_at: Timestamp,
     /// When it became a lead.
@@ -183,14 +183,19 @@ impl LeadReferral {
     /// of the program, nor whether the click converted earlier with another email: both are
     /// refused silently with the publishable key, and the secret-key API keeps its 409
     /// `CONFLICT`. Source: issue "Nothing lost, nothing leaked" (no email oracle).
-    pub fn as_submitted(click: Referral, next: &crate::lifecycle::Lifecycle, email: &str, name: Option<&str>) -> Self {
+    pub fn as_submitted(
+        click: Referral,
+        next: &crate::lifecycle::Lifecycle,
+        email: &Email,
+        name: Option<&Name>,
+    ) -> Self {
         let mut answer = LeadReferral::from(click);
         answer.status = next.status;
         answer.referral_type = Some(next.referral_type());
         answer.conversion_state = Some(next.conversion_state());
         answer.became_lead_at = next.became_lead_at;
-        answer.email = Some(email.into());
-        answer.name = name.map(Into::into);
+        answer.email = Some(email.clone());
+        answer.name = name.cloned();
         answer
     }
 }
@@ -230,7 +235,7 @@ pub struct Sale {
     /// Amount in cents.
     pub amount: u64,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: Currency,
     /// The merchant's invoice ID.
     pub invoice_id: String,
     /// Cents refunded so far.

@@ -1,6 +1,7 @@
 //! `campaigns`: cookie duration, attribution, allowed hostnames, commission.
 
 use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
+use viatrack_core::api::fields::Hostname;
 use viatrack_core::api::query::Paging;
 use viatrack_core::api::resources::{Campaign, CommissionType, CreateCampaign, UpdateCampaign};
 use viatrack_core::{Attribution, CampaignId, CookieDuration, ProgramId, Timestamp};
@@ -18,7 +19,7 @@ struct Row {
     cookie_duration: CookieDuration,
     attribution: Attribution,
     #[serde(deserialize_with = "super::links::hostnames")]
-    allowed_hostnames: Vec<String>,
+    allowed_hostnames: Vec<Hostname>,
     commission_type: Option<CommissionType>,
     commission_amount: Option<u64>,
     #[serde(deserialize_with = "super::flag")]
@@ -133,10 +134,7 @@ impl<'a> CampaignRepo<'a> {
         now: Timestamp,
     ) -> StoreResult<Option<Campaign>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
-        let hostnames: Vec<String> = match &input.allowed_hostnames {
-            Some(h) => h.iter().map(|h| h.as_str().to_string()).collect(),
-            None => current.allowed_hostnames.clone(),
-        };
+        let hostnames = input.allowed_hostnames.as_ref().unwrap_or(&current.allowed_hostnames);
         let commission_type = input.commission_type.unwrap_or(current.commission_type);
         let commission_amount = input.commission_amount.unwrap_or(current.commission_amount);
         let recurring_months = match input.recurring_months {
@@ -153,7 +151,7 @@ impl<'a> CampaignRepo<'a> {
                 arg(input.name.as_ref().map_or(current.name.as_str(), |n| n.as_str())),
                 arg(&i64::from(input.cookie_duration.unwrap_or(current.cookie_duration).days())),
                 arg(input.attribution.unwrap_or(current.attribution).as_str()),
-                arg(&serde_json::to_string(&hostnames)?),
+                arg(&serde_json::to_string(hostnames)?),
                 arg(&commission_type.map(CommissionType::as_str)),
                 arg(&commission_amount),
                 arg(&now),

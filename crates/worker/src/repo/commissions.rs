@@ -8,6 +8,7 @@ use super::{all, batch, first, stmt, Count, StoreResult};
 use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::commissions::{Commission, CommissionQuery};
+use viatrack_core::api::fields::Currency;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
 use viatrack_core::outbox::EventObject;
@@ -27,7 +28,7 @@ struct Row {
     referral_id: ReferralId,
     affiliate_id: AffiliateId,
     amount: i64,
-    currency: String,
+    currency: Currency,
     status: CommissionStatus,
     due_at: Timestamp,
     paid_at: Option<Timestamp>,
@@ -90,7 +91,7 @@ impl<'a> CommissionRepo<'a> {
         sale: &SaleId,
         referral: &ReferralId,
         amount: u64,
-        currency: &str,
+        currency: &Currency,
         due_at: Timestamp,
         now: Timestamp,
     ) -> StoreResult<D1PreparedStatement> {

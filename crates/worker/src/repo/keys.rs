@@ -20,8 +20,9 @@ pub struct KeyRecord {
     pub program_id: ProgramId,
     /// Publishable or secret.
     pub kind: KeyKind,
-    /// A secret key's scopes, space-separated (`read:referrals write:referrals`).
-    pub scopes: String,
+    /// A secret key's scopes (stored space-separated: `read:referrals write:referrals`).
+    #[serde(with = "stored_scopes")]
+    pub scopes: Vec<Scope>,
     /// SHA-256 of the key, lower-case hex.
     pub key_hash: String,
     /// When a request last authenticated with it (to the minute), if ever.
@@ -34,7 +35,8 @@ struct KeyRow {
     id: ApiKeyId,
     kind: KeyKind,
     key_prefix: String,
-    scopes: String,
+    #[serde(with = "stored_scopes")]
+    scopes: Vec<Scope>,
     created_at: Timestamp,
     last_used_at: Option<Timestamp>,
 }
@@ -45,7 +47,7 @@ impl From<KeyRow> for ApiKey {
             id: r.id,
             kind: r.kind,
             prefix: r.key_prefix,
-            scopes: Scope::parse_list(&r.scopes),
+            scopes: r.scopes,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
         }
@@ -64,6 +66,21 @@ pub struct NewKey<'a> {
     pub prefix: &'a str,
     /// The scopes (empty for a publishable key).
     pub scopes: &'a [Scope],
+}
+
+/// A scope list as D1 stores it (and the isolate's key cache keeps it): one text of
+/// space-separated names. Unknown names are dropped ([`Scope::parse_list`]).
+mod stored_scopes {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use viatrack_core::api::scopes::Scope;
+
+    pub fn serialize<S: Serializer>(scopes: &[Scope], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&scopes.iter().map(|x| x.name()).collect::<Vec<_>>().join(" "))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Scope>, D::Error> {
+        Ok(Scope::parse_list(&String::deserialize(d)?))
+    }
 }
 
 const COLUMNS: &str = "id, kind, key_prefix, scopes, created_at, last_used_at";

@@ -4,7 +4,7 @@
 use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
 use crate::args;
 use serde::{Deserialize, Serialize};
-use viatrack_core::api::fields::{share_url, HttpUrl};
+use viatrack_core::api::fields::{share_url, Hostname, HttpUrl};
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{CreateLink, Link, UpdateLink};
 use viatrack_core::{AffiliateId, Attribution, CampaignId, CookieDuration, LinkId, ProgramId, Timestamp, ViaToken};
@@ -33,16 +33,16 @@ pub struct LinkTarget {
     /// The campaign's allowed hostnames (empty: any). D1 stores them as JSON text, the
     /// cache as a list; both read.
     #[serde(deserialize_with = "hostnames")]
-    pub allowed_hostnames: Vec<String>,
+    pub allowed_hostnames: Vec<Hostname>,
 }
 
 /// A hostname list from JSON text (a D1 column) or a JSON list (the cache).
-pub(crate) fn hostnames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn hostnames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Hostname>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Stored {
         Text(String),
-        List(Vec<String>),
+        List(Vec<Hostname>),
     }
     match Stored::deserialize(d)? {
         Stored::Text(t) => serde_json::from_str(&t).map_err(serde::de::Error::custom),

@@ -6,10 +6,11 @@ use super::sql::REFERRAL_SELECT;
 use super::{arg, batch, corrupt, first, run, stmt, Count, Deleted, StoreError, StoreResult};
 use crate::args;
 use serde::Deserialize;
-use viatrack_core::api::fields::{share_url, HttpUrl};
+use viatrack_core::api::fields::{share_url, Email, ExternalId, Hostname, HttpUrl, Name};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CampaignRef, Referral, ReferralAffiliate, ReferralLink};
 use viatrack_core::api::tracking::ClickReport;
+use viatrack_core::payment::Lookup;
 use viatrack_core::{
     AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp, ViaToken,
     VisitorId,
@@ -44,7 +45,7 @@ pub struct Stored {
     /// `created_at` + cookie duration.
     pub expires_at: Timestamp,
     /// The campaign's allowed hostnames (empty when none).
-    pub allowed_hostnames: Vec<String>,
+    pub allowed_hostnames: Vec<Hostname>,
     /// The stored customer fields (partial updates start from them).
     pub fields: CustomerFields,
 }
@@ -55,17 +56,17 @@ struct StoredRow {
     id: ReferralId,
     affiliate_id: AffiliateId,
     status: Status,
-    email: Option<String>,
-    name: Option<String>,
-    customer_id: Option<String>,
-    subscription_id: Option<String>,
+    email: Option<Email>,
+    name: Option<Name>,
+    customer_id: Option<ExternalId>,
+    subscription_id: Option<ExternalId>,
     metadata: Option<String>,
     expires_at: Timestamp,
     became_lead_at: Option<Timestamp>,
     became_conversion_at: Option<Timestamp>,
     converted_at: Option<Timestamp>,
     #[serde(deserialize_with = "super::links::hostnames")]
-    allowed_hostnames: Vec<String>,
+    allowed_hostnames: Vec<Hostname>,
 }
 
 impl StoredRow {
@@ -99,13 +100,13 @@ const STORED: &str = "SELECT r.id, r.affiliate_id, r.status, r.email, r.name, r.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerFields {
     /// Normalised email.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// The merchant's customer ID.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<ExternalId>,
     /// The merchant's subscription ID.
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<ExternalId>,
     /// Custom data, JSON object text.
     pub metadata: Option<String>,
 }
@@ -139,10 +140,10 @@ struct FullRow {
     visitor_id: Option<VisitorId>,
     landing_url: Option<String>,
     referrer: Option<String>,
-    email: Option<String>,
-    name: Option<String>,
-    customer_id: Option<String>,
-    subscription_id: Option<String>,
+    email: Option<Email>,
+    name: Option<Name>,
+    customer_id: Option<ExternalId>,
+    subscription_id: Option<ExternalId>,
     metadata: Option<String>,
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -333,22 +334,20 @@ impl<'a> ReferralRepo<'a> {
         Ok(())
     }
 
-    /// The newest referral of the program with this customer ID, or else this email.
+    /// The referral one of the payment look-ups of [`viatrack_core::payment`] finds: by ID,
+    /// or the newest with the customer ID or the email.
     ///
     /// # Errors
     ///
     /// Storage failure.
-    pub async fn stored_by(
-        &self,
-        program: &ProgramId,
-        customer_id: Option<&str>,
-        email: Option<&str>,
-    ) -> StoreResult<Option<Stored>> {
-        let sql = format!(
-            "{STORED} WHERE r.program_id = ?1 AND ((?2 IS NOT NULL AND r.customer_id = ?2) OR (?2 IS NULL AND ?3 IS NOT NULL AND r.email = ?3)) \
-             ORDER BY r.created_at DESC LIMIT 1"
-        );
-        first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(&customer_id), arg(&email)])
+    pub async fn find(&self, program: &ProgramId, lookup: Lookup<'_>) -> StoreResult<Option<Stored>> {
+        let (column, value) = match lookup {
+            Lookup::Referral(id) => return self.stored(program, id).await,
+            Lookup::Customer(c) => ("customer_id", c),
+            Lookup::Email(e) => ("email", e),
+        };
+        let sql = format!("{STORED} WHERE r.program_id = ?1 AND r.{column} = ?2 ORDER BY r.created_at DESC LIMIT 1");
+        first::<StoredRow>(self.db, &sql, &[arg(program.as_str()), arg(value)])
             .await
             .map(|row| row.map(StoredRow::into_stored))
     }
@@ -395,10 +394,10 @@ impl<'a> ReferralRepo<'a> {
                 arg(&next.became_lead_at),
                 arg(&next.became_conversion_at),
                 arg(&next.converted_at),
-                arg(&fields.email.as_deref()),
-                arg(&fields.name.as_deref()),
-                arg(&fields.customer_id.as_deref()),
-                arg(&fields.subscription_id.as_deref()),
+                arg(&fields.email),
+                arg(&fields.name),
+                arg(&fields.customer_id),
+                arg(&fields.subscription_id),
                 arg(&fields.metadata.as_deref()),
                 arg(&now),
             ],
@@ -490,10 +489,10 @@ impl<'a> ReferralRepo<'a> {
                 arg(r.affiliate_id.as_str()),
                 arg(r.campaign_id.as_str()),
                 arg(r.lifecycle.status.as_str()),
-                arg(&r.fields.email.as_deref()),
-                arg(&r.fields.name.as_deref()),
-                arg(&r.fields.customer_id.as_deref()),
-                arg(&r.fields.subscription_id.as_deref()),
+                arg(&r.fields.email),
+                arg(&r.fields.name),
+                arg(&r.fields.customer_id),
+                arg(&r.fields.subscription_id),
                 arg(&r.fields.metadata.as_deref()),
                 arg(&r.created_at),
                 arg(&now),

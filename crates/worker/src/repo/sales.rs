@@ -6,6 +6,7 @@ use super::referrals::ReferralRepo;
 use super::{arg, batch, first, stmt, StoreResult};
 use crate::args;
 use serde::Deserialize;
+use viatrack_core::api::fields::Currency;
 use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::resources::CommissionType;
 use viatrack_core::api::tracking::Sale;
@@ -28,7 +29,7 @@ pub struct NewSale<'s> {
     /// Amount in cents.
     pub amount: u64,
     /// ISO 4217 code.
-    pub currency: &'s str,
+    pub currency: &'s Currency,
     /// The merchant's invoice ID.
     pub invoice_id: &'s str,
     /// The payment it was made with (Stripe's PaymentIntent), by which a refund finds it.
@@ -227,7 +228,7 @@ impl<'a> SaleRepo<'a> {
             id,
             referral_id: sale.referral_id.clone(),
             amount: sale.amount,
-            currency: sale.currency.to_string(),
+            currency: sale.currency.clone(),
             invoice_id: sale.invoice_id.to_string(),
             refunded: 0,
             created_at: sale.at,

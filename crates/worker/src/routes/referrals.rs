@@ -40,10 +40,10 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         ));
     }
     let fields = CustomerFields {
-        email: Some(body.email.as_str().to_string()),
-        name: body.name.as_ref().map(|n| n.as_str().to_string()),
-        customer_id: body.customer_id.as_ref().map(|c| c.as_str().to_string()),
-        subscription_id: body.subscription_id.as_ref().map(|s| s.as_str().to_string()),
+        email: Some(body.email.clone()),
+        name: body.name.clone(),
+        customer_id: body.customer_id.clone(),
+        subscription_id: body.subscription_id.clone(),
         metadata: body.metadata.as_ref().map(|m| m.to_json()),
     };
     let written = match &body.click_id {
@@ -181,10 +181,10 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     // Absent keeps the stored value, `null` clears it, a value replaces it. A taken email
     // is refused by the unique index (CONFLICT).
     let fields = CustomerFields {
-        email: body.email.as_ref().map(|e| e.as_str().to_string()).or(current.email),
-        name: merge(&body.name, current.name, |n| n.as_str().to_string()),
-        customer_id: merge(&body.customer_id, current.customer_id, |c| c.as_str().to_string()),
-        subscription_id: merge(&body.subscription_id, current.subscription_id, |c| c.as_str().to_string()),
+        email: body.email.clone().or(current.email),
+        name: merge(&body.name, current.name, Clone::clone),
+        customer_id: merge(&body.customer_id, current.customer_id, Clone::clone),
+        subscription_id: merge(&body.subscription_id, current.subscription_id, Clone::clone),
         metadata: merge(&body.metadata, current.metadata, |m| m.to_json()),
     };
     let events = Planned::on(&outbox::referral_updated(&stored.lifecycle, &next), id.as_str());
@@ -217,9 +217,9 @@ pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
 }
 
 /// A nullable field of a partial update: absent → `old`, `null` → cleared, a value → it.
-fn merge<T>(new: &Option<Option<T>>, old: Option<String>, text: impl Fn(&T) -> String) -> Option<String> {
+fn merge<T, U>(new: &Option<Option<T>>, old: Option<U>, into: impl Fn(&T) -> U) -> Option<U> {
     match new {
-        Some(value) => value.as_ref().map(text),
+        Some(value) => value.as_ref().map(into),
         None => old,
     }
 }

@@ -16,11 +16,12 @@ use crate::repo::integrations::IntegrationRepo;
 use crate::repo::outbox::Planned;
 use crate::repo::referrals::ReferralRepo;
 use crate::repo::sales::SaleRepo;
-use crate::sales::{self, Find, Payment};
+use crate::sales::{self, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, StripeOutcome, STRIPE_EVENTS};
 use viatrack_core::api::fields::Currency;
 use viatrack_core::outbox;
+use viatrack_core::payment::{self, Hints, Lookup, Named, Source};
 use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
 use viatrack_core::{ProgramId, Status, Timestamp};
 use worker::{Request, Response};
@@ -115,18 +116,17 @@ async fn on_sale(
     let Ok(currency) = Currency::try_from(sale.currency.clone()) else {
         return Ok((StripeOutcome::Ignored, "no currency".into()));
     };
-    // The referral the page handed over (client_reference_id), else a lead of the program
-    // with the customer's ID or email.
-    let by = Find::By { customer_id: sale.customer.as_deref(), email: sale.email.as_deref() };
-    let named = match sale.referral.as_ref().and_then(|r| r.id()) {
-        Some(id) => sales::referral(ctx, program, &Find::Referral(id.clone())).await?,
-        None => None,
+    // Which referral the payment credits is core's rule (the one `POST /v1/track/sale`
+    // follows too): the referral the page handed over, else the customer's, else the email's.
+    let hints = Hints {
+        named: match &sale.referral {
+            None => Named::Nothing,
+            Some(r) => r.id().map_or(Named::Malformed, Named::Referral),
+        },
+        customer_id: sale.customer.as_deref(),
+        email: sale.email.as_deref(),
     };
-    let stored = match named {
-        Some(s) => Some(s),
-        None if sale.customer.is_some() || sale.email.is_some() => sales::referral(ctx, program, &by).await?,
-        None => None,
-    };
+    let stored = sales::referral(ctx, program, &payment::lookups(Source::Stripe, &hints)).await?;
     let Some(stored) = stored else {
         return Ok((StripeOutcome::Ignored, "no referral of this program matches the payment".into()));
     };
@@ -135,12 +135,12 @@ async fn on_sale(
     }
     let payment = Payment {
         amount: sale.amount,
-        currency: currency.as_str(),
+        currency: &currency,
         invoice_id: &sale.invoice_id,
         payment_id: sale.payment_id.as_deref(),
         at,
     };
-    match sales::record_sale(ctx, program, &Find::Referral(stored.id.clone()), &payment).await {
+    match sales::record_sale(ctx, program, &[Lookup::Referral(&stored.id)], &payment).await {
         Ok((recorded, _)) => Ok((StripeOutcome::Sale, recorded.id.as_str().to_string())),
         Err(e) => settled(e),
     }
@@ -174,7 +174,7 @@ async fn on_refund(ctx: &Ctx, program: &ProgramId, refund: &StripeRefund) -> Api
 
 async fn on_cancel(ctx: &Ctx, program: &ProgramId, customer: &str) -> ApiResult<(StripeOutcome, String)> {
     let repo = ReferralRepo::new(&ctx.db);
-    let Some(stored) = repo.stored_by(program, Some(customer), None).await? else {
+    let Some(stored) = repo.find(program, Lookup::Customer(customer)).await? else {
         return Ok((StripeOutcome::Ignored, "no referral of this program has this customer".into()));
     };
     let next = match stored.lifecycle.transition(Status::Canceled, ctx.now) {

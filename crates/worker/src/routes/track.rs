@@ -21,10 +21,10 @@ use crate::repo::links::{LinkRepo, LinkTarget};
 use crate::repo::outbox::Planned;
 use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::{random_id_bytes, Constraint, StoreError};
-use crate::sales::{self, Find, Payment};
+use crate::sales::{self, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{RefundRequest, RefundResponse};
-use viatrack_core::api::fields::cookie_domain;
+use viatrack_core::api::fields::{cookie_domain, Email};
 use viatrack_core::api::scopes::KeyKind;
 use viatrack_core::api::tracking::{
     decide_lead, ClickReport, ClickResponse, HeldReferral, LeadDecision, LeadReferral, LeadRequest, SaleRequest,
@@ -36,6 +36,7 @@ use viatrack_core::cookie::{
     after_click, held_in, marker_cookie_line, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE,
 };
 use viatrack_core::outbox;
+use viatrack_core::payment::{self, Hints, Named, Source};
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -201,7 +202,7 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         who.check_origin(ctx, &stored.allowed_hostnames)?;
         match decide_lead(
             stored.lifecycle.status,
-            stored.fields.email.as_deref(),
+            stored.fields.email.as_ref().map(Email::as_str),
             stored.expires_at,
             lead.email.as_str(),
             ctx.now,
@@ -220,9 +221,9 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         // A second referral with this email is refused by the unique index (CONFLICT).
         let next = stored.lifecycle.transition(Status::Lead, ctx.now)?;
         let fields = CustomerFields {
-            email: Some(lead.email.as_str().to_string()),
-            name: lead.name.as_ref().map(|n| n.as_str().to_string()),
-            customer_id: lead.customer_id.as_ref().map(|c| c.as_str().to_string()),
+            email: Some(lead.email.clone()),
+            name: lead.name.clone(),
+            customer_id: lead.customer_id.clone(),
             subscription_id: None,
             metadata: lead.metadata.as_ref().map(|m| m.to_json()),
         };
@@ -262,23 +263,29 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         return Err(ApiError::field("click_id", "one of click_id, customer_id or email is required"));
     }
     let program = &who.program_id;
-    let find = match sale.click_id.as_ref().map(|c| c.id()) {
-        Some(Some(click)) => Find::Referral(click.clone().into()),
-        // A click ID not in our format names no referral.
-        Some(None) => return Err(ApiError::NotFound("no referral matches this click_id".into())),
-        None => Find::By {
-            customer_id: sale.customer_id.as_ref().map(|c| c.as_str()),
-            email: sale.email.as_ref().map(|e| e.as_str()),
+    let click = sale.click_id.as_ref().map(|c| c.id().cloned().map(ReferralId::from));
+    let hints = Hints {
+        named: match &click {
+            None => Named::Nothing,
+            Some(Some(id)) => Named::Referral(id),
+            Some(None) => Named::Malformed,
         },
+        customer_id: sale.customer_id.as_ref().map(|c| c.as_str()),
+        email: sale.email.as_ref().map(|e| e.as_str()),
     };
+    let lookups = payment::lookups(Source::Api, &hints);
+    if lookups.is_empty() {
+        // A click ID not in our format names no referral.
+        return Err(ApiError::NotFound("no referral matches this click_id".into()));
+    }
     let payment = Payment {
         amount: sale.amount.cents(),
-        currency: sale.currency.as_str(),
+        currency: &sale.currency,
         invoice_id: sale.invoice_id.as_str(),
         payment_id: None,
         at: ctx.now,
     };
-    let (sale, referral) = sales::record_sale(ctx, program, &find, &payment).await?;
+    let (sale, referral) = sales::record_sale(ctx, program, &lookups, &payment).await?;
     sale_answer(ctx, program, sale, referral).await
 }
 
@@ -333,8 +340,7 @@ async fn silent_lead(ctx: &Ctx, program: &ProgramId, id: &ReferralId, lead: &Lea
         .await?
         .ok_or_else(|| ApiError::NotFound("no referral with this id".into()))?;
     let next = viatrack_core::lifecycle::Lifecycle::CLICK.transition(Status::Lead, ctx.now)?;
-    let name = lead.name.as_ref().map(|n| n.as_str());
-    http::data(200, LeadReferral::as_submitted(click, &next, lead.email.as_str(), name))
+    http::data(200, LeadReferral::as_submitted(click, &next, &lead.email, lead.name.as_ref()))
 }
 
 /// The page's view of its referral ([`LeadReferral`]: nothing about the affiliate or
