@@ -287,3 +287,12 @@ fn commission_filters_use_indexes() {
         assert!(count.iter().all(|s| !s.starts_with("SCAN")), "{set:?}: {count:?}");
     }
 }
+
+/// The one status literal in the Worker's SQL (`REFERRAL_SELECT` is a constant, so it cannot
+/// bind it) is the commission status's wire name, so renaming it cannot leave the SQL behind.
+#[test]
+fn the_referral_select_names_the_voided_status_by_its_wire_name() {
+    let voided = viatrack_core::commission::CommissionStatus::Voided.as_str();
+    assert!(sql::REFERRAL_SELECT.contains(&format!("c.status != '{voided}'")));
+    assert_eq!(sql::REFERRAL_SELECT.matches('\'').count(), 2, "no other literal in REFERRAL_SELECT");
+}
