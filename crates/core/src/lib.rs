@@ -18,6 +18,9 @@
 //! * [`commission`] (feature `api`) — commission amounts (basis points or cents, rounded
 //!   half away from zero), recurring sales, the commission status table, the "due" view and
 //!   what a refund does (reduce, void or claw back).
+//! * [`payout`] (feature `api`) — payout runs: which commissions a payout of one affiliate
+//!   and one currency collects (clawbacks netted), the minimum payout, what is carried, and
+//!   the payout status table.
 //! * [`payment`] (feature `api`) — which referral a payment credits: the look-ups, in order,
 //!   that the sale API and the Stripe webhook both follow.
 //! * [`stripe`] (feature `api`) — Stripe webhook signatures (`Stripe-Signature`), checked as
@@ -58,6 +61,8 @@ pub mod commission;
 pub mod outbox;
 #[cfg(feature = "api")]
 pub mod payment;
+#[cfg(feature = "api")]
+pub mod payout;
 #[cfg(feature = "api")]
 pub mod retention;
 #[cfg(feature = "api")]
