@@ -134,11 +134,27 @@ WORKER_VERSION="$(lock_version worker)"
 [ -n "$WB_VERSION" ] || die "wasm-bindgen not found in Cargo.lock"
 [ -n "$WORKER_VERSION" ] || die "worker not found in Cargo.lock"
 have() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
+# The two installs run at the same time, each into its own log: on 2 cores each cargo's
+# serial tail (the last crates, the link) overlaps the other's parallel part. Profiles
+# (issue 29): worker-build only orchestrates (it runs cargo, wasm-bindgen and esbuild), so it
+# is built unoptimised, which takes about a third of the time; wasm-bindgen rewrites every
+# wasm the build makes, so it keeps some optimisation (opt-level 1). Versions stay locked.
+tool_install() {  # NAME, then cargo install's arguments
+  local name="$1" t0=$SECONDS; shift
+  step "cargo install $name (log: target/setup-$name.log)"
+  "${CARGO[@]}" install --force "$@" > "target/setup-$name.log" 2>&1 \
+    || { tail -30 "target/setup-$name.log" >&2; return 1; }
+  echo "    ($name: $((SECONDS - t0)) s)"
+}
+pids=()
 # wasm-bindgen-cli must NOT be --locked (its lockfile pins a webpki-roots the index lacks).
-have wasm-bindgen "$WB_VERSION" || { step "cargo install wasm-bindgen-cli $WB_VERSION";
-  "${CARGO[@]}" install --force wasm-bindgen-cli --version "$WB_VERSION"; }
-have worker-build "$WORKER_VERSION" || { step "cargo install worker-build $WORKER_VERSION";
-  "${CARGO[@]}" install --force --locked worker-build --version "$WORKER_VERSION"; }
+have wasm-bindgen "$WB_VERSION" || { CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+  tool_install wasm-bindgen-cli wasm-bindgen-cli --version "$WB_VERSION" & pids+=($!); }
+have worker-build "$WORKER_VERSION" || { CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false \
+  tool_install worker-build --locked worker-build --version "$WORKER_VERSION" & pids+=($!); }
+for pid in "${pids[@]}"; do wait "$pid" || die "cargo install (log above)"; done
+have wasm-bindgen "$WB_VERSION" || die "wasm-bindgen $WB_VERSION missing after cargo install"
+have worker-build "$WORKER_VERSION" || die "worker-build $WORKER_VERSION missing after cargo install"
 echo "cargo tools: wasm-bindgen $WB_VERSION (with wasm-bindgen-test-runner), worker-build $WORKER_VERSION"
 
 # --- 6. the background steps ----------------------------------------------------------

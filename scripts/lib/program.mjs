@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Every scope a secret key can hold (crates/core/src/api/scopes.rs). */
 export const ALL_SCOPES = ['referrals', 'affiliates', 'campaigns', 'links', 'api_keys', 'commissions', 'integrations', 'webhooks']
   .flatMap((r) => ['read', 'write', 'delete'].map((a) => `${a}:${r}`))
-  .concat(['read:stats']); // stats are read only
+  .concat(['read:stats', 'read:payouts', 'write:payouts']); // stats are read only; payouts are never deleted
 
 /** `prefix_` + 32 random lower-case hex digits, the Worker's ID format. */
 export const newId = (prefix) => `${prefix}_${randomBytes(16).toString('hex')}`;

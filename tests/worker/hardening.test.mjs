@@ -32,7 +32,7 @@ async function snapshot() {
     affiliates: 'MAX(updated_at)', links: 'MAX(updated_at)', referrals: 'MAX(updated_at)', sales: 'MAX(created_at)',
     click_reports: 'MAX(created_at)', referral_counts: 'SUM(n)', commissions: 'MAX(updated_at)', refunds: 'MAX(created_at)',
     integrations: 'MAX(updated_at)', stripe_events: 'MAX(created_at)', webhook_endpoints: 'MAX(updated_at)',
-    webhook_messages: 'MAX(updated_at)', webhook_deliveries: 'MAX(created_at)',
+    webhook_messages: 'MAX(updated_at)', webhook_deliveries: 'MAX(created_at)', payouts: 'MAX(updated_at)',
   };
   const columns = Object.entries(tables).map(([t, latest]) => `(SELECT json_array(COUNT(*), ${latest}) FROM ${t}) AS ${t}`);
   const [{ results: [row] }] = await w.sql(`SELECT ${columns.join(', ')};`);
@@ -62,6 +62,7 @@ function badValues(kind, valid) {
     case 'int': return [...asString.slice(1), '30', -1, 1.5, 0, 100000];
     case 'days': return [...asString.slice(1), '30', -1, 1.5, 366, 100000];
     case 'cents': return [...asString.slice(1), '100', -1, 0, 1.5, 10000000001];
+    case 'minimum': return [...asString.slice(1), '100', -1, 1.5, 1000000001];
     case 'events': return ['sale.created', {}, [7], ['sale.paid'], ['sale.created\u0000'], [], [null]];
     case 'bool': return ['yes', 'true', 1, 0, [], {}, [true]];
     case 'metadata': return ['x', [1], 7, true, { big: 'x'.repeat(5000) }];
@@ -107,7 +108,7 @@ function battery(base, kinds) {
 
 /** Fields that are optional or clearable on some endpoint, where `null` is not bad. */
 const OPTIONAL = new Set(['referrer', 'visitor_id', 'report_id', 'click_id', 'name', 'customer_id', 'subscription_id', 'first_name', 'last_name', 'destination_url', 'metadata', 'campaign_id', 'email', 'status',
-  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days']);
+  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days', 'minimum_payout', 'due_before', 'reference']);
 
 test('a battery of bad bodies on every write endpoint: 4xx with the error body, nothing written', async (t) => {
   const lead = client(w.url, A.publishableKey, { 'User-Agent': BROWSER_UA, Origin: SHOP });
@@ -122,8 +123,8 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { affiliate_id: 'id', email: 'email', customer_id: 'text', status: 'enum', name: 'text', metadata: 'metadata' }],
     ['PATCH', `/v1/referrals/${referralId}`, api, { status: 'trialing', email: 'patched@example.com', name: 'P', subscription_id: 'sub_1' },
       { status: 'enum', email: 'email', name: 'text', subscription_id: 'text' }],
-    ['POST', '/v1/campaigns', api, { name: 'C', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['a.example.com'], commission_type: 'percentage', commission_amount: 2000, recurring: true, recurring_months: 12, hold_days: 30 },
-      { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames', commission_type: 'enum', recurring: 'bool', recurring_months: 'int', hold_days: 'days' }],
+    ['POST', '/v1/campaigns', api, { name: 'C', cookie_duration: 30, attribution: 'first_click', allowed_hostnames: ['a.example.com'], commission_type: 'percentage', commission_amount: 2000, recurring: true, recurring_months: 12, hold_days: 30, minimum_payout: 5000 },
+      { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames', commission_type: 'enum', recurring: 'bool', recurring_months: 'int', hold_days: 'days', minimum_payout: 'minimum' }],
     ['PATCH', `/v1/campaigns/${s.campaign.id}`, api, { name: 'C2', cookie_duration: 45, attribution: 'last_click', allowed_hostnames: ['shop.example.com'] },
       { name: 'text', cookie_duration: 'int', attribution: 'enum', allowed_hostnames: 'hostnames' }],
     ['POST', '/v1/affiliates', api, { email: 'aff@example.com', first_name: 'A', last_name: 'B', campaign_id: s.campaign.id },
@@ -140,6 +141,8 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { invoice_id: 'text', amount: 'cents', refund_id: 'text' }],
     ['PATCH', `/v1/commissions/com_${hex('0')}`, api, { status: 'paid' }, { status: 'enum' }],
     ['POST', '/v1/integrations/stripe', api, { signing_secret: 'whsec_abc123' }, { signing_secret: 'token' }],
+    ['POST', '/v1/payouts/run', api, { due_before: '2026-01-01T00:00:00.000Z' }, { due_before: 'text' }],
+    ['POST', `/v1/payouts/pay_${hex('0')}/pay`, api, { reference: 'WISE-1' }, { reference: 'text' }],
     ['POST', '/v1/webhook_endpoints', api, { url: 'https://hooks.example.com/viatrack', events: ['sale.created'] }, { url: 'url', events: 'events' }],
   ];
   const before = await snapshot();

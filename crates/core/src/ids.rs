@@ -174,6 +174,10 @@ id_type!(
     CommissionId, "com_", "a commission id (com_…)"
 );
 id_type!(
+    /// A payout: one affiliate's due commissions in one currency, paid together.
+    PayoutId, "pay_", "a payout id (pay_…)"
+);
+id_type!(
     /// An outbound webhook endpoint.
     WebhookEndpointId, "whe_", "a webhook endpoint id (whe_…)"
 );

@@ -72,8 +72,8 @@ pub mod webhooks;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{
-    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, DeliveryId, EventId, IdError, LinkId, ProgramId,
-    ReferralId, ReportId, SaleId, VisitorId, WebhookEndpointId,
+    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, DeliveryId, EventId, IdError, LinkId, PayoutId,
+    ProgramId, ReferralId, ReportId, SaleId, VisitorId, WebhookEndpointId,
 };
 pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};
 pub use time::Timestamp;

@@ -9,8 +9,11 @@
 //! | sale recorded | `sale.created`, `commission.created` if it earned one, `referral.converted` if it made the referral paying |
 //! | refund recorded | `sale.refunded`, then `commission.voided` (a pending commission voided) or `commission.created` (a clawback) |
 //! | commission marked paid or voided | `commission.paid` or `commission.voided` |
+//! | payout made by a run | `payout.created` |
+//! | payout marked paid, failed or canceled | `payout.paid`, `payout.failed`, nothing |
 
 use crate::commission::{CommissionStatus, RefundEffect};
+use crate::payout::PayoutStatus;
 use crate::webhooks::EventType;
 use crate::Lifecycle;
 use alloc::vec;
@@ -25,6 +28,8 @@ pub enum EventObject {
     Sale,
     /// A commission (`GET /v1/commissions/{id}`).
     Commission,
+    /// A payout (`GET /v1/payouts/{id}`, with its commissions).
+    Payout,
 }
 
 impl EventType {
@@ -38,6 +43,7 @@ impl EventType {
             EventType::CommissionCreated | EventType::CommissionPaid | EventType::CommissionVoided => {
                 EventObject::Commission
             }
+            EventType::PayoutCreated | EventType::PayoutPaid | EventType::PayoutFailed => EventObject::Payout,
         }
     }
 }
@@ -98,6 +104,21 @@ pub fn commission_moved(to: CommissionStatus) -> Option<EventType> {
     }
 }
 
+/// The events of a payout run making a payout.
+pub fn payout_created() -> Vec<EventType> {
+    vec![EventType::PayoutCreated]
+}
+
+/// The events of a payout's move to `to`: `payout.paid` or `payout.failed`; none for
+/// `processing` or `canceled` (the merchant's own decisions, answered in the request).
+pub fn payout_moved(to: PayoutStatus) -> Vec<EventType> {
+    match to {
+        PayoutStatus::Paid => vec![EventType::PayoutPaid],
+        PayoutStatus::Failed => vec![EventType::PayoutFailed],
+        PayoutStatus::Pending | PayoutStatus::Processing | PayoutStatus::Canceled => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +165,12 @@ mod tests {
         assert_eq!(commission_moved(CommissionStatus::Paid), Some(EventType::CommissionPaid));
         assert_eq!(commission_moved(CommissionStatus::Voided), Some(EventType::CommissionVoided));
         assert_eq!(commission_moved(CommissionStatus::Pending), None);
+        assert_eq!(payout_created(), vec![EventType::PayoutCreated]);
+        assert_eq!(payout_moved(PayoutStatus::Paid), vec![EventType::PayoutPaid]);
+        assert_eq!(payout_moved(PayoutStatus::Failed), vec![EventType::PayoutFailed]);
+        for quiet in [PayoutStatus::Pending, PayoutStatus::Processing, PayoutStatus::Canceled] {
+            assert!(payout_moved(quiet).is_empty(), "{quiet}");
+        }
     }
 
     #[test]
@@ -154,6 +181,7 @@ mod tests {
                 EventObject::Referral => "referral.",
                 EventObject::Sale => "sale.",
                 EventObject::Commission => "commission.",
+                EventObject::Payout => "payout.",
             };
             assert!(e.as_str().starts_with(prefix), "{e:?}");
         }

@@ -152,13 +152,15 @@ pub struct Planned<'a> {
     pub commissions: Vec<&'a CommissionId>,
 }
 
-/// Why a balance is carried to the next run instead of paid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CarryReason {
-    /// Zero or negative: clawbacks outweigh what is due.
-    NotPositive,
-    /// Positive, but under the affiliate's minimum payout.
-    BelowMinimum,
+crate::wire_enum! {
+    /// Why a balance is carried to the next run instead of paid (`carried[].reason` of
+    /// `POST /v1/payouts/run`).
+    pub enum CarryReason ("carry reason (not_positive or below_minimum)") {
+        /// Zero or negative: clawbacks outweigh what is due.
+        NotPositive = "not_positive",
+        /// Positive, but under the affiliate's minimum payout.
+        BelowMinimum = "below_minimum",
+    }
 }
 
 /// A balance left for the next run; none of its commissions is assigned.

@@ -38,6 +38,12 @@ crate::wire_enum! {
         SaleCreated = "sale.created",
         /// A sale was (partly) refunded.
         SaleRefunded = "sale.refunded",
+        /// A payout run made a payout.
+        PayoutCreated = "payout.created",
+        /// A payout was marked paid (its commissions with it).
+        PayoutPaid = "payout.paid",
+        /// A payout was marked failed (its commissions go to the next run).
+        PayoutFailed = "payout.failed",
     }
 }
 
@@ -70,6 +76,7 @@ impl EventType {
             EventType::CommissionCreated | EventType::CommissionPaid | EventType::CommissionVoided => {
                 Resource::Commissions
             }
+            EventType::PayoutCreated | EventType::PayoutPaid | EventType::PayoutFailed => Resource::Payouts,
         }
     }
 }

@@ -296,3 +296,68 @@ fn the_referral_select_names_the_voided_status_by_its_wire_name() {
     assert!(sql::REFERRAL_SELECT.contains(&format!("c.status != '{voided}'")));
     assert_eq!(sql::REFERRAL_SELECT.matches('\'').count(), 2, "no other literal in REFERRAL_SELECT");
 }
+
+/// `GET /v1/payouts`: every filter and every pair is served by an index of migration 0011,
+/// and so is a payout run's look-up of what it may pay.
+#[test]
+fn payout_lists_and_the_run_are_served_by_indexes() {
+    use viatrack_core::api::payouts::PayoutQuery;
+    let db = db();
+    let program = ProgramId::parse(PROGRAM).unwrap();
+    let one: Vec<(&str, &str)> = vec![
+        ("affiliate_id", AFF),
+        ("status", "pending"),
+        ("status", "paid,failed"),
+        ("currency", "USD"),
+        ("from", "2026-01-01T00:00:00.000Z"),
+        ("to", "2026-06-01T00:00:00.000Z"),
+    ];
+    let sets = alone_and_in_pairs(&one, |a, b| a.0 != b.0);
+    assert!(sets.len() > 15, "{} combinations", sets.len());
+    for set in sets {
+        let mut pairs = set.clone();
+        pairs.push(("page", "3"));
+        let q = PayoutQuery::parse(pairs).unwrap();
+        let (filter, args) = sql::payout_filter(&program, &q);
+        for sql in [
+            format!(
+                "SELECT p.id FROM payouts p WHERE {filter} ORDER BY p.created_at DESC, p.id DESC LIMIT 20 OFFSET 40"
+            ),
+            format!("SELECT COUNT(*) AS n FROM payouts p WHERE {filter}"),
+        ] {
+            let steps = plan(&db, &sql, &args);
+            assert!(!steps.iter().any(|s| s.starts_with("SCAN p")), "{set:?}: full scan of payouts\n{sql}\n{steps:#?}");
+            assert!(steps.iter().any(|s| s.starts_with("SEARCH p")), "{set:?}: no index search\n{steps:#?}");
+        }
+    }
+    let args = [Value::from(PROGRAM), Value::from("2026-06-01T00:00:00.000Z"), Value::from("pending")];
+    let steps = plan(&db, sql::PAYABLE, &args);
+    assert!(
+        steps.iter().any(|s| s.contains("USING INDEX commissions_payable"))
+            && !steps.iter().any(|s| s.starts_with("SCAN")),
+        "{steps:#?}"
+    );
+}
+
+/// Migration 0011 gives full-access secret keys the payout scopes and leaves the others.
+#[test]
+fn migration_0011_grants_the_payout_scopes_to_full_access_keys_only() {
+    use viatrack_core::api::scopes::Scope;
+    let db = db_until(Some("0011"));
+    let before: Vec<String> = Scope::all().into_iter().map(Scope::name).filter(|s| !s.ends_with(":payouts")).collect();
+    let full = before.join(" ");
+    db.execute_batch(&format!(
+        "INSERT INTO programs VALUES ('{PROGRAM}', 'p', '2026-01-01T00:00:00.000Z');
+         INSERT INTO api_keys (id, program_id, kind, key_hash, key_prefix, scopes, created_at) VALUES
+           ('key_full', '{PROGRAM}', 'secret', 'h1', 'sk_1', '{full}', '2026-01-01T00:00:00.000Z'),
+           ('key_narrow', '{PROGRAM}', 'secret', 'h2', 'sk_2', 'read:commissions write:commissions', '2026-01-01T00:00:00.000Z'),
+           ('key_pub', '{PROGRAM}', 'publishable', 'h3', 'pk_3', '', '2026-01-01T00:00:00.000Z');"
+    ))
+    .unwrap();
+    common::apply_from(&db, "0011");
+    let scopes =
+        |id: &str| -> String { db.query_row("SELECT scopes FROM api_keys WHERE id = ?1", [id], |r| r.get(0)).unwrap() };
+    assert_eq!(scopes("key_full"), format!("{full} read:payouts write:payouts"));
+    assert_eq!(scopes("key_narrow"), "read:commissions write:commissions");
+    assert_eq!(scopes("key_pub"), "");
+}

@@ -14,7 +14,7 @@ mod common;
 #[allow(dead_code)]
 mod sql;
 
-use common::{bind, db_until, migrations};
+use common::{apply_from, bind, db_until};
 use rusqlite::{params_from_iter, Connection};
 use std::collections::BTreeMap;
 use viatrack_core::api::stats::{Blocks, Figures, GroupBy, Stats, StatsGroup, StatsQuery};
@@ -24,14 +24,6 @@ const PROGRAM: &str = "prg_00000000000000000000000000000001";
 const OTHER: &str = "prg_00000000000000000000000000000002";
 const A1: &str = "aff_00000000000000000000000000000001";
 const A2: &str = "aff_00000000000000000000000000000002";
-
-fn apply_from(db: &Connection, start: &str) {
-    for f in migrations() {
-        if f.file_name().unwrap().to_str().unwrap() >= start {
-            db.execute_batch(&std::fs::read_to_string(&f).unwrap()).unwrap();
-        }
-    }
-}
 
 fn query(pairs: &[(&str, &str)]) -> StatsQuery {
     StatsQuery::parse(pairs.iter().copied()).unwrap()

@@ -23,6 +23,7 @@ use viatrack_core::api::commissions::{
 };
 use viatrack_core::api::keys::{ApiKey, CreateApiKey, CreatedApiKey};
 use viatrack_core::api::operations::{Caller, HttpMethod, Operation, OperationId, OPERATIONS};
+use viatrack_core::api::payouts::{PayPayout, Payout, PayoutQuery, PayoutRun, RunPayouts};
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
 use viatrack_core::api::resources::{
@@ -401,6 +402,49 @@ fn operations(c: &mut Components) -> Vec<Op> {
             body: Some(c.of::<UpdateCommission>()),
             answer: Data(200, c.of::<Commission>()),
             errors: &[404, 409, 413, 422],
+        },
+        // Payouts.
+        Op {
+            op: OperationId::RunPayouts,
+            query: &[],
+            body: Some(c.of::<RunPayouts>()),
+            answer: Data(200, c.of::<PayoutRun>()),
+            errors: &[413],
+        },
+        Op {
+            op: OperationId::ListPayouts,
+            query: PayoutQuery::PARAMS,
+            body: Option::None,
+            answer: Page(c.of::<Payout>()),
+            errors: &[],
+        },
+        Op {
+            op: OperationId::GetPayout,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Payout>()),
+            errors: &[404],
+        },
+        Op {
+            op: OperationId::PayPayout,
+            query: &[],
+            body: Some(c.of::<PayPayout>()),
+            answer: Data(200, c.of::<Payout>()),
+            errors: &[404, 409, 413, 422],
+        },
+        Op {
+            op: OperationId::FailPayout,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Payout>()),
+            errors: &[404, 409, 422],
+        },
+        Op {
+            op: OperationId::CancelPayout,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Payout>()),
+            errors: &[404, 409, 422],
         },
         // Stats.
         Op {

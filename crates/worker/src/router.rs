@@ -12,7 +12,9 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
-use crate::routes::{affiliates, campaigns, commissions, keys, links, referrals, stats, stripe, track, webhooks};
+use crate::routes::{
+    affiliates, campaigns, commissions, keys, links, payouts, referrals, stats, stripe, track, webhooks,
+};
 use crate::versions;
 use viatrack_core::api::operations::{self, HttpMethod, OperationId, Route};
 use worker::{Context, Env, Method, Request, Response};
@@ -131,6 +133,12 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         ListCommissions => commissions::list(req, ctx).await,
         GetCommission => commissions::get(req, ctx, p(0)).await,
         UpdateCommission => commissions::update(req, ctx, p(0)).await,
+        RunPayouts => payouts::run(req, ctx).await,
+        ListPayouts => payouts::list(req, ctx).await,
+        GetPayout => payouts::get(req, ctx, p(0)).await,
+        PayPayout => payouts::pay(req, ctx, p(0)).await,
+        FailPayout => payouts::fail(req, ctx, p(0)).await,
+        CancelPayout => payouts::cancel(req, ctx, p(0)).await,
 
         ConnectStripe => stripe::connect(req, ctx).await,
         StripeWebhook => stripe::webhook(req, ctx, p(0)).await,

@@ -16,7 +16,7 @@ use viatrack_core::api::fields::Currency;
 use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
-use viatrack_core::commission::{refund_effect, RefundEffect};
+use viatrack_core::commission::{refund_effect, CommissionStatus, RefundEffect};
 use viatrack_core::outbox;
 use viatrack_core::payment::Lookup;
 use viatrack_core::{ProgramId, Timestamp};
@@ -132,7 +132,12 @@ pub async fn refund(
         }
         let earning = commissions.earning(program, &sale.id).await?;
         let effect = match &earning {
-            Some(e) => refund_effect(e.status, e.base_amount, sale.amount, sale.refunded, amount),
+            // A commission in a payout is as good as paid: the payout's amount is fixed, so a
+            // refund claws it back (netted by the next run) instead of reducing it.
+            Some(e) => {
+                let status = if e.payout_id.is_some() { CommissionStatus::Paid } else { e.status };
+                refund_effect(status, e.base_amount, sale.amount, sale.refunded, amount)
+            }
             None => RefundEffect::Nothing,
         };
         match commissions

@@ -11,6 +11,7 @@ use crate::crypto;
 use crate::http::Ctx;
 use crate::repo::commissions::CommissionRepo;
 use crate::repo::outbox::{Event, OutboxRepo, Undispatched};
+use crate::repo::payouts::PayoutRepo;
 use crate::repo::referrals::ReferralRepo;
 use crate::repo::sales::SaleRepo;
 use crate::repo::webhooks::{Attempt, Job, WebhookRepo};
@@ -96,6 +97,10 @@ async fn current_data(db: &D1Database, e: &Undispatched, now: Timestamp) -> Resu
         EventObject::Commission => {
             let id = e.resource_id.parse().map_err(bad)?;
             CommissionRepo::new(db).get(&e.program_id, &id, now).await.map(|r| r.map(serde_json::to_value))
+        }
+        EventObject::Payout => {
+            let id = e.resource_id.parse().map_err(bad)?;
+            PayoutRepo::new(db).get(&e.program_id, &id, now).await.map(|r| r.map(serde_json::to_value))
         }
     }
     .map_err(|e| e.to_string())?;

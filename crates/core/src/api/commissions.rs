@@ -5,7 +5,7 @@ use super::fields::{AmountCents, Currency, ExternalId, Ref};
 use super::query::Paging;
 use super::ValidationError;
 use crate::commission::CommissionStatus;
-use crate::ids::{AffiliateId, CommissionId, ReferralId, SaleId};
+use crate::ids::{AffiliateId, CommissionId, PayoutId, ReferralId, SaleId};
 use crate::time::Timestamp;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,9 @@ pub struct Commission {
     pub paid_at: Option<Timestamp>,
     /// When it was voided, ISO 8601 UTC.
     pub voided_at: Option<Timestamp>,
+    /// The payout it is in (`pay_…`), if any; null again when that payout failed or was
+    /// canceled.
+    pub payout_id: Option<PayoutId>,
     /// ISO 8601 UTC.
     pub created_at: Timestamp,
     /// ISO 8601 UTC.

@@ -106,7 +106,7 @@ macro_rules! operations {
 
 use Access::{Delete, Read, Write};
 use Caller::{Public, Stripe, Tracking};
-use Resource::{Affiliates, ApiKeys, Campaigns, Commissions, Integrations, Links, Referrals, Stats, Webhooks};
+use Resource::{Affiliates, ApiKeys, Campaigns, Commissions, Integrations, Links, Payouts, Referrals, Stats, Webhooks};
 
 operations! {
     Health = "health": Get "/healthz", Public, "Health", "Whether the Worker runs";
@@ -149,6 +149,13 @@ operations! {
     ListCommissions = "listCommissions": Get "/v1/commissions", secret(Read, Commissions), "Commissions", "List commissions";
     GetCommission = "getCommission": Get "/v1/commissions/{id}", secret(Read, Commissions), "Commissions", "Get a commission";
     UpdateCommission = "updateCommission": Patch "/v1/commissions/{id}", secret(Write, Commissions), "Commissions", "Mark a commission paid or voided";
+
+    RunPayouts = "runPayouts": Post "/v1/payouts/run", secret(Write, Payouts), "Payouts", "Make every payout due: one per affiliate and currency, at least the campaign's minimum payout";
+    ListPayouts = "listPayouts": Get "/v1/payouts", secret(Read, Payouts), "Payouts", "List payouts";
+    GetPayout = "getPayout": Get "/v1/payouts/{id}", secret(Read, Payouts), "Payouts", "Get a payout with its commissions";
+    PayPayout = "payPayout": Post "/v1/payouts/{id}/pay", secret(Write, Payouts), "Payouts", "Mark a payout paid, and its commissions with it";
+    FailPayout = "failPayout": Post "/v1/payouts/{id}/fail", secret(Write, Payouts), "Payouts", "Mark a payout failed: its commissions go to the next run";
+    CancelPayout = "cancelPayout": Post "/v1/payouts/{id}/cancel", secret(Write, Payouts), "Payouts", "Cancel a payout: its commissions go to the next run";
 
     GetStats = "getStats": Get "/v1/stats", secret(Read, Stats), "Stats", "The funnel per affiliate, campaign, link or day: visitors, clicks, leads, conversions, revenue and commissions (cents)";
 

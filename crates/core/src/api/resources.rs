@@ -48,6 +48,9 @@ pub struct Campaign {
     pub recurring_months: Option<u32>,
     /// Days a commission is held before it is due (refund window), 0–365.
     pub hold_days: u32,
+    /// The smallest payout a run makes, in cents of the payout's currency; a smaller
+    /// balance is carried to the next run (issue 24). 0: any positive balance is paid.
+    pub minimum_payout: u32,
     /// ISO 8601 UTC.
     pub created_at: Timestamp,
     /// ISO 8601 UTC.
@@ -98,6 +101,9 @@ pub struct CreateCampaign {
     /// 0–365; default 0.
     #[serde(default)]
     pub hold_days: Option<HoldDays>,
+    /// Cents, 0 to 1,000,000,000; default 0.
+    #[serde(default)]
+    pub minimum_payout: Option<MinimumPayout>,
 }
 
 /// `PATCH /v1/campaigns/{id}`: every field optional.
@@ -132,6 +138,9 @@ pub struct UpdateCampaign {
     /// New hold period in days.
     #[serde(default, deserialize_with = "present")]
     pub hold_days: Option<HoldDays>,
+    /// New minimum payout in cents; applies to the next run.
+    #[serde(default, deserialize_with = "present")]
+    pub minimum_payout: Option<MinimumPayout>,
 }
 
 /// A count within `MIN..=MAX`, refused (400) outside it.
@@ -175,6 +184,8 @@ impl<const MIN: u32, const MAX: u32> utoipa::ToSchema for Bounded<MIN, MAX> {
 pub type RecurringMonths = Bounded<1, 1200>;
 /// A hold period in days, 0–365.
 pub type HoldDays = Bounded<0, 365>;
+/// A minimum payout in cents, 0–1,000,000,000.
+pub type MinimumPayout = Bounded<0, 1_000_000_000>;
 
 /// An affiliate: a partner who shares links.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

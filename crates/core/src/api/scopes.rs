@@ -31,6 +31,9 @@ pub enum Resource {
     Webhooks,
     /// Funnel figures (`GET /v1/stats`): read only, so `read:stats` is its one scope.
     Stats,
+    /// Payouts (`/v1/payouts`): `read:payouts` and `write:payouts` (a payout is never
+    /// deleted; it is canceled).
+    Payouts,
 }
 
 /// The kind of access.
@@ -72,6 +75,8 @@ impl Scope {
             }
         }
         v.push(Scope { access: Access::Read, resource: Resource::Stats });
+        v.push(Scope { access: Access::Read, resource: Resource::Payouts });
+        v.push(Scope { access: Access::Write, resource: Resource::Payouts });
         v
     }
 
@@ -94,6 +99,7 @@ impl Scope {
             "integrations" => Resource::Integrations,
             "webhooks" => Resource::Webhooks,
             "stats" if access == Access::Read => Resource::Stats,
+            "payouts" if access != Access::Delete => Resource::Payouts,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -116,6 +122,7 @@ impl Scope {
             Resource::Integrations => "integrations",
             Resource::Webhooks => "webhooks",
             Resource::Stats => "stats",
+            Resource::Payouts => "payouts",
         };
         alloc::format!("{a}:{r}")
     }

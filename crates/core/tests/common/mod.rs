@@ -28,6 +28,17 @@ pub fn db_until(stop: Option<&str>) -> Connection {
     db
 }
 
+/// Applies the migrations from `start` (file name prefix) on, to a database made by
+/// [`db_until`] with the same `start`.
+#[allow(dead_code)] // not every test file moves a database across a migration
+pub fn apply_from(db: &Connection, start: &str) {
+    for f in migrations() {
+        if f.file_name().unwrap().to_str().unwrap() >= start {
+            db.execute_batch(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        }
+    }
+}
+
 /// The JSON values the Worker binds to D1 (`null`, strings, whole numbers) as rusqlite's.
 pub fn bind(args: &[Value]) -> Vec<rusqlite::types::Value> {
     args.iter()

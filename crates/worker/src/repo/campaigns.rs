@@ -26,11 +26,12 @@ struct Row {
     recurring: bool,
     recurring_months: Option<u32>,
     hold_days: u32,
+    minimum_payout: u32,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
 
-const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, created_at, updated_at";
+const COLUMNS: &str = "id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, minimum_payout, created_at, updated_at";
 
 impl Row {
     fn into_campaign(self) -> StoreResult<Campaign> {
@@ -45,6 +46,7 @@ impl Row {
             recurring: self.recurring,
             recurring_months: self.recurring_months,
             hold_days: self.hold_days,
+            minimum_payout: self.minimum_payout,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -67,8 +69,8 @@ impl<'a> CampaignRepo<'a> {
         let hostnames: Vec<&str> = input.allowed_hostnames.iter().flatten().map(|h| h.as_str()).collect();
         run(
             self.db,
-            "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?9, ?9)",
+            "INSERT INTO campaigns (id, program_id, name, cookie_duration, attribution, allowed_hostnames, commission_type, commission_amount, recurring, recurring_months, hold_days, minimum_payout, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?12, ?13, ?9, ?9)",
             &[
                 arg(id.as_str()),
                 arg(program.as_str()),
@@ -82,6 +84,7 @@ impl<'a> CampaignRepo<'a> {
                 arg(&i64::from(input.recurring.unwrap_or(false))),
                 arg(&input.recurring_months.map(|m| m.get())),
                 arg(&input.hold_days.map_or(0, |d| d.get())),
+                arg(&input.minimum_payout.map_or(0, |m| m.get())),
             ],
         )
         .await?;
@@ -144,7 +147,7 @@ impl<'a> CampaignRepo<'a> {
         run(
             self.db,
             "UPDATE campaigns SET name = ?3, cookie_duration = ?4, attribution = ?5, allowed_hostnames = ?6, commission_type = ?7, commission_amount = ?8, updated_at = ?9, \
-             recurring = ?10, recurring_months = ?11, hold_days = ?12 WHERE program_id = ?1 AND id = ?2",
+             recurring = ?10, recurring_months = ?11, hold_days = ?12, minimum_payout = ?13 WHERE program_id = ?1 AND id = ?2",
             &[
                 arg(program.as_str()),
                 arg(id.as_str()),
@@ -158,6 +161,7 @@ impl<'a> CampaignRepo<'a> {
                 arg(&i64::from(input.recurring.unwrap_or(current.recurring))),
                 arg(&recurring_months),
                 arg(&input.hold_days.map_or(current.hold_days, |d| d.get())),
+                arg(&input.minimum_payout.map_or(current.minimum_payout, |m| m.get())),
             ],
         )
         .await?;

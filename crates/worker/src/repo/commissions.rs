@@ -13,7 +13,7 @@ use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
 use viatrack_core::outbox::EventObject;
 use viatrack_core::webhooks::EventType;
-use viatrack_core::{AffiliateId, CommissionId, ProgramId, ReferralId, SaleId, Timestamp};
+use viatrack_core::{AffiliateId, CommissionId, PayoutId, ProgramId, ReferralId, SaleId, Timestamp};
 use worker::{D1Database, D1PreparedStatement};
 
 /// The commissions of programs, through one D1 binding.
@@ -33,6 +33,7 @@ struct Row {
     due_at: Timestamp,
     paid_at: Option<Timestamp>,
     voided_at: Option<Timestamp>,
+    payout_id: Option<PayoutId>,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -51,6 +52,7 @@ impl Row {
             due_at: self.due_at,
             paid_at: self.paid_at,
             voided_at: self.voided_at,
+            payout_id: self.payout_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -58,7 +60,7 @@ impl Row {
 }
 
 const COLUMNS: &str =
-    "id, sale_id, referral_id, affiliate_id, amount, currency, status, due_at, paid_at, voided_at, created_at, updated_at";
+    "id, sale_id, referral_id, affiliate_id, amount, currency, status, due_at, paid_at, voided_at, payout_id, created_at, updated_at";
 
 /// A sale's own commission (not a clawback), as a refund needs it.
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +71,8 @@ pub struct Earning {
     pub status: CommissionStatus,
     /// What the sale earned when it was made, in cents.
     pub base_amount: u64,
+    /// The payout it is in, if any: a refund then claws it back instead of reducing it.
+    pub payout_id: Option<PayoutId>,
 }
 
 impl<'a> CommissionRepo<'a> {
@@ -112,7 +116,7 @@ impl<'a> CommissionRepo<'a> {
     pub async fn earning(&self, program: &ProgramId, sale: &SaleId) -> StoreResult<Option<Earning>> {
         first::<Earning>(
             self.db,
-            "SELECT id, status, base_amount FROM commissions WHERE sale_id = ?2 AND program_id = ?1 AND base_amount > 0",
+            "SELECT id, status, base_amount, payout_id FROM commissions WHERE sale_id = ?2 AND program_id = ?1 AND base_amount > 0",
             &args![program, sale],
         )
         .await
@@ -150,15 +154,23 @@ impl<'a> CommissionRepo<'a> {
         };
         let planned = Planned::all(events, |object| match object {
             EventObject::Commission => touched.clone(),
-            EventObject::Sale | EventObject::Referral => sale.as_str().to_string(),
+            // (A refund never makes a payout event.)
+            EventObject::Sale | EventObject::Referral | EventObject::Payout => sale.as_str().to_string(),
         });
         // Every statement after the first runs only if the first recorded this refund; the
-        // events directly follow it (Guard::Changed).
+        // events directly follow it (Guard::Changed). A reduction or a void was decided for a
+        // commission in no payout: if a payout run took it meanwhile, nothing is recorded and
+        // the retry claws it back instead.
+        let unpaid = match effect {
+            (Some(earning), RefundEffect::Reduce(_) | RefundEffect::Void) => Some(&earning.id),
+            _ => None,
+        };
         let mut statements = vec![stmt(
             self.db,
             "INSERT INTO refunds (program_id, refund_id, sale_id, amount, created_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sales WHERE id = ?3 AND program_id = ?1 AND refunded = ?6)",
-            &args![program, refund_id, sale, amount, now, refunded_before],
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM sales WHERE id = ?3 AND program_id = ?1 AND refunded = ?6) \
+             AND (?7 IS NULL OR EXISTS (SELECT 1 FROM commissions WHERE id = ?7 AND program_id = ?1 AND payout_id IS NULL))",
+            &args![program, refund_id, sale, amount, now, refunded_before, unpaid],
         )?];
         statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
         statements.push(stmt(
@@ -263,6 +275,22 @@ impl<'a> CommissionRepo<'a> {
         )
     }
 
+    /// The statement that reads the payout's commissions, newest first (in a batch;
+    /// [`Self::rows`] reads its result).
+    ///
+    /// # Errors
+    ///
+    /// A value that cannot be bound.
+    pub fn of_payout_stmt(&self, program: &ProgramId, payout: &PayoutId) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            &format!(
+                "SELECT {COLUMNS} FROM commissions WHERE payout_id = ?2 AND program_id = ?1 ORDER BY created_at DESC, id DESC"
+            ),
+            &args![program, payout],
+        )
+    }
+
     /// The commissions a [`Self::of_sale_stmt`] or [`Self::get_stmt`] of a batch read.
     ///
     /// # Errors
@@ -327,8 +355,8 @@ impl<'a> CommissionRepo<'a> {
         events: &[EventType],
     ) -> StoreResult<Option<Committed<Commission>>> {
         let sql = match to {
-            CommissionStatus::Paid => "UPDATE commissions SET status = ?4, paid_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
-            CommissionStatus::Voided => "UPDATE commissions SET status = ?4, voided_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
+            CommissionStatus::Paid => "UPDATE commissions SET status = ?4, paid_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3 AND payout_id IS NULL",
+            CommissionStatus::Voided => "UPDATE commissions SET status = ?4, voided_at = ?5, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3 AND payout_id IS NULL",
             CommissionStatus::Pending => "UPDATE commissions SET status = ?4, updated_at = ?5 WHERE program_id = ?1 AND id = ?2 AND status = ?3",
         };
         let planned = Planned::all(events, |_| id.as_str().to_string());

@@ -11,6 +11,7 @@ pub mod integrations;
 pub mod keys;
 pub mod links;
 pub mod outbox;
+pub mod payouts;
 pub mod referrals;
 pub mod sales;
 pub mod sql;

@@ -11,6 +11,7 @@ use super::{all, batch, stmt, StoreResult};
 use crate::args;
 use serde::{Deserialize, Serialize};
 use viatrack_core::api::commissions::Commission;
+use viatrack_core::api::payouts::Payout;
 use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::outbox::EventObject;
@@ -70,6 +71,8 @@ pub struct Snapshot<'a> {
     pub sale: Option<&'a Sale>,
     /// The commissions the write left.
     pub commissions: &'a [Commission],
+    /// The payout the write left, if any.
+    pub payout: Option<&'a Payout>,
 }
 
 impl Snapshot<'_> {
@@ -89,6 +92,7 @@ impl Snapshot<'_> {
                     EventObject::Commission => {
                         self.commissions.iter().find(|c| c.id.as_str() == p.resource_id).map(serde_json::to_value)
                     }
+                    EventObject::Payout => self.payout.map(serde_json::to_value),
                 };
                 match data {
                     Some(data) => Ok(Event { planned: p, data: data? }),

@@ -208,6 +208,40 @@ pub fn commission_filter(
     (conditions.join(" AND "), args)
 }
 
+/// What a payout run may pay (`?1` program, `?2` the cutoff, `?3` `pending`): commissions in
+/// no payout, due by the cutoff, and every clawback (netted whenever it is), served by the
+/// index `commissions_payable` (migration 0011).
+pub const PAYABLE: &str = "SELECT id, affiliate_id, currency, amount, due_at FROM commissions \
+    WHERE program_id = ?1 AND status = ?3 AND payout_id IS NULL AND (due_at <= ?2 OR amount < 0)";
+
+/// The `WHERE` of a payout list (table alias `p`) for the filters present (`?1` program,
+/// then each filter's value bound in turn; statuses as one JSON array), served by the payout
+/// indexes of migration 0011.
+pub fn payout_filter(program: &ProgramId, q: &viatrack_core::api::payouts::PayoutQuery) -> (String, Vec<Arg>) {
+    let mut conditions = vec![String::from("p.program_id = ?1")];
+    let mut args = vec![arg(program)];
+    let mut push = |condition: &str, value: Arg, close: &str| {
+        args.push(value);
+        conditions.push(format!("{condition} ?{}{close}", args.len()));
+    };
+    if let Some(a) = &q.affiliate_id {
+        push("p.affiliate_id =", arg(a), "");
+    }
+    if let Some(s) = &q.statuses {
+        push("p.status IN (SELECT value FROM json_each(", arg(&serde_json::to_string(s).unwrap_or_default()), "))");
+    }
+    if let Some(c) = &q.currency {
+        push("p.currency =", arg(c), "");
+    }
+    if let Some(f) = q.from {
+        push("p.created_at >=", arg(&f), "");
+    }
+    if let Some(t) = q.to {
+        push("p.created_at <=", arg(&t), "");
+    }
+    (conditions.join(" AND "), args)
+}
+
 /// The statement of `GET /v1/stats` for `q` in `program` (see `StatsRepo::get`): for
 /// `group_by=day` the program's days in range (`stats_program_days`); otherwise the counters
 /// of each run of [`viatrack_core::api::stats::StatsQuery::blocks`], bound as one JSON array

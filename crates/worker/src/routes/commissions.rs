@@ -52,6 +52,11 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     let body: UpdateCommission = read_json(req).await?;
     let repo = CommissionRepo::new(&ctx.db);
     let current = repo.get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
+    if let Some(payout) = current.payout_id.as_ref().filter(|_| body.status != current.status) {
+        return Err(ApiError::InvalidTransition(format!(
+            "the commission is in payout {payout}: pay, fail or cancel the payout instead"
+        )));
+    }
     let moves = current.status.transition(body.status).map_err(|e| ApiError::InvalidTransition(e.to_string()))?;
     if !moves {
         return http::data(200, current);

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod commissions;
 pub mod keys;
 pub mod links;
+pub mod payouts;
 pub mod referrals;
 pub mod stats;
 pub mod stripe;

@@ -1,0 +1,201 @@
+// Payouts (issue 24), black-box against the real Worker under `wrangler dev`: the run groups
+// due commissions per affiliate and currency at the campaign's minimum payout, a second run
+// and parallel runs pay nothing twice, pay marks the commissions paid, a refund after payment
+// is a clawback netted by the next run, fail and cancel release the commissions, and the
+// routes hold their scopes and the program's boundary. Sales are recorded with
+// POST /v1/track/sale; the 30-day hold is moved by setting due_at in D1 (the one thing a
+// black-box test cannot wait for).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
+
+let w, p, api, pk;
+const MIN = 5000;
+
+before(async () => {
+  w = await startWorker();
+  p = await w.createProgram({ name: 'payouts' });
+  api = client(w.url, p.secretKey);
+  pk = client(w.url, p.publishableKey, { 'User-Agent': BROWSER_UA });
+});
+after(async () => { await w?.stop(); });
+
+let invoice = 0;
+/** A click on `token`, a lead, and sales of `amounts` (cents) in `currency`; the referral. */
+async function sales(token, amounts, currency = 'USD') {
+  const click = (await pk.post('/v1/track/click', { token, url: 'https://shop.example.com/' })).body.data.click_id;
+  await pk.post('/v1/track/lead', { click_id: click, email: `${token}-${++invoice}@example.com` });
+  for (const amount of amounts) {
+    const r = await api.post('/v1/track/sale', { click_id: click, amount, currency, invoice_id: `in_${token}_${++invoice}` });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  return click;
+}
+
+/** An affiliate earning 10 % (1,000 bp) of every sale (recurring), due at once unless `campaign` says otherwise. */
+const affiliate = (token, campaign = {}) =>
+  seedLink(api, { token, campaign: { commission_type: 'percentage', commission_amount: 1000, recurring: true, hold_days: 0, ...campaign } });
+
+const commissionsOf = async (affiliateId) =>
+  (await api.get(`/v1/commissions?affiliate_id=${affiliateId}&limit=100`)).body.data;
+
+test('a run pays each affiliate and currency at or over the minimum, once; the hold and the minimum carry the rest', async () => {
+  // A: 60,000 ¢ of USD sales (6,000 ¢ of commission) and 20,000 ¢ of EUR (2,000 ¢, under the minimum).
+  // B: 40,000 + 20,000 ¢ of USD (6,000 ¢), held 30 days: nothing due until the hold is moved.
+  // C: 10,000 ¢ of USD (1,000 ¢): under the minimum, carried.
+  const a = await affiliate('paya', { minimum_payout: MIN });
+  const b = await affiliate('payb', { minimum_payout: MIN, hold_days: 30 });
+  const c = await affiliate('payc', { minimum_payout: MIN });
+  assert.equal(a.campaign.minimum_payout, MIN);
+  await sales('paya', [30000, 30000]);
+  await sales('paya', [20000], 'EUR');
+  await sales('payb', [40000, 20000]);
+  await sales('payc', [10000]);
+
+  const first = await api.post('/v1/payouts/run', {});
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const made = first.body.data.payouts;
+  assert.deepEqual(made.map((x) => [x.affiliate_id, x.currency, x.amount, x.status, x.commissions_count]),
+    [[a.affiliate.id, 'USD', 6000, 'pending', 2]]);
+  const carried = first.body.data.carried.map((x) => [x.affiliate_id, x.currency, x.amount, x.reason]).sort();
+  assert.deepEqual(carried, [[a.affiliate.id, 'EUR', 2000, 'below_minimum'], [c.affiliate.id, 'USD', 1000, 'below_minimum']].sort());
+  for (const com of await commissionsOf(a.affiliate.id)) {
+    assert.equal(com.payout_id, com.currency === 'USD' ? made[0].id : null, JSON.stringify(com));
+  }
+
+  const again = await api.post('/v1/payouts/run', {});
+  assert.deepEqual(again.body.data.payouts, [], 'a second run makes no payout');
+
+  // B's hold ends: its commissions become due and the next run pays them.
+  await w.sql(`UPDATE commissions SET due_at = '2026-01-01T00:00:00.000Z' WHERE affiliate_id = '${b.affiliate.id}'`);
+  const third = await api.post('/v1/payouts/run', {});
+  assert.deepEqual(third.body.data.payouts.map((x) => [x.affiliate_id, x.amount]), [[b.affiliate.id, 6000]]);
+
+  const got = await api.get(`/v1/payouts/${made[0].id}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.data.commissions.length, 2);
+  assert.equal(got.body.data.commissions.reduce((s, x) => s + x.amount, 0), got.body.data.amount);
+
+  const list = await api.get(`/v1/payouts?affiliate_id=${a.affiliate.id}&status=pending,processing&currency=USD`);
+  assert.deepEqual(list.body.data.map((x) => x.id), [made[0].id]);
+  assert.equal(list.body.pagination.total_count, 1);
+  assert.equal((await api.get('/v1/payouts?status=paid')).body.data.length, 0);
+  assert.equal((await api.get('/v1/payouts?status=nope')).status, 400);
+  assert.equal((await api.get('/v1/payouts?currency=dollars')).status, 400);
+});
+
+test('ten runs at once: no commission is in two payouts', async () => {
+  const d = await affiliate('payd');
+  await sales('payd', [10000, 20000, 30000]);
+  const runs = await Promise.all(Array.from({ length: 10 }, () => api.post('/v1/payouts/run', {})));
+  for (const r of runs) assert.equal(r.status, 200, JSON.stringify(r.body));
+  const mine = runs.flatMap((r) => r.body.data.payouts).filter((x) => x.affiliate_id === d.affiliate.id);
+  assert.equal(mine.length, 1, 'one payout for the affiliate, whichever run made it');
+  assert.equal(mine[0].amount, 6000);
+  const [{ results }] = await w.sql(
+    `SELECT c.id, c.payout_id FROM commissions c WHERE c.affiliate_id = '${d.affiliate.id}'`);
+  assert.equal(results.length, 3);
+  assert.ok(results.every((r) => r.payout_id === mine[0].id), JSON.stringify(results));
+});
+
+test('pay marks the commissions paid; a refund after it is a clawback the next payout nets', async () => {
+  const e = await affiliate('paye');
+  const click = await sales('paye', [50000]);
+  const [made] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === e.affiliate.id);
+  assert.equal(made.amount, 5000);
+
+  // A commission in a payout is moved with it, never on its own.
+  const [com] = await commissionsOf(e.affiliate.id);
+  const alone = await api.patch(`/v1/commissions/${com.id}`, { status: 'paid' });
+  assert.equal(alone.status, 422, JSON.stringify(alone.body));
+  assert.equal(alone.body.error.code, 'INVALID_TRANSITION');
+
+  const paid = await api.post(`/v1/payouts/${made.id}/pay`, { reference: 'WISE-123' });
+  assert.equal(paid.status, 200, JSON.stringify(paid.body));
+  assert.equal(paid.body.data.status, 'paid');
+  assert.equal(paid.body.data.reference, 'WISE-123');
+  assert.ok(paid.body.data.paid_at);
+  assert.deepEqual(paid.body.data.commissions.map((x) => x.status), ['paid']);
+  // Again: the same answer, nothing moves; fail and cancel are refused.
+  assert.equal((await api.post(`/v1/payouts/${made.id}/pay`, {})).body.data.paid_at, paid.body.data.paid_at);
+  assert.equal((await api.post(`/v1/payouts/${made.id}/fail`)).body.error.code, 'INVALID_TRANSITION');
+  assert.equal((await api.post(`/v1/payouts/${made.id}/cancel`)).body.error.code, 'INVALID_TRANSITION');
+
+  // Half the sale refunded after the payout: a clawback of 2,500 ¢. With a new 40,000 ¢ sale
+  // (4,000 ¢), the next payout is 4,000 − 2,500 = 1,500 ¢.
+  const [sale] = (await w.sql(`SELECT invoice_id FROM sales WHERE referral_id = '${click}'`))[0].results;
+  const refund = await api.post('/v1/track/refund', { invoice_id: sale.invoice_id, amount: 25000, refund_id: 're_paye_1' });
+  assert.equal(refund.status, 200, JSON.stringify(refund.body));
+  assert.ok(refund.body.data.commissions.some((x) => x.amount === -2500 && x.status === 'pending'), JSON.stringify(refund.body));
+  await api.post('/v1/track/sale', { click_id: click, amount: 40000, currency: 'USD', invoice_id: 'in_paye_2' });
+  const next = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === e.affiliate.id);
+  assert.deepEqual(next.map((x) => [x.amount, x.commissions_count]), [[1500, 2]]);
+});
+
+test('a refund of a commission in an unpaid payout claws it back instead of changing the payout', async () => {
+  const f = await affiliate('payf');
+  const click = await sales('payf', [30000]);
+  const [made] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === f.affiliate.id);
+  const [sale] = (await w.sql(`SELECT invoice_id FROM sales WHERE referral_id = '${click}'`))[0].results;
+  const refund = await api.post('/v1/track/refund', { invoice_id: sale.invoice_id, amount: 30000, refund_id: 're_payf_1' });
+  assert.equal(refund.status, 200, JSON.stringify(refund.body));
+  const got = (await api.get(`/v1/payouts/${made.id}`)).body.data;
+  assert.equal(got.amount, 3000);
+  assert.deepEqual(got.commissions.map((x) => [x.amount, x.status]), [[3000, 'pending']], 'the payout is unchanged');
+  const mine = await commissionsOf(f.affiliate.id);
+  assert.deepEqual(mine.map((x) => x.amount).sort((x, y) => x - y), [-3000, 3000]);
+});
+
+test('fail and cancel release the commissions to the next run', async () => {
+  const g = await affiliate('payg');
+  await sales('payg', [20000]);
+  const run = async () => (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === g.affiliate.id);
+  const [one] = await run();
+  const failed = await api.post(`/v1/payouts/${one.id}/fail`);
+  assert.equal(failed.status, 200, JSON.stringify(failed.body));
+  assert.equal(failed.body.data.status, 'failed');
+  assert.ok(failed.body.data.failed_at);
+  assert.deepEqual(failed.body.data.commissions, [], 'released');
+  assert.equal((await api.post(`/v1/payouts/${one.id}/pay`, {})).body.error.code, 'INVALID_TRANSITION');
+  const [two] = await run();
+  assert.notEqual(two.id, one.id);
+  assert.equal(two.amount, 2000);
+  const canceled = await api.post(`/v1/payouts/${two.id}/cancel`);
+  assert.equal(canceled.body.data.status, 'canceled');
+  const [three] = await run();
+  assert.equal(three.amount, 2000);
+  const [{ results }] = await w.sql(`SELECT event_type FROM events WHERE resource_id IN ('${one.id}', '${two.id}', '${three.id}') ORDER BY created_at`);
+  assert.deepEqual(results.map((r) => r.event_type).sort(), ['payout.created', 'payout.created', 'payout.created', 'payout.failed'].sort());
+});
+
+test('scopes, another program, bad bodies', async () => {
+  const h = await affiliate('payh');
+  await sales('payh', [10000]);
+  const [mine] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === h.affiliate.id);
+  const reader = client(w.url, await w.addSecretKey(p.programId, ['read:payouts']));
+  assert.equal((await reader.get(`/v1/payouts/${mine.id}`)).status, 200);
+  const denied = await reader.post('/v1/payouts/run', {});
+  assert.equal(denied.status, 403);
+  assert.equal(denied.body.error.code, 'PERMISSION_DENIED');
+  assert.equal((await reader.post(`/v1/payouts/${mine.id}/pay`, {})).status, 403);
+  const commissionsOnly = client(w.url, await w.addSecretKey(p.programId, ['read:commissions']));
+  assert.equal((await commissionsOnly.get('/v1/payouts')).status, 403);
+  assert.equal((await pk.get('/v1/payouts')).status, 403, 'never with the publishable key');
+
+  const other = await w.createProgram({ name: 'other' });
+  const them = client(w.url, other.secretKey);
+  assert.equal((await them.get(`/v1/payouts/${mine.id}`)).status, 404);
+  assert.equal((await them.post(`/v1/payouts/${mine.id}/pay`, {})).status, 404);
+  assert.deepEqual((await them.get('/v1/payouts')).body.data, []);
+  assert.deepEqual((await them.post('/v1/payouts/run', {})).body.data, { payouts: [], carried: [] });
+
+  for (const body of [[], '{"due_before": "soon"}', { due_before: '2999-01-01T00:00:00.000Z' }, { extra: 1 }]) {
+    const r = await api.post('/v1/payouts/run', body);
+    assert.equal(r.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, 'VALIDATION_ERROR');
+  }
+  assert.equal((await api.post(`/v1/payouts/${mine.id}/pay`, { reference: 'a\u0000b' })).status, 400);
+  assert.equal((await api.post(`/v1/payouts/${mine.id}/pay`, { reference: ['x'] })).status, 400);
+  assert.equal((await api.get('/v1/payouts/pay_nope')).status, 404);
+  assert.equal((await api.call('DELETE', `/v1/payouts/${mine.id}`)).status, 405);
+});
