@@ -108,7 +108,7 @@ function battery(base, kinds) {
 
 /** Fields that are optional or clearable on some endpoint, where `null` is not bad. */
 const OPTIONAL = new Set(['referrer', 'visitor_id', 'report_id', 'click_id', 'name', 'customer_id', 'subscription_id', 'first_name', 'last_name', 'destination_url', 'metadata', 'campaign_id', 'email', 'status',
-  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days', 'minimum_payout', 'due_before', 'reference']);
+  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days', 'minimum_payout', 'reference']);
 
 test('a battery of bad bodies on every write endpoint: 4xx with the error body, nothing written', async (t) => {
   const lead = client(w.url, A.publishableKey, { 'User-Agent': BROWSER_UA, Origin: SHOP });
@@ -141,7 +141,8 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { invoice_id: 'text', amount: 'cents', refund_id: 'text' }],
     ['PATCH', `/v1/commissions/com_${hex('0')}`, api, { status: 'paid' }, { status: 'enum' }],
     ['POST', '/v1/integrations/stripe', api, { signing_secret: 'whsec_abc123' }, { signing_secret: 'token' }],
-    ['POST', '/v1/payouts/run', api, { due_before: '2026-01-01T00:00:00.000Z' }, { due_before: 'text' }],
+    // (POST /v1/payouts/run is not here: `{}` is its valid body. tests/worker/payouts.test.mjs
+    // sends it arrays, bad times and unknown fields.)
     ['POST', `/v1/payouts/pay_${hex('0')}/pay`, api, { reference: 'WISE-1' }, { reference: 'text' }],
     ['POST', '/v1/webhook_endpoints', api, { url: 'https://hooks.example.com/viatrack', events: ['sale.created'] }, { url: 'url', events: 'events' }],
   ];

@@ -119,6 +119,15 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
         "status" if path == "/v1/commissions" => {
             (c.of::<viatrack_core::commission::CommissionStatus>(), "commission status")
         }
+        "status" if path == "/v1/payouts" => {
+            let names =
+                viatrack_core::payout::PayoutStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("|");
+            (
+                json!({"type": "string", "pattern": format!("^({names})(,({names}))*$")}),
+                "comma-separated payout statuses",
+            )
+        }
+        "currency" => (c.of::<viatrack_core::api::fields::Currency>(), "only this currency's (ISO 4217)"),
         "status" => (
             json!({"type": "string", "pattern": "^(click|lead|trialing|customer|active|canceled|rejected)(,(click|lead|trialing|customer|active|canceled|rejected))*$"}),
             "comma-separated referral statuses",
