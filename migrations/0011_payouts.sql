@@ -38,6 +38,9 @@ CREATE INDEX commissions_payout ON commissions(payout_id);
 -- The campaign's minimum payout in cents (0: any positive balance is paid).
 ALTER TABLE campaigns ADD COLUMN minimum_payout INTEGER NOT NULL DEFAULT 0 CHECK (minimum_payout >= 0);
 
+-- Where the affiliate is paid (PayPal's and Wise's recipient); NULL: their email.
+ALTER TABLE affiliates ADD COLUMN payout_email TEXT;
+
 -- A secret key made before this migration with every scope there was (what
 -- `npm run create-program` gives) keeps full access: it also gets the payout scopes, as in
 -- migrations 0004 to 0007. A key that has them already is left as it is.

@@ -7,6 +7,7 @@
 // black-box test cannot wait for).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 
 let w, p, api, pk;
@@ -168,6 +169,64 @@ test('fail and cancel release the commissions to the next run', async () => {
   assert.deepEqual(results.map((r) => r.event_type).sort(), ['payout.created', 'payout.created', 'payout.created', 'payout.failed'].sort());
 });
 
+test('exports: PayPal, Wise and CSV files a CSV library reads back, to the cent', async () => {
+  const k = await affiliate('payk');
+  const paypalEmail = `paypal-${Date.now()}@example.com`;
+  const patched = await api.patch(`/v1/affiliates/${k.affiliate.id}`, { paypal_email: paypalEmail, first_name: 'Kay, "K"', last_name: 'Ess' });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  assert.equal(patched.body.data.payout_email, paypalEmail, 'paypal_email is an alias of payout_email');
+  const l = await affiliate('payl');
+  await sales('payk', [12345]);
+  await sales('payl', [20000], 'EUR');
+  await sales('payl', [7], 'JPY');
+  const made = (await api.post('/v1/payouts/run', {})).body.data.payouts;
+  const pending = (await api.get('/v1/payouts?status=pending&limit=100')).body.data;
+  const download = (query) => fetch(`${w.url}/v1/payouts/export?${query}`, { headers: { Authorization: `Bearer ${p.secretKey}` } });
+
+  // PayPal: one currency per file; the whole pending set has three, so it asks for one.
+  const mixed = await download('format=paypal');
+  assert.equal(mixed.status, 400);
+  assert.equal((await mixed.json()).error.field, 'currency');
+  const paypal = await download('format=paypal&currency=USD');
+  assert.equal(paypal.status, 200);
+  assert.match(paypal.headers.get('content-type'), /^text\/csv/);
+  assert.match(paypal.headers.get('content-disposition'), /attachment; filename="viatrack-payouts-paypal.csv"/);
+  const paypalRows = parse(await paypal.text());
+  const usd = pending.filter((x) => x.currency === 'USD');
+  assert.equal(paypalRows.length, usd.length);
+  const kRow = paypalRows.find((r) => r[0] === paypalEmail);
+  assert.deepEqual(kRow.slice(1, 3), ['12.35', 'USD'], 'to payout_email; 10 % of 12,345 ¢ is 1,234.5 ¢, rounded half away: 12.35');
+  assert.equal(kRow[5], 'PAYPAL');
+  const paypalCents = paypalRows.reduce((s, r) => s + Math.round(Number(r[1]) * 100), 0);
+  assert.equal(paypalCents, usd.reduce((s, x) => s + x.amount, 0));
+
+  // Wise: a header row; every currency; the affiliate's name, quoted by the writer.
+  const wise = parse(await (await download('format=wise')).text(), { columns: true });
+  assert.equal(wise.length, pending.length);
+  const kWise = wise.find((r) => r.recipientEmail === paypalEmail);
+  assert.equal(kWise.name, 'Kay, "K" Ess');
+  assert.deepEqual([kWise.amount, kWise.sourceCurrency, kWise.targetCurrency, kWise.receiverType], ['12.35', 'USD', 'USD', 'PERSON']);
+  const lJpy = wise.find((r) => r.targetCurrency === 'JPY');
+  assert.ok(made.some((x) => x.currency === 'JPY' && x.affiliate_id === l.affiliate.id && String(x.amount) === lJpy.amount), 'JPY has no minor unit');
+
+  // CSV: the amounts in cents add up to the payouts, per currency.
+  const csv = parse(await (await download('format=csv&status=pending')).text(), { columns: true });
+  for (const code of ['USD', 'EUR', 'JPY']) {
+    const want = pending.filter((x) => x.currency === code).reduce((s, x) => s + x.amount, 0);
+    const got = csv.filter((r) => r.currency === code).reduce((s, r) => s + Number(r.amount_cents), 0);
+    assert.equal(got, want, code);
+  }
+  assert.deepEqual(new Set(csv.map((r) => r.payout_id)), new Set(pending.map((x) => x.id)));
+  assert.equal(parse(await (await download('format=csv&status=paid,failed&currency=JPY')).text(), { columns: true }).length, 0);
+
+  assert.equal((await download('')).status, 400, 'format is required');
+  assert.equal((await download('format=xlsx')).status, 400);
+  assert.equal((await download('format=csv&status=nope')).status, 400);
+  const other = await w.createProgram({ name: 'exports elsewhere' });
+  const theirs = await fetch(`${w.url}/v1/payouts/export?format=csv`, { headers: { Authorization: `Bearer ${other.secretKey}` } });
+  assert.deepEqual(parse(await theirs.text(), { columns: true }), [], "another program's export holds none of these");
+});
+
 test('scopes, another program, bad bodies', async () => {
   const h = await affiliate('payh');
   await sales('payh', [10000]);
@@ -198,4 +257,21 @@ test('scopes, another program, bad bodies', async () => {
   assert.equal((await api.post(`/v1/payouts/${mine.id}/pay`, { reference: ['x'] })).status, 400);
   assert.equal((await api.get('/v1/payouts/pay_nope')).status, 404);
   assert.equal((await api.call('DELETE', `/v1/payouts/${mine.id}`)).status, 405);
+});
+
+test('the Cron Trigger makes the monthly payout run on its own schedule, and only on it', async () => {
+  const m = await affiliate('paym');
+  await sales('paym', [40000]);
+  const scheduled = async (cron) => {
+    const r = await fetch(`${w.url}/__scheduled?cron=${encodeURIComponent(cron)}`);
+    assert.ok(r.ok, `${cron}: ${r.status}`);
+  };
+  const mine = async () => (await api.get(`/v1/payouts?affiliate_id=${m.affiliate.id}`)).body.data;
+  await scheduled('*/5 * * * *');
+  assert.deepEqual(await mine(), [], 'the five-minute sweep makes no payout');
+  await scheduled('0 0 1 * *');
+  const made = await mine();
+  assert.deepEqual(made.map((x) => [x.amount, x.status]), [[4000, 'pending']]);
+  await scheduled('0 0 1 * *');
+  assert.equal((await mine()).length, 1, 'a second monthly run pays nothing twice');
 });

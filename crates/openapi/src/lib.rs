@@ -49,6 +49,8 @@ enum Answer {
     Empty(u16, &'static str),
     /// A body written out (the health check).
     Raw(u16, Value),
+    /// A CSV download: its description.
+    Csv(&'static str),
 }
 
 /// What the document says of one operation beyond its row in the table of operations
@@ -119,7 +121,7 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
         "status" if path == "/v1/commissions" => {
             (c.of::<viatrack_core::commission::CommissionStatus>(), "commission status")
         }
-        "status" if path == "/v1/payouts" => {
+        "status" if path.starts_with("/v1/payouts") => {
             let names =
                 viatrack_core::payout::PayoutStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("|");
             (
@@ -128,6 +130,7 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
             )
         }
         "currency" => (c.of::<viatrack_core::api::fields::Currency>(), "only this currency's (ISO 4217)"),
+        "format" => (c.of::<viatrack_core::api::payout_export::ExportFormat>(), "the file to write (required)"),
         "status" => (
             json!({"type": "string", "pattern": "^(click|lead|trialing|customer|active|canceled|rejected)(,(click|lead|trialing|customer|active|canceled|rejected))*$"}),
             "comma-separated referral statuses",
@@ -147,7 +150,7 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
         "to" => (c.of::<viatrack_core::Timestamp>(), "created at or before (ISO 8601 UTC); not before `from`"),
         other => panic!("query parameter `{other}` of {path} has no schema in crates/openapi"),
     };
-    json!({"name": name, "in": "query", "required": name == "group_by", "schema": schema, "description": description})
+    json!({"name": name, "in": "query", "required": matches!(name, "group_by" | "format"), "schema": schema, "description": description})
 }
 
 /// The path parameters of `path` (`{id}`, `{delivery_id}`, `{program_id}`).
@@ -428,6 +431,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             errors: &[],
         },
         Op {
+            op: OperationId::ExportPayouts,
+            query: viatrack_core::api::payouts::ExportQuery::PARAMS,
+            body: Option::None,
+            answer: Csv("the payouts as the file the format names (UTF-8 CSV, as an attachment)"),
+            errors: &[],
+        },
+        Op {
             op: OperationId::GetPayout,
             query: &[],
             body: Option::None,
@@ -577,6 +587,7 @@ fn success(data: Value) -> Value {
 fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
     let error_ref = c.of::<ErrorBody>();
     let mut responses = Map::new();
+    let csv = matches!(op.answer, Answer::Csv(_));
     let (status, body, description) = match op.answer {
         Answer::Data(status, data) => (status, Some(success(data)), "the object"),
         Answer::Page(item) => {
@@ -601,10 +612,13 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
         }
         Answer::Empty(status, description) => (status, Option::None, description),
         Answer::Raw(status, schema) => (status, Some(schema), "ok"),
+        Answer::Csv(description) => (200, Option::None, description),
     };
     let mut ok = json!({ "description": description });
     if let Some(schema) = body {
         ok["content"] = json!({"application/json": {"schema": schema}});
+    } else if csv {
+        ok["content"] = json!({"text/csv": {"schema": {"type": "string"}}});
     }
     responses.insert(status.to_string(), ok);
     // Every POST that a key authenticates takes an Idempotency-Key (the Worker's

@@ -14,6 +14,7 @@
 //!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale,
 //!   refund); [`routes::stripe`] the Stripe connection and webhook; [`routes::commissions`]
 //!   lists and settles commissions.
+//! * [`payouts`] — the payout run service that `routes::payouts` and the Cron Trigger share.
 //! * [`sales`] — the sale and refund service that `routes::track` and `routes::stripe`
 //!   share: finds the referral, lets core decide the status move and the commission, writes
 //!   it in one transaction with its outbox events, and dispatches them.
@@ -53,6 +54,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod limits;
+pub mod payouts;
 pub mod repo;
 pub mod router;
 pub mod routes;
@@ -75,10 +77,23 @@ async fn queue(batch: MessageBatch<repo::webhooks::Job>, env: Env, _ctx: Context
 /// The Cron Trigger (`[triggers] crons` in wrangler.toml; locally `wrangler dev
 /// --test-scheduled` and `GET /__scheduled`): dispatches events a request left undispatched
 /// and re-sends webhook messages whose queue send was lost ([`webhooks::sweep`]) and removes what [`viatrack_core::retention`] no longer keeps.
-/// A failure is logged; the next run goes on from where this one stopped.
+/// On the schedule that the `PAYOUT_RUN_CRON` var names (monthly by default; `off` for none)
+/// it makes every program's due payouts instead ([`payouts::run_all`]); their events go out
+/// with the next sweep. A failure is logged; the next run goes on from where this one stopped.
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = viatrack_core::Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64);
+    let payout_cron = env.var("PAYOUT_RUN_CRON").map(|v| v.to_string()).unwrap_or_default();
+    if payout_cron != "off" && event.cron() == payout_cron {
+        match env.d1("DB") {
+            Ok(db) => match payouts::run_all(&db, now).await {
+                Ok(made) => worker::console_log!("cron: payout run made {made} payouts"),
+                Err(e) => worker::console_error!("cron: payout run failed: {e}"),
+            },
+            Err(e) => worker::console_error!("cron: payout run: no D1: {e}"),
+        }
+        return;
+    }
     match webhooks::sweep(&env, now).await {
         Ok((0, 0)) => {}
         Ok((events, messages)) => worker::console_log!(

@@ -135,6 +135,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         UpdateCommission => commissions::update(req, ctx, p(0)).await,
         RunPayouts => payouts::run(req, ctx).await,
         ListPayouts => payouts::list(req, ctx).await,
+        ExportPayouts => payouts::export(req, ctx).await,
         GetPayout => payouts::get(req, ctx, p(0)).await,
         PayPayout => payouts::pay(req, ctx, p(0)).await,
         FailPayout => payouts::fail(req, ctx, p(0)).await,

@@ -26,6 +26,7 @@ pub mod envelope;
 pub mod fields;
 pub mod keys;
 pub mod operations;
+pub mod payout_export;
 pub mod payouts;
 pub mod query;
 pub mod referrals;

@@ -152,6 +152,7 @@ operations! {
 
     RunPayouts = "runPayouts": Post "/v1/payouts/run", secret(Write, Payouts), "Payouts", "Make every payout due: one per affiliate and currency, at least the campaign's minimum payout";
     ListPayouts = "listPayouts": Get "/v1/payouts", secret(Read, Payouts), "Payouts", "List payouts";
+    ExportPayouts = "exportPayouts": Get "/v1/payouts/export", secret(Read, Payouts), "Payouts", "The payouts as PayPal's Payouts upload file, Wise's batch payment file, or a CSV";
     GetPayout = "getPayout": Get "/v1/payouts/{id}", secret(Read, Payouts), "Payouts", "Get a payout with its commissions";
     PayPayout = "payPayout": Post "/v1/payouts/{id}/pay", secret(Write, Payouts), "Payouts", "Mark a payout paid, and its commissions with it";
     FailPayout = "failPayout": Post "/v1/payouts/{id}/fail", secret(Write, Payouts), "Payouts", "Mark a payout failed: its commissions go to the next run";
@@ -211,7 +212,9 @@ fn fit<'p>(pattern: &str, segments: &[&'p str]) -> Option<alloc::vec::Vec<&'p st
     parts.next().is_none().then_some(params)
 }
 
-/// The operation `method` and `segments` name ([`Route`]).
+/// The operation `method` and `segments` name ([`Route`]): the first in the table that fits,
+/// so a literal segment wins over a parameter listed after it (the table's test keeps the
+/// more specific first).
 pub fn route<'p>(method: HttpMethod, segments: &[&'p str]) -> Route<'p> {
     let mut path_known = false;
     for op in OPERATIONS {
@@ -240,13 +243,20 @@ mod tests {
         for (i, a) in OPERATIONS.iter().enumerate() {
             for b in &OPERATIONS[i + 1..] {
                 assert_ne!(a.id.as_str(), b.id.as_str());
-                // Same method and patterns that could name the same path: ambiguous.
-                let same_shape = a.path.split('/').count() == b.path.split('/').count()
-                    && a.path
-                        .split('/')
-                        .zip(b.path.split('/'))
-                        .all(|(x, y)| x == y || x.starts_with('{') || y.starts_with('{'));
-                assert!(!(a.method == b.method && same_shape), "{} and {} overlap", a.id.as_str(), b.id.as_str());
+                if a.method != b.method || a.path.split('/').count() != b.path.split('/').count() {
+                    continue;
+                }
+                let pairs = || a.path.split('/').zip(b.path.split('/'));
+                let param = |x: &str| x.starts_with('{');
+                // Patterns that could name the same path: the earlier one (which `route`
+                // tries first) must be the more specific, a literal where the later has a
+                // parameter and never the other way round (`/v1/payouts/export` before
+                // `/v1/payouts/{id}`); the same shape twice is ambiguous.
+                if pairs().all(|(x, y)| x == y || param(x) || param(y)) {
+                    let narrower = pairs().any(|(x, y)| !param(x) && param(y));
+                    let wider = pairs().any(|(x, y)| param(x) && !param(y));
+                    assert!(narrower && !wider, "{} and {} overlap", a.id.as_str(), b.id.as_str());
+                }
             }
         }
     }
@@ -264,6 +274,8 @@ mod tests {
             found(HttpMethod::Post, "/v1/webhook_endpoints/whe_1/deliveries/dlv_2/retry"),
             Some((OperationId::RetryWebhookDelivery, vec!["whe_1", "dlv_2"]))
         );
+        assert_eq!(found(HttpMethod::Get, "/v1/payouts/export"), Some((OperationId::ExportPayouts, vec![])));
+        assert_eq!(found(HttpMethod::Get, "/v1/payouts/pay_1"), Some((OperationId::GetPayout, vec!["pay_1"])));
         assert_eq!(route(HttpMethod::Other, &segs("/v1/referrals")), Route::MethodNotAllowed);
         assert_eq!(route(HttpMethod::Delete, &segs("/v1/track/click")), Route::MethodNotAllowed);
         assert_eq!(route(HttpMethod::Get, &segs("/v1/referrals/ref_1/x")), Route::NotFound);

@@ -153,3 +153,52 @@ impl PayoutQuery {
         self.affiliate_id.as_ref().is_some_and(|r| r.id().is_none())
     }
 }
+
+/// `GET /v1/payouts/export` parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportQuery {
+    /// `format` (required): `paypal`, `wise` or `csv`.
+    pub format: super::payout_export::ExportFormat,
+    /// `status`: comma-separated payout statuses; default `pending` (what is still to pay).
+    pub statuses: Vec<PayoutStatus>,
+    /// `currency`: ISO 4217 (a PayPal file holds one).
+    pub currency: Option<Currency>,
+}
+
+impl ExportQuery {
+    /// The parameters the export accepts.
+    pub const PARAMS: &'static [&'static str] = &["format", "status", "currency"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter (`format` is required).
+    pub fn parse<I, K, V>(pairs: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        use super::payout_export::ExportFormat;
+        let p = super::query::Params::new(pairs, Self::PARAMS)?;
+        let format = p
+            .parse("format", |v| ExportFormat::parse(v).ok(), "paypal, wise or csv")?
+            .ok_or_else(|| ValidationError::field("format", "is required: paypal, wise or csv"))?;
+        Ok(Self {
+            format,
+            statuses: p
+                .parse(
+                    "status",
+                    |v| v.split(',').map(|s| PayoutStatus::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(),
+                    "a comma-separated list of pending, processing, paid, failed, canceled",
+                )?
+                .unwrap_or_else(|| alloc::vec![PayoutStatus::Pending]),
+            currency: p.parse(
+                "currency",
+                |v| Currency::try_from(alloc::string::String::from(v)).ok(),
+                "an ISO 4217 code such as USD",
+            )?,
+        })
+    }
+}

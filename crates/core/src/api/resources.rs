@@ -199,6 +199,8 @@ pub struct Affiliate {
     pub first_name: Option<String>,
     /// Last name.
     pub last_name: Option<String>,
+    /// Where payouts are sent (PayPal's and Wise's recipient); `null`: the affiliate's email.
+    pub payout_email: Option<Email>,
     /// The affiliate's campaign.
     pub campaign: CampaignRef,
     /// ISO 8601 UTC.
@@ -220,6 +222,10 @@ pub struct CreateAffiliate {
     /// Last name.
     #[serde(default)]
     pub last_name: Option<Name>,
+    /// Where payouts are sent, if not to `email` (`paypal_email`, as Rewardful names it, is
+    /// accepted too).
+    #[serde(default, alias = "paypal_email")]
+    pub payout_email: Option<Email>,
     /// The campaign the affiliate joins (`NOT_FOUND` if not in the program, any format).
     #[cfg_attr(feature = "openapi", schema(value_type = crate::api::fields::IdRef))]
     pub campaign_id: Ref<CampaignId>,
@@ -239,6 +245,9 @@ pub struct UpdateAffiliate {
     /// New last name, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     pub last_name: Option<Option<Name>>,
+    /// New payout email (alias `paypal_email`), or `null` to pay to `email`.
+    #[serde(default, alias = "paypal_email", deserialize_with = "nullable")]
+    pub payout_email: Option<Option<Email>>,
     /// Moves the affiliate to another campaign (`NOT_FOUND` if not in the program).
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]

@@ -1,6 +1,7 @@
 //! `affiliates`: partners, each in one campaign, with an email unique in the program.
 
 use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
+use viatrack_core::api::fields::Email;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::referrals::CampaignRef;
 use viatrack_core::api::resources::{Affiliate, CreateAffiliate, UpdateAffiliate};
@@ -18,13 +19,14 @@ struct Row {
     email: String,
     first_name: Option<String>,
     last_name: Option<String>,
+    payout_email: Option<Email>,
     campaign_id: CampaignId,
     campaign_name: String,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
 
-const SELECT: &str = "SELECT a.id, a.email, a.first_name, a.last_name, a.campaign_id, c.name AS campaign_name, a.created_at, a.updated_at \
+const SELECT: &str = "SELECT a.id, a.email, a.first_name, a.last_name, a.payout_email, a.campaign_id, c.name AS campaign_name, a.created_at, a.updated_at \
                       FROM affiliates a JOIN campaigns c ON c.id = a.campaign_id";
 
 impl Row {
@@ -34,6 +36,7 @@ impl Row {
             email: self.email,
             first_name: self.first_name,
             last_name: self.last_name,
+            payout_email: self.payout_email,
             campaign: CampaignRef { id: self.campaign_id, name: self.campaign_name },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -62,7 +65,7 @@ impl<'a> AffiliateRepo<'a> {
         let id = AffiliateId::from_bytes(random_id_bytes());
         run(
             self.db,
-            "INSERT INTO affiliates (id, program_id, campaign_id, email, first_name, last_name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            "INSERT INTO affiliates (id, program_id, campaign_id, email, first_name, last_name, payout_email, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7, ?7)",
             &[
                 arg(id.as_str()),
                 arg(program.as_str()),
@@ -71,6 +74,7 @@ impl<'a> AffiliateRepo<'a> {
                 arg(&input.first_name.as_ref().map(|n| n.as_str())),
                 arg(&input.last_name.as_ref().map(|n| n.as_str())),
                 arg(&now),
+                arg(&input.payout_email),
             ],
         )
         .await?;
@@ -137,9 +141,13 @@ impl<'a> AffiliateRepo<'a> {
             Some(v) => v.as_ref().map(|n| n.as_str().to_string()),
             None => current.last_name,
         };
+        let payout_email = match &input.payout_email {
+            Some(v) => v.clone(),
+            None => current.payout_email,
+        };
         run(
             self.db,
-            "UPDATE affiliates SET email = ?3, first_name = ?4, last_name = ?5, campaign_id = ?6, updated_at = ?7 WHERE program_id = ?1 AND id = ?2",
+            "UPDATE affiliates SET email = ?3, first_name = ?4, last_name = ?5, campaign_id = ?6, updated_at = ?7, payout_email = ?8 WHERE program_id = ?1 AND id = ?2",
             &[
                 arg(program.as_str()),
                 arg(id.as_str()),
@@ -148,6 +156,7 @@ impl<'a> AffiliateRepo<'a> {
                 arg(&last_name.as_deref()),
                 arg(campaign.unwrap_or(&current.campaign.id).as_str()),
                 arg(&now),
+                arg(&payout_email),
             ],
         )
         .await?;

@@ -11,7 +11,7 @@ use crate::args;
 use serde::Deserialize;
 use viatrack_core::api::commissions::Commission;
 use viatrack_core::api::fields::{Currency, ExternalId};
-use viatrack_core::api::payouts::{Payout, PayoutQuery};
+use viatrack_core::api::payouts::{ExportQuery, Payout, PayoutQuery};
 use viatrack_core::commission::CommissionStatus;
 use viatrack_core::payout::PayoutStatus;
 use viatrack_core::{AffiliateId, CommissionId, PayoutId, ProgramId, Timestamp};
@@ -83,6 +83,24 @@ impl Row {
 const SELECT: &str = "SELECT p.id, p.affiliate_id, p.currency, p.amount, p.status, p.reference, \
     p.commissions_count, p.due_before, p.paid_at, p.failed_at, p.canceled_at, p.created_at, p.updated_at \
     FROM payouts p";
+
+/// A payout as an export writes it: with its affiliate's recipient and name.
+pub struct Exported {
+    /// The payout (without its commissions).
+    pub payout: Payout,
+    /// The affiliate's `payout_email`, else their email.
+    pub recipient: String,
+    /// The affiliate's first and last name, if any.
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ExportedRow {
+    recipient: String,
+    name: Option<String>,
+    #[serde(flatten)]
+    row: Row,
+}
 
 /// A payout to make: what core's plan decided.
 pub struct NewPayout<'a> {
@@ -224,6 +242,28 @@ impl<'a> PayoutRepo<'a> {
         };
         let Some(row) = payout.results::<Row>()?.into_iter().next() else { return Ok(None) };
         Ok(Some(row.into_payout(Some(CommissionRepo::rows(of_payout, now)?))))
+    }
+
+    /// The program's payouts an export of `q` writes, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn for_export(&self, program: &ProgramId, q: &ExportQuery, limit: usize) -> StoreResult<Vec<Exported>> {
+        let sql = format!(
+            "SELECT p.id, p.affiliate_id, p.currency, p.amount, p.status, p.reference, p.commissions_count, p.due_before, \
+             p.paid_at, p.failed_at, p.canceled_at, p.created_at, p.updated_at, COALESCE(a.payout_email, a.email) AS recipient, \
+             NULLIF(TRIM(COALESCE(a.first_name, '') || ' ' || COALESCE(a.last_name, '')), '') AS name \
+             FROM payouts p JOIN affiliates a ON a.id = p.affiliate_id \
+             WHERE p.program_id = ?1 AND p.status IN (SELECT value FROM json_each(?2)) AND (?3 IS NULL OR p.currency = ?3) \
+             ORDER BY p.created_at, p.id LIMIT {limit}"
+        );
+        let rows =
+            all::<ExportedRow>(self.db, &sql, &args![program, serde_json::to_string(&q.statuses)?, q.currency]).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Exported { payout: r.row.into_payout(None), recipient: r.recipient, name: r.name })
+            .collect())
     }
 
     /// A page of the program's payouts matching `q`, newest first, and the total.

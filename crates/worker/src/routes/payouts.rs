@@ -7,13 +7,12 @@ use super::{page, path_id};
 use crate::auth::caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
-use crate::repo::payouts::{NewPayout, PayoutRepo};
+use crate::repo::payouts::PayoutRepo;
 use crate::webhooks;
-use std::collections::HashMap;
-use viatrack_core::api::payouts::{CarriedBalance, PayPayout, PayoutQuery, PayoutRun, RunPayouts};
-use viatrack_core::commission::CommissionStatus;
+use viatrack_core::api::payout_export::{render, ExportError, ExportRow, MAX_EXPORT_ROWS};
+use viatrack_core::api::payouts::{ExportQuery, PayPayout, PayoutQuery, RunPayouts};
 use viatrack_core::outbox;
-use viatrack_core::payout::{self, Candidate, PayoutStatus};
+use viatrack_core::payout::PayoutStatus;
 use viatrack_core::PayoutId;
 use worker::{Request, Response};
 
@@ -32,51 +31,9 @@ pub async fn run(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     if cutoff > ctx.now {
         return Err(ApiError::field("due_before", "must not be in the future: a payout holds only commissions due"));
     }
-    let program = &who.program_id;
-    let repo = PayoutRepo::new(&ctx.db);
-    let payable = repo.payable(program, cutoff).await?;
-    let minimums: HashMap<_, _> =
-        repo.minimums(program).await?.into_iter().map(|m| (m.affiliate_id, m.minimum_payout)).collect();
-    let candidates: Vec<Candidate<'_>> = payable
-        .iter()
-        .map(|c| Candidate {
-            id: &c.id,
-            affiliate_id: &c.affiliate_id,
-            currency: &c.currency,
-            amount: c.amount,
-            status: CommissionStatus::Pending,
-            due_at: c.due_at,
-            in_live_payout: false,
-        })
-        .collect();
-    let plan = payout::plan(&candidates, |a| minimums.get(a).copied().unwrap_or(0), cutoff);
-    let mut made = Vec::with_capacity(plan.payouts.len());
-    let mut events = Vec::new();
-    for planned in &plan.payouts {
-        let new = NewPayout {
-            affiliate_id: planned.affiliate_id,
-            currency: planned.currency,
-            amount: planned.amount,
-            commissions: &planned.commissions,
-            due_before: cutoff,
-        };
-        if let Some(written) = repo.create(program, &new, ctx.now, &outbox::payout_created()).await? {
-            events.extend(written.events);
-            made.push(written.value);
-        }
-    }
-    webhooks::dispatch(ctx, program, events).await;
-    let carried = plan
-        .carried
-        .iter()
-        .map(|c| CarriedBalance {
-            affiliate_id: c.affiliate_id.clone(),
-            currency: c.currency.clone(),
-            amount: c.amount,
-            reason: c.reason,
-        })
-        .collect();
-    http::data(200, PayoutRun { payouts: made, carried })
+    let (run, events) = crate::payouts::run(&ctx.db, &who.program_id, cutoff, ctx.now).await?;
+    webhooks::dispatch(ctx, &who.program_id, events).await;
+    http::data(200, run)
 }
 
 /// `GET /v1/payouts`: a page, newest first (without their commissions).
@@ -104,6 +61,40 @@ pub async fn get(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
     let id: PayoutId = path_id(raw_id, "payout")?;
     let p = PayoutRepo::new(&ctx.db).get(&who.program_id, &id, ctx.now).await?.ok_or_else(not_found)?;
     http::data(200, p)
+}
+
+/// `GET /v1/payouts/export?format=paypal|wise|csv&status=…&currency=…`: the payouts (default
+/// `pending`) as the file PayPal's Payouts upload or Wise's batch payments take, or a plain
+/// CSV ([`viatrack_core::api::payout_export`]), as a download.
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` (no or unknown `format`; a PayPal file of several currencies without
+/// `currency`; more than 5,000 payouts).
+pub async fn export(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = caller(req, ctx).await?;
+    let q = ExportQuery::parse(query_pairs(req)?)?;
+    let found = PayoutRepo::new(&ctx.db).for_export(&who.program_id, &q, MAX_EXPORT_ROWS + 1).await?;
+    if found.len() > MAX_EXPORT_ROWS {
+        return Err(ApiError::field(
+            "status",
+            format!("more than {MAX_EXPORT_ROWS} payouts: narrow by status or currency"),
+        ));
+    }
+    let rows: Vec<ExportRow<'_>> = found
+        .iter()
+        .map(|e| ExportRow { payout: &e.payout, recipient: &e.recipient, name: e.name.as_deref() })
+        .collect();
+    let file = render(q.format, &rows).map_err(|e| match e {
+        ExportError::SeveralCurrencies(_) => ApiError::field("currency", e.to_string()),
+        ExportError::Csv(m) => ApiError::Internal(m),
+    })?;
+    let mut resp = Response::from_bytes(file.into_bytes())?;
+    let headers = resp.headers_mut();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers
+        .set("Content-Disposition", &format!("attachment; filename=\"viatrack-payouts-{}.csv\"", q.format.as_str()))?;
+    Ok(resp)
 }
 
 /// `POST /v1/payouts/{id}/pay` `{"reference"?}`: it was paid; its commissions are marked
