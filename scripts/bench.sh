@@ -12,6 +12,8 @@ node bench/worker-bench.mjs
 echo
 node bench/list-bench.mjs
 echo
+node bench/payout-bench.mjs
+echo
 node bench/capture-bench.mjs
 echo
 if [ -x scripts/size.sh ]; then bash scripts/size.sh; fi

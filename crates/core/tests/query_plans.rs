@@ -330,6 +330,31 @@ fn payout_lists_and_the_run_are_served_by_indexes() {
             assert!(steps.iter().any(|s| s.starts_with("SEARCH p")), "{set:?}: no index search\n{steps:#?}");
         }
     }
+    // A payout's insert and assignment look each commission up by its primary key, never
+    // through the program's payable commissions (60 ms a payout at 100,000 of them, before).
+    let ids = Value::from(r#"["com_1","com_2"]"#);
+    let insert =
+        ["pay_1", PROGRAM, AFF, "USD", "5000", "pending", "2", "2026-06-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"]
+            .map(Value::from)
+            .into_iter()
+            .chain([ids.clone(), Value::from("pending")])
+            .collect::<Vec<_>>();
+    for (sql, args) in [
+        (sql::PAYOUT_INSERT, insert),
+        (sql::PAYOUT_ASSIGN, vec![Value::from(PROGRAM), Value::from("pay_1"), ids, Value::from("x")]),
+    ] {
+        let steps = plan(&db, sql, &args);
+        let commissions: Vec<&String> =
+            steps.iter().filter(|s| s.contains("commissions") || s.contains(" c ")).collect();
+        assert!(
+            // (The other look-up is SQLite's foreign-key check of the new payout's children.)
+            !commissions.is_empty()
+                && commissions
+                    .iter()
+                    .all(|s| s.contains("sqlite_autoindex_commissions_1 (id=?)") || s.contains("(payout_id=?)")),
+            "{sql}\n{steps:#?}"
+        );
+    }
     let args = [Value::from(PROGRAM), Value::from("2026-06-01T00:00:00.000Z"), Value::from("pending")];
     let steps = plan(&db, sql::PAYABLE, &args);
     assert!(

@@ -173,12 +173,7 @@ impl<'a> PayoutRepo<'a> {
         let planned = Planned::on(events, id.as_str());
         let mut statements = vec![stmt(
             self.db,
-            "INSERT INTO payouts (id, program_id, affiliate_id, currency, amount, status, commissions_count, due_before, created_at, updated_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 \
-             WHERE (SELECT COUNT(*) FROM commissions WHERE id IN (SELECT value FROM json_each(?10)) \
-                    AND program_id = ?2 AND affiliate_id = ?3 AND currency = ?4 AND status = ?11 AND payout_id IS NULL) = ?7 \
-               AND (SELECT COALESCE(SUM(amount), 0) FROM commissions WHERE id IN (SELECT value FROM json_each(?10)) \
-                    AND program_id = ?2 AND payout_id IS NULL) = ?5",
+            super::sql::PAYOUT_INSERT,
             &args![
                 id,
                 program,
@@ -193,13 +188,7 @@ impl<'a> PayoutRepo<'a> {
                 CommissionStatus::Pending
             ],
         )?];
-        statements.push(stmt(
-            self.db,
-            "UPDATE commissions SET payout_id = ?2, updated_at = ?4 \
-             WHERE id IN (SELECT value FROM json_each(?3)) AND program_id = ?1 AND payout_id IS NULL \
-               AND EXISTS (SELECT 1 FROM payouts WHERE id = ?2)",
-            &args![program, id, ids, now],
-        )?);
+        statements.push(stmt(self.db, super::sql::PAYOUT_ASSIGN, &args![program, id, ids, now])?);
         statements.extend(record_stmt(
             self.db,
             program,

@@ -214,6 +214,26 @@ pub fn commission_filter(
 pub const PAYABLE: &str = "SELECT id, affiliate_id, currency, amount, due_at FROM commissions \
     WHERE program_id = ?1 AND status = ?3 AND payout_id IS NULL AND (due_at <= ?2 OR amount < 0)";
 
+/// A payout run's insert of one payout (`?1` its ID, `?2` program, `?3` affiliate, `?4`
+/// currency, `?5` amount, `?6` `pending`, `?7` the number of commissions, `?8` the cutoff,
+/// `?9` now, `?10` the commission IDs as a JSON array, `?11` `pending`): written only if
+/// every one of those commissions is still the affiliate's, pending, in no payout and of the
+/// planned sum. Each ID is looked up by the primary key (driven from `json_each`, so the
+/// planner does not walk the program's payable commissions instead).
+pub const PAYOUT_INSERT: &str = "INSERT INTO payouts (id, program_id, affiliate_id, currency, amount, status, commissions_count, due_before, created_at, updated_at) \
+    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 \
+    WHERE (SELECT COUNT(*) FROM json_each(?10) AS j CROSS JOIN commissions AS c ON c.id = j.value \
+           WHERE c.program_id = ?2 AND c.affiliate_id = ?3 AND c.currency = ?4 AND c.status = ?11 AND c.payout_id IS NULL) = ?7 \
+      AND (SELECT COALESCE(SUM(c.amount), 0) FROM json_each(?10) AS j CROSS JOIN commissions AS c ON c.id = j.value \
+           WHERE c.program_id = ?2 AND c.payout_id IS NULL) = ?5";
+
+/// The assignment of a payout's commissions (`?1` program, `?2` the payout, `?3` the IDs as
+/// a JSON array, `?4` now), only if [`PAYOUT_INSERT`] wrote the payout. The unary `+` keeps
+/// the planner on the primary key.
+pub const PAYOUT_ASSIGN: &str = "UPDATE commissions SET payout_id = ?2, updated_at = ?4 \
+    WHERE id IN (SELECT value FROM json_each(?3)) AND +program_id = ?1 AND +payout_id IS NULL \
+      AND EXISTS (SELECT 1 FROM payouts WHERE id = ?2)";
+
 /// The `WHERE` of a payout list (table alias `p`) for the filters present (`?1` program,
 /// then each filter's value bound in turn; statuses as one JSON array), served by the payout
 /// indexes of migration 0011.
