@@ -26,8 +26,79 @@ CREATE INDEX payouts_affiliate ON payouts(affiliate_id, program_id, created_at D
 CREATE INDEX payouts_status ON payouts(program_id, status, created_at DESC, id DESC);
 CREATE INDEX payouts_currency ON payouts(program_id, currency, created_at DESC, id DESC);
 
--- The payout a commission is in (NULL: none, or released by a failed or canceled one).
-ALTER TABLE commissions ADD COLUMN payout_id TEXT REFERENCES payouts(id);
+-- Commissions are rebuilt (SQLite cannot drop a NOT NULL): a manual commission (a bonus,
+-- POST /v1/commissions) has no sale or referral and says why (`reason`); every commission
+-- can be in a payout (`payout_id`; NULL: none, or released by a failed or canceled one).
+-- The rows are copied as they are; the indexes of 0005 and the stats triggers of 0007 are
+-- made again as they were (a manual commission joins no sale, so the funnel counts only
+-- commissions on sales, as before).
+CREATE TABLE commissions_next (
+  id            TEXT PRIMARY KEY,
+  program_id    TEXT NOT NULL REFERENCES programs(id),
+  sale_id       TEXT REFERENCES sales(id),
+  referral_id   TEXT REFERENCES referrals(id),
+  affiliate_id  TEXT NOT NULL REFERENCES affiliates(id),
+  amount        INTEGER NOT NULL,
+  base_amount   INTEGER NOT NULL CHECK (base_amount >= 0),
+  currency      TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'voided')),
+  due_at        TEXT NOT NULL,
+  paid_at       TEXT,
+  voided_at     TEXT,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  payout_id     TEXT REFERENCES payouts(id),
+  reason        TEXT,
+  CHECK ((sale_id IS NULL) = (referral_id IS NULL)),
+  CHECK (sale_id IS NOT NULL OR reason IS NOT NULL)
+);
+INSERT INTO commissions_next (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, paid_at, voided_at, created_at, updated_at)
+  SELECT id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, paid_at, voided_at, created_at, updated_at FROM commissions;
+DROP TABLE commissions;
+ALTER TABLE commissions_next RENAME TO commissions;
+CREATE INDEX commissions_list ON commissions(program_id, created_at DESC, id DESC);
+CREATE INDEX commissions_affiliate ON commissions(affiliate_id, program_id, created_at DESC, id DESC);
+CREATE INDEX commissions_status ON commissions(program_id, status, created_at DESC, id DESC);
+CREATE INDEX commissions_referral ON commissions(referral_id, program_id, created_at DESC, id DESC);
+CREATE INDEX commissions_sale ON commissions(sale_id);
+CREATE TRIGGER stats_commission_insert AFTER INSERT ON commissions BEGIN
+  INSERT INTO stats (program_id, days, start, affiliate_id, campaign_id, link_id, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, b.n, CAST(julianday(substr(s.created_at, 1, 10)) - 2440587.5 AS INTEGER) / b.n * b.n, r.affiliate_id, COALESCE(r.campaign_id, ''), COALESCE(r.link_id, ''), 0, 0, 0, 0, 0, (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END)
+    FROM (SELECT 1 AS n UNION ALL SELECT 4 UNION ALL SELECT 16 UNION ALL SELECT 64 UNION ALL SELECT 256) b, sales s, referrals r
+    WHERE s.id = NEW.sale_id AND r.id = NEW.referral_id AND (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) <> 0
+    ON CONFLICT (program_id, days, start, affiliate_id, campaign_id, link_id) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+  INSERT INTO stats_program_days (program_id, day, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, substr(s.created_at, 1, 10), 0, 0, 0, 0, 0, (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END)
+    FROM (SELECT 1) AS one, sales s, referrals r
+    WHERE s.id = NEW.sale_id AND r.id = NEW.referral_id AND (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) <> 0
+    ON CONFLICT (program_id, day) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+END;
+
+CREATE TRIGGER stats_commission_update AFTER UPDATE OF amount, status ON commissions BEGIN
+  INSERT INTO stats (program_id, days, start, affiliate_id, campaign_id, link_id, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, b.n, CAST(julianday(substr(s.created_at, 1, 10)) - 2440587.5 AS INTEGER) / b.n * b.n, r.affiliate_id, COALESCE(r.campaign_id, ''), COALESCE(r.link_id, ''), 0, 0, 0, 0, 0, (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) - (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    FROM (SELECT 1 AS n UNION ALL SELECT 4 UNION ALL SELECT 16 UNION ALL SELECT 64 UNION ALL SELECT 256) b, sales s, referrals r
+    WHERE s.id = NEW.sale_id AND r.id = NEW.referral_id AND (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) <> (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    ON CONFLICT (program_id, days, start, affiliate_id, campaign_id, link_id) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+  INSERT INTO stats_program_days (program_id, day, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, substr(s.created_at, 1, 10), 0, 0, 0, 0, 0, (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) - (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    FROM (SELECT 1) AS one, sales s, referrals r
+    WHERE s.id = NEW.sale_id AND r.id = NEW.referral_id AND (CASE NEW.status WHEN 'voided' THEN 0 ELSE NEW.amount END) <> (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    ON CONFLICT (program_id, day) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+END;
+
+CREATE TRIGGER stats_commission_delete AFTER DELETE ON commissions BEGIN
+  INSERT INTO stats (program_id, days, start, affiliate_id, campaign_id, link_id, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, b.n, CAST(julianday(substr(s.created_at, 1, 10)) - 2440587.5 AS INTEGER) / b.n * b.n, r.affiliate_id, COALESCE(r.campaign_id, ''), COALESCE(r.link_id, ''), 0, 0, 0, 0, 0, -(CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    FROM (SELECT 1 AS n UNION ALL SELECT 4 UNION ALL SELECT 16 UNION ALL SELECT 64 UNION ALL SELECT 256) b, sales s, referrals r
+    WHERE s.id = OLD.sale_id AND r.id = OLD.referral_id AND (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END) <> 0
+    ON CONFLICT (program_id, days, start, affiliate_id, campaign_id, link_id) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+  INSERT INTO stats_program_days (program_id, day, visitors, clicks, leads, conversions, revenue, commissions)
+    SELECT r.program_id, substr(s.created_at, 1, 10), 0, 0, 0, 0, 0, -(CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END)
+    FROM (SELECT 1) AS one, sales s, referrals r
+    WHERE s.id = OLD.sale_id AND r.id = OLD.referral_id AND (CASE OLD.status WHEN 'voided' THEN 0 ELSE OLD.amount END) <> 0
+    ON CONFLICT (program_id, day) DO UPDATE SET visitors = visitors + excluded.visitors, clicks = clicks + excluded.clicks, leads = leads + excluded.leads, conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, commissions = commissions + excluded.commissions;
+END;
 -- A run's look-up of what is payable: the program's pending commissions in no payout (not
 -- a partial index: the run binds the status, and SQLite uses a partial index only for a
 -- query whose own text implies its WHERE).

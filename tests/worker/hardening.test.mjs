@@ -54,6 +54,7 @@ function badValues(kind, valid) {
     case 'url': return [...asString, 'https://shop.example.com/a\u0000b', 'https://shop.example.com/a\tb', 'https://shop.example.com/a\nb', 'ftp://shop.example.com/', 'not a url', `https://shop.example.com/${'a'.repeat(3000)}`, ''];
     case 'email': return [...asString, ...control, `${v}\n`, 'nope', `${'a'.repeat(250)}@example.com`, ''];
     case 'text': return [...asString, ...control, 'x'.repeat(300), '', '   ', 'lone \ud800 surrogate'];
+    case 'reason': return [...asString, ...control, 'x'.repeat(501), '', '   ', 'lone \ud800 surrogate'];
     case 'id': return [...asString, ...control, '', 'x'.repeat(256)];
     case 'token': return [...asString, ...control, 'x'.repeat(65), 'bad token', ''];
     case 'visitor': return [...asString, ...control, 'vis_1', `vis_${'G'.repeat(32)}`];
@@ -140,6 +141,8 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
     ['POST', '/v1/track/refund', api, { invoice_id: 'inv_hard', amount: 100, refund_id: 're_hard' },
       { invoice_id: 'text', amount: 'cents', refund_id: 'text' }],
     ['PATCH', `/v1/commissions/com_${hex('0')}`, api, { status: 'paid' }, { status: 'enum' }],
+    ['POST', '/v1/commissions', api, { affiliate_id: s.affiliate.id, amount: 2500, currency: 'USD', reason: 'Launch bonus' },
+      { affiliate_id: 'id', amount: 'cents', currency: 'currency', reason: 'reason' }],
     ['POST', '/v1/integrations/stripe', api, { signing_secret: 'whsec_abc123' }, { signing_secret: 'token' }],
     // (POST /v1/payouts/run is not here: `{}` is its valid body. tests/worker/payouts.test.mjs
     // sends it arrays, bad times and unknown fields.)

@@ -227,6 +227,45 @@ test('exports: PayPal, Wise and CSV files a CSV library reads back, to the cent'
   assert.deepEqual(parse(await theirs.text(), { columns: true }), [], "another program's export holds none of these");
 });
 
+test('a manual commission (a bonus) is paid with the affiliate\'s others; only a pending one in no payout is deleted', async () => {
+  const n = await affiliate('payn');
+  await sales('payn', [30000]);
+  const bonus = await api.post('/v1/commissions', { affiliate_id: n.affiliate.id, amount: 2500, currency: 'usd', reason: 'Launch bonus' });
+  assert.equal(bonus.status, 201, JSON.stringify(bonus.body));
+  assert.deepEqual([bonus.body.data.amount, bonus.body.data.currency, bonus.body.data.status, bonus.body.data.reason, bonus.body.data.sale_id, bonus.body.data.due],
+    [2500, 'USD', 'pending', 'Launch bonus', null, true]);
+  const [{ results: created }] = await w.sql(`SELECT event_type FROM events WHERE resource_id = '${bonus.body.data.id}'`);
+  assert.deepEqual(created.map((r) => r.event_type), ['commission.created']);
+
+  const spare = await api.post('/v1/commissions', { affiliate_id: n.affiliate.id, amount: 100, currency: 'USD', reason: 'Typo' });
+  const removed = await api.delete(`/v1/commissions/${spare.body.data.id}`);
+  assert.equal(removed.status, 200, JSON.stringify(removed.body));
+  assert.deepEqual(removed.body.data, { id: spare.body.data.id, deleted: true });
+  assert.equal((await api.get(`/v1/commissions/${spare.body.data.id}`)).status, 404);
+
+  const [made] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === n.affiliate.id);
+  assert.deepEqual([made.amount, made.commissions_count], [3000 + 2500, 2]);
+  const inPayout = await api.delete(`/v1/commissions/${bonus.body.data.id}`);
+  assert.equal(inPayout.status, 422);
+  assert.equal(inPayout.body.error.code, 'INVALID_TRANSITION');
+  await api.post(`/v1/payouts/${made.id}/pay`, {});
+  const paid = await api.delete(`/v1/commissions/${bonus.body.data.id}`);
+  assert.equal(paid.body.error.code, 'INVALID_TRANSITION', 'a paid commission is never deleted');
+  assert.match(paid.body.error.message, /paid/);
+
+  const other = await w.createProgram({ name: 'bonus elsewhere' });
+  const theirs = await client(w.url, other.secretKey).post('/v1/commissions', { affiliate_id: n.affiliate.id, amount: 100, currency: 'USD', reason: 'x' });
+  assert.equal(theirs.status, 422);
+  assert.equal(theirs.body.error.code, 'INVALID_AFFILIATE');
+  assert.equal((await client(w.url, other.secretKey).delete(`/v1/commissions/${bonus.body.data.id}`)).status, 404);
+  for (const body of [{ affiliate_id: n.affiliate.id, amount: 0, currency: 'USD', reason: 'x' }, { affiliate_id: n.affiliate.id, amount: 100, currency: 'USD' },
+    { affiliate_id: n.affiliate.id, amount: 100, currency: 'USD', reason: 'x'.repeat(501) }, [n.affiliate.id, 100]]) {
+    assert.equal((await api.post('/v1/commissions', body)).status, 400, JSON.stringify(body));
+  }
+  const reader = client(w.url, await w.addSecretKey(p.programId, ['read:commissions', 'write:commissions']));
+  assert.equal((await reader.delete(`/v1/commissions/${bonus.body.data.id}`)).status, 403, 'deleting needs delete:commissions');
+});
+
 test('scopes, another program, bad bodies', async () => {
   const h = await affiliate('payh');
   await sales('payh', [10000]);

@@ -9,6 +9,7 @@
 //! | sale recorded | `sale.created`, `commission.created` if it earned one, `referral.converted` if it made the referral paying |
 //! | refund recorded | `sale.refunded`, then `commission.voided` (a pending commission voided) or `commission.created` (a clawback) |
 //! | commission marked paid or voided | `commission.paid` or `commission.voided` |
+//! | manual commission made | `commission.created` |
 //! | payout made by a run | `payout.created` |
 //! | payout marked paid, failed or canceled | `payout.paid`, `payout.failed`, nothing |
 
@@ -102,6 +103,11 @@ pub fn commission_moved(to: CommissionStatus) -> Option<EventType> {
         CommissionStatus::Voided => Some(EventType::CommissionVoided),
         CommissionStatus::Pending => None,
     }
+}
+
+/// The events of a manual commission (`POST /v1/commissions`): `commission.created`.
+pub fn commission_made() -> Option<EventType> {
+    Some(EventType::CommissionCreated)
 }
 
 /// The events of a payout run making a payout.

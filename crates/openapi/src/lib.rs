@@ -18,8 +18,8 @@
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 use viatrack_core::api::commissions::{
-    Commission, CommissionQuery, ConnectStripe, RefundRequest, RefundResponse, StripeConnection, StripeReceipt,
-    UpdateCommission,
+    Commission, CommissionQuery, ConnectStripe, CreateCommission, RefundRequest, RefundResponse, StripeConnection,
+    StripeReceipt, UpdateCommission,
 };
 use viatrack_core::api::keys::{ApiKey, CreateApiKey, CreatedApiKey};
 use viatrack_core::api::operations::{Caller, HttpMethod, Operation, OperationId, OPERATIONS};
@@ -394,6 +394,20 @@ fn operations(c: &mut Components) -> Vec<Op> {
             errors: &[404, 409],
         },
         // Commissions.
+        Op {
+            op: OperationId::CreateCommission,
+            query: &[],
+            body: Some(c.of::<CreateCommission>()),
+            answer: Data(201, c.of::<Commission>()),
+            errors: &[413, 422],
+        },
+        Op {
+            op: OperationId::DeleteCommission,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Deleted>()),
+            errors: &[404, 409, 422],
+        },
         Op {
             op: OperationId::ListCommissions,
             query: CommissionQuery::PARAMS,

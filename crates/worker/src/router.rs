@@ -130,7 +130,9 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         TrackSale => track::sale(req, ctx).await,
         TrackRefund => track::refund(req, ctx).await,
 
+        CreateCommission => commissions::create(req, ctx).await,
         ListCommissions => commissions::list(req, ctx).await,
+        DeleteCommission => commissions::delete(req, ctx, p(0)).await,
         GetCommission => commissions::get(req, ctx, p(0)).await,
         UpdateCommission => commissions::update(req, ctx, p(0)).await,
         RunPayouts => payouts::run(req, ctx).await,

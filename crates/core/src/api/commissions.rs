@@ -1,7 +1,7 @@
 //! Commissions (`/v1/commissions`), refunds (`POST /v1/track/refund`) and the Stripe
 //! connection (`POST /v1/integrations/stripe`). The rules are [`crate::commission`]'s.
 
-use super::fields::{AmountCents, Currency, ExternalId, Ref};
+use super::fields::{AmountCents, Currency, ExternalId, Reason, Ref};
 use super::query::Paging;
 use super::ValidationError;
 use crate::commission::CommissionStatus;
@@ -17,10 +17,12 @@ use serde::{Deserialize, Serialize};
 pub struct Commission {
     /// `com_…`.
     pub id: CommissionId,
-    /// The sale it is paid on.
-    pub sale_id: SaleId,
-    /// The sale's referral.
-    pub referral_id: ReferralId,
+    /// The sale it is paid on (`null` for a manual commission).
+    pub sale_id: Option<SaleId>,
+    /// The sale's referral (`null` for a manual commission).
+    pub referral_id: Option<ReferralId>,
+    /// Why a manual commission was made (`null` for one on a sale).
+    pub reason: Option<Reason>,
     /// Who earns it.
     pub affiliate_id: AffiliateId,
     /// Cents owed (signed: negative for a clawback), after any pro-rata reduction.
@@ -44,6 +46,24 @@ pub struct Commission {
     pub created_at: Timestamp,
     /// ISO 8601 UTC.
     pub updated_at: Timestamp,
+}
+
+/// `POST /v1/commissions` (secret key, `write:commissions`): a manual commission — a bonus
+/// — for an affiliate, on no sale (Rewardful's and PromoteKit's "create commission"). It is
+/// `pending` and due at once, and a payout run pays it with the affiliate's others.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCommission {
+    /// Who earns it (`INVALID_AFFILIATE` when not the program's; any format).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api::fields::IdRef))]
+    pub affiliate_id: Ref<AffiliateId>,
+    /// Cents owed, 1 to 10,000,000,000.
+    pub amount: AmountCents,
+    /// ISO 4217 code.
+    pub currency: Currency,
+    /// Why (shown in the commission and the affiliate's statement): 1–500 characters.
+    pub reason: Reason,
 }
 
 /// `PATCH /v1/commissions/{id}`: mark it `paid` or `voided` (the status table:

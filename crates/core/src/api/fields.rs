@@ -285,6 +285,8 @@ impl<'de, T: FromStr> Deserialize<'de> for Ref<T> {
 pub type Name = Text<200>;
 /// An ID from the merchant's own systems (customer, subscription, invoice): 1–255 characters.
 pub type ExternalId = Text<255>;
+/// Why a manual commission was made: 1–500 characters.
+pub type Reason = Text<500>;
 /// A campaign name: 1–200 characters.
 pub type Title = Text<200>;
 

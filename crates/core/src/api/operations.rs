@@ -146,9 +146,11 @@ operations! {
     UpdateLink = "updateLink": Patch "/v1/links/{id}", secret(Write, Links), "Links", "Update a link";
     DeleteLink = "deleteLink": Delete "/v1/links/{id}", secret(Delete, Links), "Links", "Delete a link no referral uses";
 
+    CreateCommission = "createCommission": Post "/v1/commissions", secret(Write, Commissions), "Commissions", "Create a manual commission (a bonus, with a reason), due at once";
     ListCommissions = "listCommissions": Get "/v1/commissions", secret(Read, Commissions), "Commissions", "List commissions";
     GetCommission = "getCommission": Get "/v1/commissions/{id}", secret(Read, Commissions), "Commissions", "Get a commission";
     UpdateCommission = "updateCommission": Patch "/v1/commissions/{id}", secret(Write, Commissions), "Commissions", "Mark a commission paid or voided";
+    DeleteCommission = "deleteCommission": Delete "/v1/commissions/{id}", secret(Delete, Commissions), "Commissions", "Delete a pending commission in no payout (never a paid one)";
 
     RunPayouts = "runPayouts": Post "/v1/payouts/run", secret(Write, Payouts), "Payouts", "Make every payout due: one per affiliate and currency, at least the campaign's minimum payout";
     ListPayouts = "listPayouts": Get "/v1/payouts", secret(Read, Payouts), "Payouts", "List payouts";

@@ -7,8 +7,8 @@ use super::sales::SaleRepo;
 use super::{all, batch, first, stmt, Count, StoreResult};
 use crate::args;
 use serde::Deserialize;
-use viatrack_core::api::commissions::{Commission, CommissionQuery};
-use viatrack_core::api::fields::Currency;
+use viatrack_core::api::commissions::{Commission, CommissionQuery, CreateCommission};
+use viatrack_core::api::fields::{Currency, Reason};
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
 use viatrack_core::outbox::EventObject;
@@ -24,8 +24,9 @@ pub struct CommissionRepo<'a> {
 #[derive(Deserialize)]
 struct Row {
     id: CommissionId,
-    sale_id: SaleId,
-    referral_id: ReferralId,
+    sale_id: Option<SaleId>,
+    referral_id: Option<ReferralId>,
+    reason: Option<Reason>,
     affiliate_id: AffiliateId,
     amount: i64,
     currency: Currency,
@@ -45,6 +46,7 @@ impl Row {
             id: self.id,
             sale_id: self.sale_id,
             referral_id: self.referral_id,
+            reason: self.reason,
             affiliate_id: self.affiliate_id,
             amount: self.amount,
             currency: self.currency,
@@ -60,7 +62,7 @@ impl Row {
 }
 
 const COLUMNS: &str =
-    "id, sale_id, referral_id, affiliate_id, amount, currency, status, due_at, paid_at, voided_at, payout_id, created_at, updated_at";
+    "id, sale_id, referral_id, reason, affiliate_id, amount, currency, status, due_at, paid_at, voided_at, payout_id, created_at, updated_at";
 
 /// A sale's own commission (not a clawback), as a refund needs it.
 #[derive(Debug, Clone, Deserialize)]
@@ -335,6 +337,59 @@ impl<'a> CommissionRepo<'a> {
             .await?
             .map_or(0, |c| c.n);
         Ok((rows.into_iter().map(|r| r.into_commission(now)).collect(), total))
+    }
+
+    /// Creates a manual commission of `affiliate` (already checked to be the program's),
+    /// pending and due at `now`, with `events` (core's `commission.created`) in the same
+    /// transaction. Returns it as stored.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure (nothing written).
+    pub async fn create_manual(
+        &self,
+        program: &ProgramId,
+        affiliate: &AffiliateId,
+        input: &CreateCommission,
+        now: Timestamp,
+        events: &[EventType],
+    ) -> StoreResult<Committed<Commission>> {
+        let id = CommissionId::from_bytes(super::random_id_bytes());
+        let planned = Planned::all(events, |_| id.as_str().to_string());
+        let mut statements = vec![stmt(
+            self.db,
+            "INSERT INTO commissions (id, program_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at, reason) \
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?7, ?7, ?8)",
+            &args![id, program, affiliate, input.amount, input.currency, CommissionStatus::Pending, now, input.reason],
+        )?];
+        statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
+        statements.push(self.get_stmt(program, &id)?);
+        let results = batch(self.db, statements).await?;
+        let commission = results
+            .last()
+            .map(|r| Self::rows(r, now))
+            .transpose()?
+            .and_then(|rows| rows.into_iter().next())
+            .ok_or_else(|| super::corrupt("a manual commission's batch did not read it back"))?;
+        let events =
+            Snapshot { commissions: std::slice::from_ref(&commission), ..Snapshot::default() }.events(planned)?;
+        Ok(Committed { value: commission, events })
+    }
+
+    /// Deletes the commission if it is still pending and in no payout (a paid one is never
+    /// deleted; one in a payout moves with it). Returns whether it was deleted.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn delete_pending(&self, program: &ProgramId, id: &CommissionId) -> StoreResult<bool> {
+        let n = super::run(
+            self.db,
+            "DELETE FROM commissions WHERE program_id = ?1 AND id = ?2 AND status = ?3 AND payout_id IS NULL",
+            &args![program, id, CommissionStatus::Pending],
+        )
+        .await?;
+        Ok(n > 0)
     }
 
     /// Moves the commission from `from` to `to` (already allowed by core's table), only if it
