@@ -121,6 +121,7 @@ test('pay marks the commissions paid; a refund after it is a clawback the next p
   assert.equal((await api.post(`/v1/payouts/${made.id}/pay`, {})).body.data.paid_at, paid.body.data.paid_at);
   assert.equal((await api.post(`/v1/payouts/${made.id}/fail`)).body.error.code, 'INVALID_TRANSITION');
   assert.equal((await api.post(`/v1/payouts/${made.id}/cancel`)).body.error.code, 'INVALID_TRANSITION');
+  assert.equal((await api.post(`/v1/payouts/${made.id}/process`)).body.error.code, 'INVALID_TRANSITION');
 
   // Half the sale refunded after the payout: a clawback of 2,500 ¢. With a new 40,000 ¢ sale
   // (4,000 ¢), the next payout is 4,000 − 2,500 = 1,500 ¢.
@@ -161,6 +162,9 @@ test('fail and cancel release the commissions to the next run', async () => {
   const [two] = await run();
   assert.notEqual(two.id, one.id);
   assert.equal(two.amount, 2000);
+  const processing = await api.post(`/v1/payouts/${two.id}/process`);
+  assert.equal(processing.body.data.status, 'processing', JSON.stringify(processing.body));
+  assert.equal((await api.get(`/v1/payouts?status=processing&affiliate_id=${g.affiliate.id}`)).body.data.length, 1);
   const canceled = await api.post(`/v1/payouts/${two.id}/cancel`);
   assert.equal(canceled.body.data.status, 'canceled');
   const [three] = await run();

@@ -466,6 +466,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             errors: &[404, 409, 413, 422],
         },
         Op {
+            op: OperationId::ProcessPayout,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Payout>()),
+            errors: &[404, 409, 422],
+        },
+        Op {
             op: OperationId::FailPayout,
             query: &[],
             body: Option::None,

@@ -139,6 +139,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         ListPayouts => payouts::list(req, ctx).await,
         ExportPayouts => payouts::export(req, ctx).await,
         GetPayout => payouts::get(req, ctx, p(0)).await,
+        ProcessPayout => payouts::process(req, ctx, p(0)).await,
         PayPayout => payouts::pay(req, ctx, p(0)).await,
         FailPayout => payouts::fail(req, ctx, p(0)).await,
         CancelPayout => payouts::cancel(req, ctx, p(0)).await,

@@ -156,6 +156,7 @@ operations! {
     ListPayouts = "listPayouts": Get "/v1/payouts", secret(Read, Payouts), "Payouts", "List payouts";
     ExportPayouts = "exportPayouts": Get "/v1/payouts/export", secret(Read, Payouts), "Payouts", "The payouts as PayPal's Payouts upload file, Wise's batch payment file, or a CSV";
     GetPayout = "getPayout": Get "/v1/payouts/{id}", secret(Read, Payouts), "Payouts", "Get a payout with its commissions";
+    ProcessPayout = "processPayout": Post "/v1/payouts/{id}/process", secret(Write, Payouts), "Payouts", "Mark a payout processing: its payment is on its way (a PayPal or Wise batch uploaded)";
     PayPayout = "payPayout": Post "/v1/payouts/{id}/pay", secret(Write, Payouts), "Payouts", "Mark a payout paid, and its commissions with it";
     FailPayout = "failPayout": Post "/v1/payouts/{id}/fail", secret(Write, Payouts), "Payouts", "Mark a payout failed: its commissions go to the next run";
     CancelPayout = "cancelPayout": Post "/v1/payouts/{id}/cancel", secret(Write, Payouts), "Payouts", "Cancel a payout: its commissions go to the next run";

@@ -111,6 +111,18 @@ pub async fn pay(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Respon
     move_to(ctx, &who.program_id, &id, PayoutStatus::Paid, body.reference.as_ref()).await
 }
 
+/// `POST /v1/payouts/{id}/process`: its payment is on its way (a PayPal or Wise batch was
+/// uploaded); it can then be paid, failed or canceled.
+///
+/// # Errors
+///
+/// `NOT_FOUND`, `INVALID_TRANSITION` (a paid, failed or canceled payout), `CONFLICT`.
+pub async fn process(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
+    let who = caller(req, ctx).await?;
+    let id: PayoutId = path_id(raw_id, "payout")?;
+    move_to(ctx, &who.program_id, &id, PayoutStatus::Processing, None).await
+}
+
 /// `POST /v1/payouts/{id}/fail`: the payment failed; its commissions go to the next run.
 ///
 /// # Errors
