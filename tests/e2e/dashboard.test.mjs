@@ -4,6 +4,13 @@
 // nothing in it, the error states (a refused key sends back to sign-in; a network failure
 // offers a retry), and a screenshot: build/dashboard.png, or README's docs/dashboard.png with
 // VIATRACK_UPDATE_DOCS=1 (so a test run leaves the tree clean).
+//
+// The Payouts view, on a second program seeded through the REST API (sales in USD and EUR,
+// paid payouts and refunds after them, so clawbacks): what is due now per affiliate and
+// currency with its currency symbol, Run payouts and the payouts it made, Mark paid with a
+// reference (the API agrees), the exports fetched with the key and saved as files, and the
+// view at 375 px in another locale; with no console error and no CSP violation. A screenshot
+// of it goes beside the stats one (build/dashboard-payouts.png, docs/ with VIATRACK_UPDATE_DOCS=1).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,6 +20,8 @@ import { launch } from '../lib/browser.mjs';
 const DAY_MS = 86_400_000;
 const FIGURES = ['visitors', 'clicks', 'leads', 'conversions', 'revenue', 'commissions'];
 let w, p, api, browser, ada, bob;
+// The Payouts view's program: its secret key's client, and the seeded affiliates and payouts.
+let q, qapi, seeded;
 
 /** The dashboard's formatting: counts with separators, cents as units with two decimals. */
 const shown = (figure, v) => {
@@ -60,19 +69,82 @@ before(async () => {
     }
   }
   await w.sql(rows.join('\n'));
+  seeded = await seedPayouts();
   browser = await launch();
 });
+
+/**
+ * A program for the Payouts view (campaigns at 10 %, recurring, no hold). Bob (USD) and Cy
+ * (USD) are paid a first payout, then refunds after it make clawbacks: Bob's half refund
+ * −1,000 ¢ netted with a new 3,000 ¢ commission, Cy's full refund −1,000 ¢ with nothing to net.
+ * Ada earns 6,000 ¢ in USD and 2,000 ¢ in EUR; Dee 2,000 ¢ on a campaign whose minimum payout
+ * is 5,000 ¢.
+ */
+async function seedPayouts() {
+  q = await w.createProgram({ name: 'dashboard payouts' });
+  qapi = client(w.url, q.secretKey);
+  const qpk = client(w.url, q.publishableKey, { 'User-Agent': BROWSER_UA });
+  const campaign = { commission_type: 'percentage', commission_amount: 1000, recurring: true, hold_days: 0, minimum_payout: 0 };
+  const affiliate = (token, first_name, last_name, extra = {}) =>
+    seedLink(qapi, { token, campaign: { name: `Payouts ${token}`, ...campaign, ...extra }, affiliate: { first_name, last_name } });
+  let invoice = 0;
+  /** A click on `token` (publishable key, a browser), a lead, and sales of `amounts` in `currency`; their invoice IDs. */
+  const sales = async (token, amounts, currency = 'USD') => {
+    const click = await qpk.post('/v1/track/click', { token, url: 'https://shop.example.com/' });
+    assert.equal(click.status, 200, JSON.stringify(click.body));
+    const clickId = click.body.data.click_id;
+    assert.equal((await qpk.post('/v1/track/lead', { click_id: clickId, email: `${token}-${++invoice}@example.com` })).status, 200);
+    const invoices = [];
+    for (const amount of amounts) {
+      const id = `in_${token}_${++invoice}`;
+      const r = await qapi.post('/v1/track/sale', { click_id: clickId, amount, currency, invoice_id: id });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      invoices.push(id);
+    }
+    return invoices;
+  };
+  const a = await affiliate('pada', 'Ada', 'Lovelace');
+  const b = await affiliate('pbob', 'Bob', 'Stone');
+  const c = await affiliate('pcy', 'Cy', 'Young');
+  const d = await affiliate('pdee', 'Dee', 'Small', { minimum_payout: 5000 });
+  const [bob1] = await sales('pbob', [20000]);
+  const [cy1] = await sales('pcy', [10000]);
+  const first = await qapi.post('/v1/payouts/run', {});
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const byAffiliate = Object.fromEntries(first.body.data.payouts.map((x) => [x.affiliate_id, x]));
+  assert.deepEqual([byAffiliate[b.affiliate.id].amount, byAffiliate[c.affiliate.id].amount], [2000, 1000]);
+  assert.equal((await qapi.post(`/v1/payouts/${byAffiliate[b.affiliate.id].id}/pay`, { reference: 'BANK-7' })).status, 200);
+  assert.equal((await qapi.post(`/v1/payouts/${byAffiliate[c.affiliate.id].id}/pay`, {})).status, 200);
+  assert.equal((await qapi.post('/v1/track/refund', { invoice_id: bob1, amount: 10000, refund_id: 're_pbob_1' })).status, 200);
+  assert.equal((await qapi.post('/v1/track/refund', { invoice_id: cy1, amount: 10000, refund_id: 're_pcy_1' })).status, 200);
+  await sales('pbob', [30000]);
+  await sales('pada', [30000, 30000]);
+  await sales('pada', [20000], 'EUR');
+  await sales('pdee', [20000]);
+  return { ada: a, bob: b, cy: c, dee: d };
+}
 after(async () => {
   await browser?.close();
   await w?.stop();
 });
 
-async function open(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, userAgent: BROWSER_UA });
+/**
+ * A new tab on the dashboard (en-US unless `locale` says otherwise, so that formatted numbers
+ * can be compared as text); `problems` collects page errors, console errors and CSP violations.
+ */
+async function open(viewport = { width: 1280, height: 900 }, { locale = 'en-US', path = '/dashboard' } = {}) {
+  const context = await browser.newContext({ viewport, userAgent: BROWSER_UA, locale });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${w.url}/dashboard`);
+  page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text()} ${m.location().url}`); });
+  await page.exposeFunction('__cspViolation', (v) => problems.push(`CSP: ${v}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  await page.goto(`${w.url}${path}`);
   return { page, context, problems };
 }
 
@@ -222,5 +294,226 @@ test('a refused key goes back to sign-in with a clear message; a network failure
   await page.click('#retry');
   await page.waitForSelector('#figures:not([hidden])');
   assert.equal(await page.isVisible('#load-error'), false);
+  await context.close();
+});
+
+/** The dashboard's time format: ISO 8601 UTC to the minute. */
+const utc = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/** What the Payouts view shows, as text. */
+async function payoutsOnScreen(page) {
+  return page.evaluate(() => {
+    const text = (e) => (e ? e.textContent : null);
+    const totals = (id) => [...document.querySelectorAll(`#${id} div`)].map((d) => [text(d.querySelector('dt')), text(d.querySelector('dd'))]);
+    return {
+      due: [...document.querySelectorAll('#due tbody tr')].map((tr) =>
+        [text(tr.querySelector('th')), ...['currency', 'due', 'clawbacks', 'net', 'next'].map((f) => text(tr.querySelector(`td[data-figure=${f}]`)))]),
+      dueTotals: totals('due-totals'),
+      payouts: [...document.querySelectorAll('#payouts tbody tr')].map((tr) => ({
+        id: tr.dataset.payout,
+        cells: [text(tr.querySelector('th')), ...['amount', 'status', 'created', 'paid', 'reference'].map((f) => text(tr.querySelector(`td[data-figure=${f}]`)))],
+        action: text(tr.querySelector('td[data-figure=action] button')),
+      })),
+      payoutTotals: totals('payouts-totals'),
+    };
+  });
+}
+
+/** Opens the Payouts view (by its tab) and waits until it has loaded. */
+async function openPayouts(page) {
+  await page.click('#tab-payouts');
+  await page.waitForFunction(() => !document.getElementById('payouts-body').hidden && document.getElementById('payouts-status').textContent.startsWith('Updated'));
+}
+
+/** A payout of the API as its row should read. */
+const row = (names, x) => [names[x.affiliate_id], x.currency === 'EUR' ? `€${(x.amount / 100).toFixed(2)}` : `$${(x.amount / 100).toFixed(2)}`,
+  x.status, utc(x.created_at), x.paid_at ? utc(x.paid_at) : '—', x.reference ?? '—'];
+
+const names = () => Object.fromEntries(Object.values(seeded).map((s) => [s.affiliate.id, `${s.affiliate.first_name} ${s.affiliate.last_name}`]));
+
+test('payouts: due now per affiliate and currency, netted with clawbacks, in each currency; the stats say they mix currencies', async () => {
+  const { page, context, problems } = await open();
+  await signIn(page, q.secretKey);
+  await page.waitForSelector('#figures:not([hidden])');
+  // The stats view: /v1/stats sums USD and EUR, so its money has no symbol and says why.
+  const range = await page.evaluate(() => ({ from: document.getElementById('from').value, to: document.getElementById('to').value }));
+  const stats = (await qapi.get(`/v1/stats?group_by=affiliate&from=${range.from}T00:00:00Z&to=${range.to}T23:59:59Z`)).body.data;
+  // USD 10,000 (Bob's first sale, half refunded) + 30,000 + 0 (Cy's, refunded) + 60,000 + 20,000, and EUR 20,000.
+  assert.equal(stats.totals.revenue, 140000);
+  const money = await page.evaluate(() => ['revenue', 'commissions'].map((f) => {
+    const box = document.querySelector(`#totals [data-figure=${f}]`);
+    return [box.querySelector('dt').textContent, box.querySelector('dd').textContent, box.title];
+  }));
+  assert.deepEqual(money.map((m) => m.slice(0, 2)), [['Revenue (no currency)', '1,400.00'], ['Commissions (no currency)', shown('commissions', stats.totals.commissions)]]);
+  for (const [, , title] of money) assert.match(title, /sums the sales of every currency/);
+  assert.match(await page.textContent('#stats-money-note'), /carry no currency/);
+
+  // The Payouts tab from the keyboard (ARIA tabs: the arrow key moves and selects).
+  await page.focus('#tab-stats');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.getElementById('payouts-status').textContent.startsWith('Updated'));
+  assert.equal(await page.getAttribute('#tab-payouts', 'aria-selected'), 'true');
+  assert.equal(await page.isVisible('#stats-view'), false);
+  assert.equal(new URL(page.url()).hash, '#payouts');
+  const seen = await payoutsOnScreen(page);
+  assert.deepEqual(seen.due, [
+    ['Ada Lovelace', 'EUR', '€20.00', '—', '€20.00', 'Makes a payout'],
+    ['Ada Lovelace', 'USD', '$60.00', '—', '$60.00', 'Makes a payout'],
+    ['Bob Stone', 'USD', '$30.00', '-$10.00', '$20.00', 'Makes a payout'],
+    ['Cy Young', 'USD', '$0.00', '-$10.00', '-$10.00', 'Carried: clawbacks exceed what is due'],
+    ['Dee Small', 'USD', '$20.00', '—', '$20.00', 'Carried: under the $50.00 minimum'],
+  ]);
+  assert.deepEqual(seen.dueTotals, [['Due now · EUR', '€20.00'], ['Due now · USD', '$100.00']], 'a total per currency, never one sum');
+  // The two payouts made and paid before the refunds, as the API lists them.
+  const list = (await qapi.get('/v1/payouts?status=pending,processing,paid,failed,canceled&limit=100')).body.data;
+  assert.equal(list.length, 2);
+  assert.deepEqual(seen.payouts.map((x) => x.cells), list.map((x) => row(names(), x)));
+  assert.deepEqual(seen.payouts.map((x) => x.cells[5]).sort(), ['BANK-7', '—']);
+  assert.deepEqual(seen.payouts.map((x) => x.action), [null, null], 'paid payouts have no action');
+  assert.deepEqual(seen.payoutTotals, [['Paid · USD', '$30.00']]);
+  // A reload keeps the view (the hash), and the key stays out of the URL.
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('payouts-status').textContent.startsWith('Updated'));
+  assert.equal(await page.isVisible('#payouts-view'), true);
+  assert.equal(page.url(), `${w.url}/dashboard#payouts`);
+  assert.deepEqual((await payoutsOnScreen(page)).due, seen.due);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('payouts: Run payouts makes the payouts shown in the table; Mark paid with a reference turns a row to paid, and the API agrees', async () => {
+  const { page, context, problems } = await open();
+  await signIn(page, q.secretKey);
+  await openPayouts(page);
+  await page.click('#run-payouts');
+  await page.waitForSelector('#run-result:not([hidden])');
+  const result = await page.evaluate(() => ({
+    summary: document.getElementById('run-summary').textContent,
+    made: [...document.querySelectorAll('#run-made li')].map((li) => li.textContent).sort(),
+    carried: [...document.querySelectorAll('#run-carried li')].map((li) => li.textContent).sort(),
+  }));
+  assert.deepEqual(result, {
+    summary: 'The run made 3 payouts and carried 2 balances to the next run.',
+    made: ['Made: Ada Lovelace, $60.00 (2 commissions)', 'Made: Ada Lovelace, €20.00 (1 commission)', 'Made: Bob Stone, $20.00 (2 commissions)'],
+    carried: ['Carried: Cy Young, -$10.00: clawbacks exceed what is due', 'Carried: Dee Small, $20.00: under the $50.00 minimum payout'],
+  });
+  // The table is the API's list: three new pending payouts, each with "Mark paid".
+  let list = (await qapi.get('/v1/payouts?limit=100')).body.data;
+  assert.equal(list.length, 5);
+  let seen = await payoutsOnScreen(page);
+  assert.deepEqual(seen.payouts.map((x) => x.id), list.map((x) => x.id));
+  assert.deepEqual(seen.payouts.map((x) => x.cells), list.map((x) => row(names(), x)));
+  assert.deepEqual(seen.payouts.filter((x) => x.action).map((x) => x.cells.slice(0, 3)).sort(),
+    [['Ada Lovelace', '$60.00', 'pending'], ['Ada Lovelace', '€20.00', 'pending'], ['Bob Stone', '$20.00', 'pending']]);
+  assert.deepEqual(seen.payoutTotals, [['To pay · EUR', '€20.00'], ['To pay · USD', '$80.00'], ['Paid · USD', '$30.00']]);
+  // What is left due: the two carried balances.
+  assert.deepEqual(seen.due.map((r) => [r[0], r[4]]), [['Cy Young', '-$10.00'], ['Dee Small', '$20.00']]);
+  assert.deepEqual(seen.dueTotals, [['Due now · USD', '$20.00']]);
+
+  // Mark paid asks for a reference in a form of its own; Cancel pays nothing.
+  const eur = list.find((x) => x.currency === 'EUR');
+  const bob = list.find((x) => x.affiliate_id === seeded.bob.affiliate.id && x.status === 'pending');
+  await page.click(`#payouts tr[data-payout="${bob.id}"] button`);
+  await page.waitForSelector('#pay-dialog[open]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'pay-reference');
+  await page.click('#pay-cancel');
+  assert.equal(await page.isVisible('#pay-dialog'), false);
+  assert.equal((await qapi.get(`/v1/payouts/${bob.id}`)).body.data.status, 'pending');
+  // The EUR payout, with a reference, by keyboard.
+  await page.click(`#payouts tr[data-payout="${eur.id}"] button`);
+  await page.waitForSelector('#pay-dialog[open]');
+  assert.match(await page.textContent('#pay-what'), /^Ada Lovelace, €20\.00 \(pay_/);
+  await page.keyboard.type('WISE-42');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`#payouts tr[data-payout="${eur.id}"][data-status=paid]`);
+  assert.equal(await page.isVisible('#pay-dialog'), false);
+  const api = (await qapi.get(`/v1/payouts/${eur.id}`)).body.data;
+  assert.equal(api.status, 'paid');
+  assert.equal(api.reference, 'WISE-42');
+  assert.deepEqual(api.commissions.map((x) => x.status), ['paid']);
+  seen = await payoutsOnScreen(page);
+  const paidRow = seen.payouts.find((x) => x.id === eur.id);
+  assert.deepEqual(paidRow.cells, ['Ada Lovelace', '€20.00', 'paid', utc(api.created_at), utc(api.paid_at), 'WISE-42']);
+  assert.equal(paidRow.action, null);
+  assert.equal(await page.textContent('#payouts-status'), 'Marked Ada Lovelace’s €20.00 paid (reference WISE-42).');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'payouts-list-title', 'focus returns to the list');
+  // And Bob's without a reference.
+  await page.click(`#payouts tr[data-payout="${bob.id}"] button`);
+  await page.waitForSelector('#pay-dialog[open]');
+  await page.click('#pay-form button[type=submit]');
+  await page.waitForSelector(`#payouts tr[data-payout="${bob.id}"][data-status=paid]`);
+  const bobNow = (await qapi.get(`/v1/payouts/${bob.id}`)).body.data;
+  assert.equal(bobNow.status, 'paid');
+  assert.equal(bobNow.reference, null);
+  list = (await qapi.get('/v1/payouts?limit=100')).body.data;
+  seen = await payoutsOnScreen(page);
+  assert.deepEqual(seen.payouts.map((x) => x.cells), list.map((x) => row(names(), x)));
+  assert.deepEqual(seen.payoutTotals, [['To pay · USD', '$60.00'], ['Paid · EUR', '€20.00'], ['Paid · USD', '$50.00']]);
+  await page.evaluate(() => document.activeElement?.blur());
+  const shot = process.env.VIATRACK_UPDATE_DOCS === '1' ? 'docs/dashboard-payouts.png' : 'build/dashboard-payouts.png';
+  await page.screenshot({ path: join(ROOT, shot), fullPage: true });
+  // A second run finds nothing new.
+  await page.click('#run-payouts');
+  await page.waitForFunction(() => /carried 2 balances/.test(document.getElementById('run-summary').textContent) && !document.getElementById('run-made').childElementCount);
+  assert.equal(await page.textContent('#run-summary'), 'The run made 0 payouts and carried 2 balances to the next run.');
+  assert.equal((await qapi.get('/v1/payouts?limit=100')).body.data.length, 5);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('payouts: the exports fetch with the key and save the CSV as a file, without navigating', async () => {
+  const { page, context, problems } = await open();
+  await signIn(page, q.secretKey);
+  await openPayouts(page);
+  // GET /v1/payouts/export is another change's; its answer is stood in for here, and what
+  // is checked is the dashboard's side: the request it makes and the file it saves.
+  const asked = [];
+  const csv = 'Email,Amount,Currency\nada@example.com,60.00,USD\n';
+  await page.route('**/v1/payouts/export**', (route) => {
+    const r = route.request();
+    asked.push({ url: new URL(r.url()), auth: r.headers().authorization });
+    const format = new URL(r.url()).searchParams.get('format');
+    if (format === 'csv') return route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ success: false, error: { code: 'PERMISSION_DENIED', message: 'needs read:payouts' } }) });
+    return route.fulfill({
+      status: 200,
+      contentType: 'text/csv',
+      headers: format === 'paypal' ? { 'Content-Disposition': 'attachment; filename="paypal-payouts.csv"' } : {},
+      body: csv,
+    });
+  });
+  const save = async (label) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-export=${label}]`)]);
+    const { readFile } = await import('node:fs/promises');
+    return { name: download.suggestedFilename(), body: await readFile(await download.path(), 'utf8') };
+  };
+  assert.deepEqual(await save('paypal'), { name: 'paypal-payouts.csv', body: csv });
+  await page.waitForFunction(() => document.getElementById('export-status').textContent.startsWith('Saved'));
+  assert.equal(await page.textContent('#export-status'), 'Saved paypal-payouts.csv (PayPal, pending payouts).');
+  const day = new Date().toISOString().slice(0, 10);
+  assert.deepEqual(await save('wise'), { name: `viatrack-payouts-wise-${day}.csv`, body: csv }, 'no Content-Disposition: a name of its own');
+  assert.deepEqual(asked.map((a) => [a.url.pathname, a.url.searchParams.get('format'), a.url.searchParams.get('status'), a.auth]),
+    [['/v1/payouts/export', 'paypal', 'pending', `Bearer ${q.secretKey}`], ['/v1/payouts/export', 'wise', 'pending', `Bearer ${q.secretKey}`]]);
+  assert.equal(page.url(), `${w.url}/dashboard#payouts`, 'no navigation');
+  assert.deepEqual(problems, []);
+  // A refused export says so.
+  await page.click('[data-export=csv]');
+  await page.waitForFunction(() => /refused/.test(document.getElementById('export-status').textContent));
+  assert.equal(await page.textContent('#export-status'), 'The CSV export was refused: 403 PERMISSION_DENIED: needs read:payouts.');
+  assert.equal(await page.isVisible('#sign-in'), false, 'a 403 keeps the key');
+  await context.close();
+});
+
+test('payouts at 375 px in German: no horizontal overflow, money as the locale writes it', async () => {
+  const { page, context, problems } = await open({ width: 375, height: 812 }, { locale: 'de-DE', path: '/dashboard#payouts' });
+  await signIn(page, q.secretKey);
+  await page.waitForFunction(() => document.getElementById('payouts-status').textContent.startsWith('Updated'));
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
+  assert.ok(widths.doc <= 375 && widths.body <= 375, JSON.stringify(widths));
+  const seen = await payoutsOnScreen(page);
+  // After the run of the test before: Cy's and Dee's balances are carried.
+  assert.deepEqual(seen.due.map((r) => [r[0], r[4]]), [['Cy Young', '-10,00\u00a0$'], ['Dee Small', '20,00\u00a0$']]);
+  assert.ok(seen.payouts.some((x) => x.cells[1] === '20,00\u00a0€'), JSON.stringify(seen.payouts));
+  assert.ok(await page.isVisible('#payouts tbody tr td[data-figure=amount]'));
+  assert.deepEqual(problems, []);
   await context.close();
 });
