@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
+import Stripe from 'stripe';
 import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 
 let w, p, api, pk;
@@ -132,6 +133,37 @@ test('pay marks the commissions paid; a refund after it is a clawback the next p
   await api.post('/v1/track/sale', { click_id: click, amount: 40000, currency: 'USD', invoice_id: 'in_paye_2' });
   const next = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === e.affiliate.id);
   assert.deepEqual(next.map((x) => [x.amount, x.commissions_count]), [[1500, 2]]);
+});
+
+test('with Stripe: a checkout is paid out, then refunded; the clawback is netted by the next payout', async () => {
+  // Events signed by Stripe's own library (stripe.webhooks.generateTestHeaderString).
+  const stripe = new Stripe('sk_test_unused_no_network');
+  const secret = 'whsec_viatrackPayoutsTest42';
+  const hook = new URL((await api.post('/v1/integrations/stripe', { signing_secret: secret })).body.data.webhook_url).pathname;
+  const deliver = async (type, object) => {
+    const payload = JSON.stringify({ id: `evt_${type}_${Date.now()}_${Math.random()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object } });
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(Date.now() / 1000) });
+    const r = await client(w.url, null).post(hook, payload, { 'Stripe-Signature': header });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.data.outcome;
+  };
+  const j = await affiliate('payj');
+  const click = (await pk.post('/v1/track/click', { token: 'payj', url: 'https://shop.example.com/' })).body.data.click_id;
+  assert.equal(await deliver('checkout.session.completed', {
+    id: 'cs_payj', object: 'checkout.session', client_reference_id: click, customer: 'cus_payj', customer_details: { email: 'payj@example.com' },
+    amount_total: 80000, currency: 'usd', payment_intent: 'pi_payj', invoice: null, mode: 'payment', metadata: {},
+  }), 'sale');
+  const [first] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === j.affiliate.id);
+  assert.equal(first.amount, 8000);
+  assert.equal((await api.post(`/v1/payouts/${first.id}/pay`, { reference: 'PP-1' })).body.data.status, 'paid');
+  // A quarter refunded after the payout: a clawback of 2,000 ¢, carried (not positive) until
+  // a new sale of 30,000 ¢ (3,000 ¢ of commission) makes the next payout 1,000 ¢.
+  assert.equal(await deliver('charge.refunded', { id: 'ch_payj', object: 'charge', payment_intent: 'pi_payj', amount_refunded: 20000, currency: 'usd' }), 'refund');
+  const carried = (await api.post('/v1/payouts/run', {})).body.data.carried.filter((x) => x.affiliate_id === j.affiliate.id);
+  assert.deepEqual(carried.map((x) => [x.amount, x.reason]), [[-2000, 'not_positive']]);
+  await api.post('/v1/track/sale', { click_id: click, amount: 30000, currency: 'USD', invoice_id: 'in_payj_2' });
+  const [second] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === j.affiliate.id);
+  assert.deepEqual([second.amount, second.commissions_count], [1000, 2]);
 });
 
 test('a refund of a commission in an unpaid payout claws it back instead of changing the payout', async () => {
