@@ -115,12 +115,10 @@ export function money(cents, currency) {
   return f.format(cents / 10 ** f.resolvedOptions().maximumFractionDigits);
 }
 
-const plain = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-/**
- * Cents with no currency, as hundredths: 155000 → "1,550.00". Only for /v1/stats, whose
- * revenue and commissions sum every currency into one number (see the note on the page).
- */
-export function unitless(cents) { return plain.format(cents / 100); }
+/** Cents (the currency's minor unit) as a number of the currency's major unit: (6000, 'USD') → 60. */
+export function major(cents, currency) {
+  return cents / 10 ** currencyFormat(currency).resolvedOptions().maximumFractionDigits;
+}
 
 /** Sums [currency, cents] pairs per currency: a Map, currencies in alphabetical order. */
 export function perCurrency(pairs) {

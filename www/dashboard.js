@@ -3,7 +3,7 @@
 // payouts and their exports. The secret key lives in this tab's sessionStorage only (never a
 // cookie or a URL) and goes to the API as `Authorization: Bearer`. No framework, no build
 // step: ES modules, and uPlot's script for the chart.
-import { $, STORAGE, key, request, count, unitless } from './dashboard-api.js';
+import { $, STORAGE, key, request, count, money, major } from './dashboard-api.js';
 import { payouts } from './dashboard-payouts.js';
 
 var FIGURES = [
@@ -14,13 +14,33 @@ var FIGURES = [
   ['revenue', 'Revenue', true],
   ['commissions', 'Commissions', true],
 ];
-/** Why revenue and commissions show no currency symbol (the note under the funnel says more). */
-var UNITLESS = 'No currency: /v1/stats sums the sales of every currency into this figure (cents ÷ 100)';
 var DAY_MS = 86400000;
 var chart = null;
 var lastSeries = null;
 
-function show(f, v) { return f[2] ? unitless(v) : count(v); }
+/**
+ * A figure into `cell`: a count, or for revenue and commissions one amount per currency
+ * (`money` of /v1/stats: never dollars and euros added together), each its own line, or
+ * "—" when there is none.
+ */
+function show(cell, f, figures) {
+  if (!f[2]) {
+    cell.textContent = count(figures[f[0]]);
+    return;
+  }
+  var amounts = (figures.money || []).filter(function (m) { return m[f[0]] !== 0; });
+  if (!amounts.length) {
+    cell.textContent = '—';
+    return;
+  }
+  amounts.forEach(function (m) {
+    var span = document.createElement('span');
+    span.className = 'amount';
+    span.dataset.currency = m.currency;
+    span.textContent = money(m[f[0]], m.currency);
+    cell.append(span);
+  });
+}
 function isoDay(ms) { return new Date(ms).toISOString().slice(0, 10); }
 
 function signedIn(on) {
@@ -114,16 +134,7 @@ function render(byAffiliate, byDay, r) {
     var dt = document.createElement('dt');
     dt.textContent = f[1];
     var dd = document.createElement('dd');
-    dd.textContent = show(f, byAffiliate.totals[f[0]]);
-    if (f[2]) {
-      // No symbol: the API's figure sums every currency (README, "Stats and the dashboard").
-      var unit = document.createElement('span');
-      unit.className = 'unit';
-      unit.textContent = ' (no currency)';
-      dt.append(unit);
-      box.title = UNITLESS;
-      box.classList.add('unitless');
-    }
+    show(dd, f, Object.assign({ money: byAffiliate.money }, byAffiliate.totals));
     box.append(dt, dd);
     totals.append(box);
   });
@@ -141,8 +152,7 @@ function render(byAffiliate, byDay, r) {
       var td = document.createElement('td');
       td.dataset.figure = f[0];
       td.dataset.label = f[1];
-      td.textContent = show(f, g[f[0]]);
-      if (f[2]) td.title = UNITLESS;
+      show(td, f, g);
       tr.append(td);
     });
     body.append(tr);
@@ -151,25 +161,37 @@ function render(byAffiliate, byDay, r) {
   drawChart(byDay, r);
 }
 
-/** Every day of the range, zero where the API has no row. */
-function series(byDay, r) {
+/** The currencies with revenue in the range, by code (the chart draws one line each). */
+function currencies(byDay) {
+  return (byDay.money || []).filter(function (m) { return m.revenue !== 0; }).map(function (m) { return m.currency; });
+}
+
+/** Every day of the range, zero where the API has no row; revenue per currency in its major unit. */
+function series(byDay, r, codes) {
   var rows = {};
   byDay.groups.forEach(function (g) { rows[g.key] = g; });
-  var xs = [], clicks = [], leads = [], conversions = [], revenue = [];
+  var xs = [], clicks = [], leads = [], conversions = [];
+  var revenue = codes.map(function () { return []; });
   for (var t = Date.parse(r.from + 'T00:00:00Z'); t <= Date.parse(r.to + 'T00:00:00Z'); t += DAY_MS) {
     var g = rows[isoDay(t)] || {};
     xs.push(t / 1000);
     clicks.push(g.clicks || 0);
     leads.push(g.leads || 0);
     conversions.push(g.conversions || 0);
-    revenue.push((g.revenue || 0) / 100);
+    codes.forEach(function (c, i) {
+      var m = (g.money || []).find(function (x) { return x.currency === c; });
+      revenue[i].push(m ? major(m.revenue, c) : 0);
+    });
   }
-  return [xs, clicks, leads, conversions, revenue];
+  return [xs, clicks, leads, conversions].concat(revenue);
 }
+
+var REVENUE_COLOURS = ['#7c3aed', '#db2777', '#0891b2', '#65a30d'];
 
 function drawChart(byDay, r) {
   var el = $('chart');
-  lastSeries = series(byDay, r);
+  var codes = currencies(byDay).slice(0, REVENUE_COLOURS.length);
+  lastSeries = series(byDay, r, codes);
   var width = Math.max(260, el.clientWidth);
   var opts = {
     width: width,
@@ -181,19 +203,23 @@ function drawChart(byDay, r) {
       { label: 'Clicks', stroke: '#2563eb', width: 2 },
       { label: 'Leads', stroke: '#d97706', width: 2 },
       { label: 'Conversions', stroke: '#059669', width: 2 },
-      { label: 'Revenue', stroke: '#7c3aed', width: 2, dash: [6, 4], scale: 'money', value: function (u, v) { return v == null ? '–' : v.toFixed(2); } },
-    ],
+    ].concat(codes.map(function (c, i) {
+      return {
+        label: 'Revenue (' + c + ')', stroke: REVENUE_COLOURS[i], width: 2, dash: [6, 4], scale: 'money',
+        value: function (u, v) { return v == null ? '–' : money(Math.round(v / major(1, c)), c); },
+      };
+    })),
     axes: [
       {},
       { label: 'count', size: 50 },
-      { label: 'revenue (no currency)', side: 1, scale: 'money', size: 60, grid: { show: false } },
+      { label: codes.length === 1 ? 'revenue (' + codes[0] + ')' : 'revenue (each currency)', side: 1, scale: 'money', size: 60, grid: { show: false } },
     ],
     legend: { live: false },
   };
   if (chart) chart.destroy();
   el.textContent = '';
   chart = new uPlot(opts, lastSeries, el);
-  el.setAttribute('aria-label', 'Clicks, leads, conversions and revenue per day from ' + r.from + ' to ' + r.to);
+  el.setAttribute('aria-label', 'Clicks, leads, conversions and revenue' + (codes.length ? ' in ' + codes.join(', ') : '') + ' per day from ' + r.from + ' to ' + r.to);
 }
 
 var resizeTimer = 0;

@@ -24,12 +24,18 @@ let w, p, api, browser, ada, bob;
 // The Payouts view's program: its secret key's client, and the seeded affiliates and payouts.
 let q, qapi, seeded;
 
-/** The dashboard's formatting: counts with separators, cents as units with two decimals. */
-const shown = (figure, v) => {
-  if (figure !== 'revenue' && figure !== 'commissions') return v.toLocaleString('en-US');
-  const abs = Math.abs(v);
-  return `${v < 0 ? '-' : ''}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+/**
+ * The dashboard's formatting of a figure of `g` (a group, or the totals with the answer's
+ * `money`): counts with separators; revenue and commissions one amount per currency of
+ * `g.money`, in that currency (en-US), none added to another, or "—".
+ */
+const shown = (figure, g) => {
+  if (figure !== 'revenue' && figure !== 'commissions') return g[figure].toLocaleString('en-US');
+  const amounts = g.money.filter((m) => m[figure] !== 0);
+  return amounts.map((m) => new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency }).format(m[figure] / 100)).join('') || '—';
 };
+/** The totals of a /v1/stats answer as `shown` takes them. */
+const totalsOf = (stats) => ({ ...stats.totals, money: stats.money });
 
 before(async () => {
   w = await startWorker();
@@ -181,11 +187,11 @@ test('sign in with a secret key: totals and the funnel per affiliate equal GET /
   assert.equal(seen.range.from, new Date(Date.now() - 29 * DAY_MS).toISOString().slice(0, 10));
   const stats = (await api.get(`/v1/stats?group_by=affiliate&from=${seen.range.from}T00:00:00Z&to=${seen.range.to}T23:59:59Z`)).body.data;
   assert.ok(stats.totals.revenue > 0 && stats.totals.clicks > 0);
-  for (const f of FIGURES) assert.equal(seen.totals[f], shown(f, stats.totals[f]), `total ${f}`);
+  for (const f of FIGURES) assert.equal(seen.totals[f], shown(f, totalsOf(stats)), `total ${f}`);
   assert.deepEqual(seen.rows.map((r) => r.key), stats.groups.map((g) => g.key), 'one row per affiliate, by revenue');
   assert.deepEqual(seen.rows.map((r) => r.name), ['Ada Lovelace', 'Bob Stone']);
   stats.groups.forEach((g, i) => {
-    for (const f of FIGURES) assert.equal(seen.rows[i].figures[f], shown(f, g[f]), `${g.label} ${f}`);
+    for (const f of FIGURES) assert.equal(seen.rows[i].figures[f], shown(f, g), `${g.label} ${f}`);
   });
   // The chart has a point for every day of the range.
   const points = await page.evaluate(() => document.querySelectorAll('#chart canvas').length);
@@ -247,7 +253,7 @@ test('keyboard: labelled fields, real buttons, visible focus, and the range pick
   const seen = await onScreen(page);
   assert.equal(seen.range.from, new Date(Date.now() - 6 * DAY_MS).toISOString().slice(0, 10));
   const stats = (await api.get(`/v1/stats?group_by=affiliate&from=${seen.range.from}T00:00:00Z&to=${seen.range.to}T23:59:59Z`)).body.data;
-  for (const f of FIGURES) assert.equal(seen.totals[f], shown(f, stats.totals[f]), `7 days ${f}`);
+  for (const f of FIGURES) assert.equal(seen.totals[f], shown(f, totalsOf(stats)), `7 days ${f}`);
   await context.close();
 });
 
@@ -332,22 +338,29 @@ const row = (names, x) => [names[x.affiliate_id], x.currency === 'EUR' ? `€${(
 
 const names = () => Object.fromEntries(Object.values(seeded).map((s) => [s.affiliate.id, `${s.affiliate.first_name} ${s.affiliate.last_name}`]));
 
-test('payouts: due now per affiliate and currency, netted with clawbacks, in each currency; the stats say they mix currencies', async () => {
+test('payouts: due now per affiliate and currency, netted with clawbacks, in each currency; the stats keep each currency apart', async () => {
   const { page, context, problems } = await open();
   await signIn(page, q.secretKey);
   await page.waitForSelector('#figures:not([hidden])');
-  // The stats view: /v1/stats sums USD and EUR, so its money has no symbol and says why.
+  // The stats view: USD and EUR apart, each in its currency, in the totals and per affiliate.
   const range = await page.evaluate(() => ({ from: document.getElementById('from').value, to: document.getElementById('to').value }));
   const stats = (await qapi.get(`/v1/stats?group_by=affiliate&from=${range.from}T00:00:00Z&to=${range.to}T23:59:59Z`)).body.data;
   // USD 10,000 (Bob's first sale, half refunded) + 30,000 + 0 (Cy's, refunded) + 60,000 + 20,000, and EUR 20,000.
-  assert.equal(stats.totals.revenue, 140000);
-  const money = await page.evaluate(() => ['revenue', 'commissions'].map((f) => {
-    const box = document.querySelector(`#totals [data-figure=${f}]`);
-    return [box.querySelector('dt').textContent, box.querySelector('dd').textContent, box.title];
-  }));
-  assert.deepEqual(money.map((m) => m.slice(0, 2)), [['Revenue (no currency)', '1,400.00'], ['Commissions (no currency)', shown('commissions', stats.totals.commissions)]]);
-  for (const [, , title] of money) assert.match(title, /sums the sales of every currency/);
-  assert.match(await page.textContent('#stats-money-note'), /carry no currency/);
+  assert.equal(stats.totals.revenue, 140000, 'the flat figure sums every currency');
+  assert.deepEqual(stats.money.map((m) => [m.currency, m.revenue]), [['EUR', 20000], ['USD', 120000]]);
+  for (const m of stats.money) {
+    assert.equal(m.commissions, stats.groups.flatMap((g) => g.money).filter((x) => x.currency === m.currency).reduce((t, x) => t + x.commissions, 0));
+  }
+  const lines = await page.evaluate(() => ['revenue', 'commissions'].map((f) => [...document.querySelectorAll(`#totals [data-figure=${f}] dd .amount`)].map((e) => [e.dataset.currency, e.textContent])));
+  assert.deepEqual(lines[0], [['EUR', '€200.00'], ['USD', '$1,200.00']], 'a total per currency, never one sum');
+  assert.deepEqual(lines[1].map(([c]) => c), stats.money.filter((m) => m.commissions !== 0).map((m) => m.currency));
+  const adaRow = await page.evaluate(() => [...document.querySelectorAll('#funnel tbody tr')].map((tr) => [tr.querySelector('th').textContent, [...tr.querySelectorAll('td[data-figure=revenue] .amount')].map((e) => e.textContent)]).find(([n]) => n === 'Ada Lovelace'));
+  const adaStats = stats.groups.find((g) => g.label === 'Ada Lovelace');
+  assert.deepEqual(adaRow[1], adaStats.money.map((m) => new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency }).format(m.revenue / 100)));
+  assert.ok(adaRow[1].length === 2, 'Ada sold in both currencies');
+  assert.match(await page.textContent('#stats-money-note'), /never added\s+together/);
+  // The chart draws revenue per currency.
+  assert.match(await page.getAttribute('#chart', 'aria-label'), /revenue in EUR, USD per day/);
 
   // The Payouts tab from the keyboard (ARIA tabs: the arrow key moves and selects).
   await page.focus('#tab-stats');

@@ -300,6 +300,19 @@ test('a manual commission (a bonus) is paid with the affiliate\'s others; only a
   }
   const reader = client(w.url, await w.addSecretKey(p.programId, ['read:commissions', 'write:commissions']));
   assert.equal((await reader.delete(`/v1/commissions/${bonus.body.data.id}`)).status, 403, 'deleting needs delete:commissions');
+
+  // An affiliate with nothing but a manual commission is in use: 409 naming it, never a 500.
+  const bare = await api.post('/v1/affiliates', { email: 'bare@example.com', campaign_id: n.campaign.id });
+  assert.equal(bare.status, 201, JSON.stringify(bare.body));
+  assert.equal((await api.post('/v1/commissions', { affiliate_id: bare.body.data.id, amount: 700, currency: 'USD', reason: 'Welcome' })).status, 201);
+  const busy = await api.delete(`/v1/affiliates/${bare.body.data.id}`);
+  assert.equal(busy.status, 409, JSON.stringify(busy.body));
+  assert.equal(busy.body.error.code, 'CONFLICT');
+  assert.match(busy.body.error.message, /commissions/);
+  // The paid affiliate's payouts keep it too.
+  const payee = await api.delete(`/v1/affiliates/${n.affiliate.id}`);
+  assert.equal(payee.status, 409);
+  assert.match(payee.body.error.message, /payouts/);
 });
 
 test('scopes, another program, bad bodies', async () => {

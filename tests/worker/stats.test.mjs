@@ -8,7 +8,7 @@ import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 
 const visitor = (c) => `vis_${c.repeat(32)}`;
 const DAY_MS = 86_400_000;
-let w, p, api, pk, ada, bob, today, past;
+let w, p, api, pk, ada, bob, today, past, adaSecond;
 
 const figures = (visitors, clicks, leads, conversions, revenue, commissions) => ({ visitors, clicks, leads, conversions, revenue, commissions });
 const only = (g) => ({ visitors: g.visitors, clicks: g.clicks, leads: g.leads, conversions: g.conversions, revenue: g.revenue, commissions: g.commissions });
@@ -37,6 +37,7 @@ before(async () => {
   const a1 = await click('ada', '1');
   assert.equal(await click('ada', '1'), a1, 'a repeat visit is the same click');
   const a2 = await click('ada', '2');
+  adaSecond = a2;
   await click('ada', '3');
   await lead(a1, 'a1@example.com');
   await lead(a2, 'a2@example.com');
@@ -169,4 +170,33 @@ test('keys: publishable 403, none or unknown 401, a secret key without read:stat
   const reader = await stats('group_by=day', await w.addSecretKey(p.programId, ['read:stats']));
   assert.equal(reader.status, 200);
   assert.equal((await client(w.url, p.secretKey).post('/v1/stats', {})).status, 405);
+});
+
+test('money per currency: dollars and euros apart in every group, day and total; the flat figures sum them', async () => {
+  const usd = (revenue, commissions) => ({ currency: 'USD', revenue, commissions });
+  const before = (await stats('group_by=affiliate')).body.data;
+  assert.deepEqual(before.money, [usd(15500, 2500)], 'sales recorded as usd are USD');
+  assert.deepEqual(before.groups.map((g) => g.money), [[usd(8000, 1000)], [usd(7500, 1500)]]);
+  // Ada's second visitor buys for 40.00 EUR (a 20 % commission: 8.00 EUR), then 10.00 EUR is refunded.
+  const s = await client(w.url, p.secretKey).post('/v1/track/sale', { click_id: adaSecond, amount: 4000, currency: 'eur', invoice_id: 'inv_eur' });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  assert.equal((await client(w.url, p.secretKey).post('/v1/track/refund', { invoice_id: 'inv_eur', amount: 1000, refund_id: 're_eur' })).status, 200);
+  const eur = (revenue, commissions) => ({ currency: 'EUR', revenue, commissions });
+  for (const g of ['affiliate', 'campaign', 'link', 'day']) {
+    const d = (await stats(`group_by=${g}`)).body.data;
+    assert.deepEqual(d.money, [eur(3000, 600), usd(15500, 2500)], g);
+    assert.equal(d.totals.revenue, 18500, `${g}: the flat figure sums every currency`);
+    for (const x of d.groups) {
+      assert.equal(x.revenue, x.money.reduce((t, m) => t + m.revenue, 0), `${g} ${x.key}`);
+      assert.ok(x.money.every((m) => m.revenue !== 0 || m.commissions !== 0), 'no zero entries');
+    }
+  }
+  const byAffiliate = (await stats('group_by=affiliate')).body.data;
+  assert.deepEqual(byAffiliate.groups.find((x) => x.key === ada.affiliate.id).money, [eur(3000, 600), usd(7500, 1500)]);
+  assert.deepEqual(byAffiliate.groups.find((x) => x.key === bob.affiliate.id).money, [usd(8000, 1000)]);
+  const byDay = (await stats('group_by=day')).body.data;
+  assert.deepEqual(byDay.groups.find((x) => x.key === past).money, [], 'the backdated day had no sale');
+  // The other program's dollars are its own.
+  const other = (await stats('group_by=affiliate', p.other.secretKey)).body.data;
+  assert.deepEqual(other.money.map((m) => [m.currency, m.revenue]), [['USD', 777]]);
 });

@@ -218,6 +218,43 @@ fn counters_and_lists_agree_with_a_recount() {
     }
 }
 
+/// Every foreign key that names a campaign, an affiliate or a link is one of the users its
+/// guarded delete checks: a child table the list forgot made `DELETE /v1/affiliates/{id}` of an
+/// affiliate with a manual commission fail on the foreign key (a 500) instead of answering 409.
+#[test]
+fn guarded_deletes_know_every_foreign_key_to_their_table() {
+    let db = db();
+    let tables: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (parent, users) in
+        [("campaigns", sql::CAMPAIGN_USERS), ("affiliates", sql::AFFILIATE_USERS), ("links", sql::LINK_USERS)]
+    {
+        let mut children = Vec::new();
+        for child in &tables {
+            let mut stmt =
+                db.prepare(&format!("SELECT \"table\", \"from\" FROM pragma_foreign_key_list('{child}')")).unwrap();
+            for (to, column) in stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+            {
+                if to == parent {
+                    children.push((child.clone(), column));
+                }
+            }
+        }
+        children.sort();
+        let mut listed: Vec<(String, String)> = users.iter().map(|(_, t, c)| (t.to_string(), c.to_string())).collect();
+        listed.sort();
+        assert_eq!(listed, children, "what names a row of {parent}");
+    }
+}
+
 /// The guarded deletes of campaigns, affiliates and links, the "what uses it" read after a
 /// refused one, and the API key page: each reads only through indexes (the child-key
 /// indexes of migration 0004 also serve the foreign-key checks of the delete itself).
@@ -246,6 +283,8 @@ fn deletes_usage_checks_and_key_list_use_indexes() {
         ("links", "affiliate_id"),
         ("links", "campaign_id"),
         ("affiliates", "campaign_id"),
+        ("commissions", "affiliate_id"),
+        ("payouts", "affiliate_id"),
     ] {
         let mut stmt = db.prepare(&format!("SELECT name FROM pragma_index_list('{table}')")).unwrap();
         let indexes: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();

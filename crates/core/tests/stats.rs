@@ -4,7 +4,8 @@
 //! the counters through the primary key (no full scan of any table), and the answers equal
 //! a recount of the figures from the rows themselves, after clicks, repeat visits, leads,
 //! conversions, sales, refunds, clawbacks, voids and a deleted referral, and after
-//! migration 0007's backfill of rows written before it.
+//! migration 0007's backfill of rows written before it. The money per currency
+//! (`sql::stats_money_sql`, migration 0012) is read and recounted the same way.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 #![allow(clippy::type_complexity)] // tests: row tuples read once
@@ -17,7 +18,8 @@ mod sql;
 use common::{apply_from, bind, db_until};
 use rusqlite::{params_from_iter, Connection};
 use std::collections::BTreeMap;
-use viatrack_core::api::stats::{Blocks, Figures, GroupBy, Stats, StatsGroup, StatsQuery};
+use viatrack_core::api::fields::Currency;
+use viatrack_core::api::stats::{Blocks, Figures, GroupBy, Money, Stats, StatsGroup, StatsQuery};
 use viatrack_core::ProgramId;
 
 const PROGRAM: &str = "prg_00000000000000000000000000000001";
@@ -68,19 +70,34 @@ fn answer(db: &Connection, program: &str, q: &StatsQuery) -> Stats {
                     revenue: r.get(6)?,
                     commissions: r.get(7)?,
                 },
+                money: Vec::new(),
             })
         })
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    Stats::new(q, groups)
+    let (sql, args) = sql::stats_money_sql(&ProgramId::parse(program).unwrap(), q);
+    let mut stmt = db.prepare(&sql).unwrap();
+    let money = stmt
+        .query_map(params_from_iter(bind(&args)), |r| {
+            let currency: String = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                Money { currency: Currency::try_from(currency).unwrap(), revenue: r.get(2)?, commissions: r.get(3)? },
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    Stats::new(q, groups, money)
 }
 
 #[test]
 fn every_group_by_and_range_reads_the_counters_by_primary_key() {
     let db = db_until(None);
-    for q in queries() {
-        let (sql, args) = sql::stats_sql(&ProgramId::parse(PROGRAM).unwrap(), &q);
+    let statements = [sql::stats_sql, sql::stats_money_sql];
+    for (q, statement) in queries().into_iter().flat_map(|q| statements.map(|f| (q.clone(), f))) {
+        let (sql, args) = statement(&ProgramId::parse(PROGRAM).unwrap(), &q);
         let mut stmt = db.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps: Vec<String> =
             stmt.query_map(params_from_iter(bind(&args)), |r| r.get(3)).unwrap().map(Result::unwrap).collect();
@@ -294,8 +311,54 @@ impl World {
             };
             self.db.query_row(sql, [key], |r| r.get(0)).ok()
         };
-        let groups = groups.into_iter().map(|(key, figures)| StatsGroup { label: label(&key), key, figures }).collect();
-        Stats::new(q, groups)
+        // Money per group and currency, from the sales and commissions.
+        let mut money: BTreeMap<Option<String>, BTreeMap<String, (i64, i64)>> = BTreeMap::new();
+        let facts = [
+            ("SELECT substr(s.created_at, 1, 10), r.affiliate_id, r.campaign_id, r.link_id, s.currency, s.amount - s.refunded, 0 FROM sales s JOIN referrals r ON r.id = s.referral_id WHERE s.program_id = ?1"),
+            ("SELECT substr(s.created_at, 1, 10), r.affiliate_id, r.campaign_id, r.link_id, c.currency, 0, c.amount FROM commissions c JOIN sales s ON s.id = c.sale_id JOIN referrals r ON r.id = c.referral_id WHERE c.program_id = ?1 AND c.status <> 'voided'"),
+        ];
+        for sql in facts {
+            let mut st = self.db.prepare(sql).unwrap();
+            let rows: Vec<(String, String, Option<String>, Option<String>, String, i64, i64)> = st
+                .query_map([program], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for (day, aff, cmp, link, currency, revenue, commissions) in rows {
+                if day >= first && day <= last {
+                    let m = money
+                        .entry(key_of(&day, &aff, cmp, link))
+                        .or_default()
+                        .entry(currency.to_uppercase())
+                        .or_default();
+                    m.0 += revenue;
+                    m.1 += commissions;
+                }
+            }
+        }
+        let keys: std::collections::BTreeSet<Option<String>> = groups.keys().chain(money.keys()).cloned().collect();
+        let groups = keys
+            .into_iter()
+            .map(|key| StatsGroup {
+                label: label(&key),
+                figures: groups.get(&key).copied().unwrap_or_default(),
+                money: money
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, &(r, c))| r != 0 || c != 0)
+                    .map(|(currency, &(revenue, commissions))| Money {
+                        currency: Currency::try_from(currency.clone()).unwrap(),
+                        revenue,
+                        commissions,
+                    })
+                    .collect(),
+                key,
+            })
+            .collect();
+        Stats::new(q, groups, Vec::new())
     }
 }
 
@@ -325,12 +388,14 @@ fn write_history(w: &mut World) {
                   ('sal_2', '{PROGRAM}', 'ref_1', 5000, 'usd', 'in_2', '2026-03-15T00:00:00.000Z'),
                   ('sal_3', '{PROGRAM}', 'ref_api', 4999, 'usd', 'in_3', '2026-02-12T00:00:00.000Z'),
                   ('sal_4', '{PROGRAM}', 'ref_api', 2000, 'usd', 'in_4', '2026-01-31T00:00:00.000Z'),
+                  ('sal_5', '{PROGRAM}', 'ref_5', 3000, 'EUR', 'in_5', '2026-03-06T00:00:00.000Z'),
                   ('sal_9', '{OTHER}', 'ref_9', 777, 'usd', 'in_9', '2026-02-15T00:00:00.000Z');
          INSERT INTO commissions (id, program_id, sale_id, referral_id, affiliate_id, amount, base_amount, currency, status, due_at, created_at, updated_at)
            VALUES ('com_1', '{PROGRAM}', 'sal_1', 'ref_1', '{A1}', 2000, 2000, 'usd', 'pending', '2026-02-15T00:00:00.000Z', '2026-02-15T00:00:00.000Z', '2026-02-15T00:00:00.000Z'),
                   ('com_2', '{PROGRAM}', 'sal_2', 'ref_1', '{A1}', 1000, 1000, 'usd', 'pending', '2026-03-15T00:00:00.000Z', '2026-03-15T00:00:00.000Z', '2026-03-15T00:00:00.000Z'),
                   ('com_3', '{PROGRAM}', 'sal_3', 'ref_api', '{A2}', 1000, 1000, 'usd', 'paid', '2026-02-12T00:00:00.000Z', '2026-02-12T00:00:00.000Z', '2026-02-12T00:00:00.000Z'),
                   ('com_4', '{PROGRAM}', 'sal_4', 'ref_api', '{A2}', 400, 400, 'usd', 'pending', '2026-01-31T00:00:00.000Z', '2026-01-31T00:00:00.000Z', '2026-01-31T00:00:00.000Z'),
+                  ('com_5', '{PROGRAM}', 'sal_5', 'ref_5', '{A1}', 600, 600, 'EUR', 'pending', '2026-03-06T00:00:00.000Z', '2026-03-06T00:00:00.000Z', '2026-03-06T00:00:00.000Z'),
                   ('com_9', '{OTHER}', 'sal_9', 'ref_9', 'aff_9', 77, 77, 'usd', 'pending', '2026-02-15T00:00:00.000Z', '2026-02-15T00:00:00.000Z', '2026-02-15T00:00:00.000Z');
          -- A partial refund of sal_1 (its pending commission is reduced pro rata).
          INSERT INTO refunds VALUES ('{PROGRAM}', 're_1', 'sal_1', 2500, '2026-03-20T00:00:00.000Z');
@@ -380,8 +445,15 @@ fn triggers_keep_the_figures_equal_to_a_recount() {
     assert_eq!(ada.label.as_deref(), Some("Ada Lovelace"));
     assert_eq!(
         ada.figures,
-        Figures { visitors: 3, clicks: 5, leads: 2, conversions: 1, revenue: 7500, commissions: 1500 }
+        Figures { visitors: 3, clicks: 5, leads: 2, conversions: 1, revenue: 10500, commissions: 2100 }
     );
+    // Dollars and euros apart: 75.00 USD net of a refund and 30.00 EUR; stored 'usd' is USD.
+    let money = |c: &str, revenue, commissions| Money {
+        currency: Currency::try_from(c.to_string()).unwrap(),
+        revenue,
+        commissions,
+    };
+    assert_eq!(ada.money, vec![money("EUR", 3000, 600), money("USD", 7500, 1500)]);
     let bob = all.groups.iter().find(|g| g.key.as_deref() == Some(A2)).unwrap();
     assert_eq!(bob.label.as_deref(), Some("bob@example.com"));
     assert_eq!(
@@ -390,9 +462,15 @@ fn triggers_keep_the_figures_equal_to_a_recount() {
     );
     assert_eq!(all.groups[0].key.as_deref(), Some(A1), "sorted by revenue");
     assert_eq!(all.totals, ada.figures.plus(bob.figures));
+    assert_eq!(bob.money, vec![money("USD", 4499, 500)]);
+    assert_eq!(all.money, vec![money("EUR", 3000, 600), money("USD", 11999, 2000)]);
     // The API referral has no link.
     let links = answer(&w.db, PROGRAM, &query(&[("group_by", "link")]));
     assert!(links.groups.iter().any(|g| g.key.is_none() && g.figures.revenue == 4499));
+    // By day: the euro sale's day holds euros only.
+    let days = answer(&w.db, PROGRAM, &query(&[("group_by", "day")]));
+    let euro_day = days.groups.iter().find(|g| g.key.as_deref() == Some("2026-03-06")).unwrap();
+    assert_eq!(euro_day.money, vec![money("EUR", 3000, 600)]);
     // The other program sees only its own.
     let other = answer(&w.db, OTHER, &query(&[("group_by", "affiliate")]));
     assert_eq!(other.groups.len(), 1);
@@ -404,6 +482,20 @@ fn triggers_keep_the_figures_equal_to_a_recount() {
     let after = answer(&w.db, PROGRAM, &query(&[("group_by", "affiliate")]));
     let bob = after.groups.iter().find(|g| g.key.as_deref() == Some(A2)).unwrap();
     assert_eq!(bob.figures, Figures { visitors: 1, clicks: 2, leads: 1, conversions: 0, revenue: 0, commissions: 0 });
+    assert_eq!(bob.money, vec![], "no money left, and no zero entries");
+}
+
+#[test]
+fn migration_0012_backfills_money_per_currency() {
+    let mut w = World::new(db_until(Some("0012")));
+    write_history(&mut w);
+    apply_from(&w.db, "0012");
+    assert_agree(&w);
+    // And the triggers carry on: a refund of the euro sale.
+    w.exec(
+        "UPDATE sales SET refunded = 1000 WHERE id = 'sal_5'; UPDATE commissions SET amount = 400 WHERE id = 'com_5';",
+    );
+    assert_agree(&w);
 }
 
 #[test]

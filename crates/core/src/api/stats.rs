@@ -17,15 +17,21 @@
 //! * **conversions** — referrals that became paying (their first sale, or a paying status
 //!   set through the API), on the day they did;
 //! * **revenue** — cents of sales made that day, net of every refund of them so far
-//!   (`amount − refunded`, the referral object's `sales_total`), summed as recorded whatever
-//!   the currency;
+//!   (`amount − refunded`, the referral object's `sales_total`); `revenue` sums them as
+//!   recorded whatever the currency, and `money` gives them per currency;
 //! * **commissions** — cents of the commissions on those sales that are not voided, pending
 //!   or paid, after pro-rata reductions and net of clawbacks (which are negative), counted
-//!   on the day of their sale (the referral object's `commissions_total`).
+//!   on the day of their sale (the referral object's `commissions_total`); per currency in
+//!   `money`, as revenue is.
+//!
+//! Money is kept apart per currency by migration 0012 (`stats_money`, `stats_money_days`):
+//! each group's and the total's `money` lists its currencies, so no figure a dashboard shows
+//! adds dollars to euros.
 //!
 //! Every figure is counted under its referral's affiliate, campaign and link. A deleted
 //! referral leaves visitors, leads, conversions, revenue and commissions.
 
+use super::fields::Currency;
 use super::query::Params;
 use super::ValidationError;
 use crate::time::{Timestamp, MAX_UNIX_MS, MS_PER_DAY};
@@ -203,6 +209,37 @@ pub struct StatsGroup {
     /// Its figures.
     #[serde(flatten)]
     pub figures: Figures,
+    /// Its revenue and commissions per currency, by currency code; none where they are zero.
+    /// `revenue` and `commissions` above are their sums.
+    pub money: Vec<Money>,
+}
+
+/// Revenue and commissions in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Money {
+    /// ISO 4217, upper case.
+    pub currency: Currency,
+    /// Cents (the currency's minor unit) of sales, net of their refunds.
+    pub revenue: i64,
+    /// Cents of commissions on those sales that are not voided, net of clawbacks.
+    pub commissions: i64,
+}
+
+/// Adds `m` into `list` (one entry per currency, ordered by code), dropping an entry that
+/// comes to zero.
+fn add_money(list: &mut Vec<Money>, m: Money) {
+    match list.binary_search_by(|x| x.currency.as_str().cmp(m.currency.as_str())) {
+        Ok(i) => {
+            list[i].revenue += m.revenue;
+            list[i].commissions += m.commissions;
+            if list[i].revenue == 0 && list[i].commissions == 0 {
+                list.remove(i);
+            }
+        }
+        Err(i) if m.revenue != 0 || m.commissions != 0 => list.insert(i, m),
+        Err(_) => {}
+    }
 }
 
 /// The answer to `GET /v1/stats`.
@@ -217,22 +254,40 @@ pub struct Stats {
     pub to: Option<String>,
     /// The sum of every group.
     pub totals: Figures,
+    /// The sum of every group's `money`, per currency by code.
+    pub money: Vec<Money>,
     /// Every group with a figure other than zero in the range: days oldest first, the
     /// others by revenue, highest first (then by key).
     pub groups: Vec<StatsGroup>,
 }
 
 impl Stats {
-    /// The answer for `q` from its groups (in any order): ordered, with their totals.
-    pub fn new(q: &StatsQuery, mut groups: Vec<StatsGroup>) -> Self {
-        groups.retain(|g| g.figures != Figures::default());
+    /// The answer for `q` from its groups (in any order, `money` empty) and the money rows
+    /// per group key and currency (in any order; a currency may come in several rows, as
+    /// stored case differs): ordered, with their totals.
+    pub fn new(q: &StatsQuery, mut groups: Vec<StatsGroup>, money: Vec<(Option<String>, Money)>) -> Self {
+        for (key, m) in money {
+            match groups.iter_mut().find(|g| g.key == key) {
+                Some(g) => add_money(&mut g.money, m),
+                None => {
+                    let mut g = StatsGroup { key, label: None, figures: Figures::default(), money: Vec::new() };
+                    add_money(&mut g.money, m);
+                    groups.push(g);
+                }
+            }
+        }
+        groups.retain(|g| g.figures != Figures::default() || !g.money.is_empty());
         if q.group_by == GroupBy::Day {
             groups.sort_by(|a, b| a.key.cmp(&b.key));
         } else {
             groups.sort_by(|a, b| b.figures.revenue.cmp(&a.figures.revenue).then_with(|| a.key.cmp(&b.key)));
         }
         let totals = groups.iter().fold(Figures::default(), |t, g| t.plus(g.figures));
-        Self { group_by: q.group_by, from: q.first_day(), to: q.last_day(), totals, groups }
+        let mut all = Vec::new();
+        for m in groups.iter().flat_map(|g| g.money.iter()) {
+            add_money(&mut all, m.clone());
+        }
+        Self { group_by: q.group_by, from: q.first_day(), to: q.last_day(), totals, money: all, groups }
     }
 }
 

@@ -168,8 +168,14 @@ pub const CAMPAIGN_USERS: Users = &[
     ("links", "links", "campaign_id"),
     ("referrals", "referrals", "campaign_id"),
 ];
-/// What names an affiliate.
-pub const AFFILIATE_USERS: Users = &[("links", "links", "affiliate_id"), ("referrals", "referrals", "affiliate_id")];
+/// What names an affiliate: its links and referrals, and the commissions and payouts made to it
+/// (a manual commission names the affiliate with no referral; payouts are its history).
+pub const AFFILIATE_USERS: Users = &[
+    ("links", "links", "affiliate_id"),
+    ("referrals", "referrals", "affiliate_id"),
+    ("commissions", "commissions", "affiliate_id"),
+    ("payouts", "payouts", "affiliate_id"),
+];
 /// What names a link.
 pub const LINK_USERS: Users = &[("referrals", "referrals", "link_id")];
 
@@ -270,12 +276,40 @@ pub fn payout_filter(program: &ProgramId, q: &viatrack_core::api::payouts::Payou
 /// `UNION`). Summed per group and labelled from the group's own row. Only the grouping
 /// column and the label come from `q.group_by` (never request text); every value is bound.
 pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery) -> (String, Vec<Arg>) {
-    use viatrack_core::api::stats::GroupBy;
     const SUMS: &str = "SUM(s.visitors) AS visitors, SUM(s.clicks) AS clicks, SUM(s.leads) AS leads, \
         SUM(s.conversions) AS conversions, SUM(s.revenue) AS revenue, SUM(s.commissions) AS commissions";
+    let (counters, args) = stats_counters(program, q, ("stats", "stats_program_days"), SUMS, "");
+    let (label, join) = stats_label(q);
+    let sql = format!(
+        "SELECT NULLIF(g.k, '') AS key, {label} AS label, g.visitors, g.clicks, g.leads, g.conversions, g.revenue, g.commissions \
+         FROM ({counters}) g {join}"
+    );
+    (sql, args)
+}
+
+/// The money of `GET /v1/stats` per group and currency (migration 0012's `stats_money` and
+/// `stats_money_days`, read by the same keys and blocks as [`stats_sql`]): rows of `key`,
+/// `currency`, `revenue`, `commissions`, in cents.
+pub fn stats_money_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery) -> (String, Vec<Arg>) {
+    const SUMS: &str = "s.currency AS currency, SUM(s.revenue) AS revenue, SUM(s.commissions) AS commissions";
+    let (counters, args) = stats_counters(program, q, ("stats_money", "stats_money_days"), SUMS, ", s.currency");
+    let sql = format!("SELECT NULLIF(g.k, '') AS key, g.currency, g.revenue, g.commissions FROM ({counters}) g");
+    (sql, args)
+}
+
+/// The grouped read of one pair of counter tables (`(blocks, days)`) for `q`: `sums` per
+/// group key (`k`) and `also` (more grouping columns, `", s.…"`). The values are bound.
+fn stats_counters(
+    program: &ProgramId,
+    q: &viatrack_core::api::stats::StatsQuery,
+    (blocks, days): (&str, &str),
+    sums: &str,
+    also: &str,
+) -> (String, Vec<Arg>) {
+    use viatrack_core::api::stats::GroupBy;
     let mut args = vec![arg(program.as_str())];
     let counters = if q.group_by == GroupBy::Day {
-        let mut sql = format!("SELECT s.day AS k, {SUMS} FROM stats_program_days s WHERE s.program_id = ?1");
+        let mut sql = format!("SELECT s.day AS k, {sums} FROM {days} s WHERE s.program_id = ?1");
         if let Some(first) = q.first_day() {
             args.push(arg(&first));
             sql.push_str(&format!(" AND s.day >= ?{}", args.len()));
@@ -284,7 +318,7 @@ pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery)
             args.push(arg(&last));
             sql.push_str(&format!(" AND s.day <= ?{}", args.len()));
         }
-        sql + " GROUP BY s.day"
+        sql + " GROUP BY s.day" + also
     } else {
         let key = match q.group_by {
             GroupBy::Campaign => "campaign_id",
@@ -300,12 +334,18 @@ pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery)
         // As JSON text: D1 binds text, numbers and null, not arrays.
         args.push(arg(&serde_json::to_string(&runs).unwrap_or_default()));
         format!(
-            "SELECT s.{key} AS k, {SUMS} FROM json_each(?2) AS r CROSS JOIN stats AS s \
+            "SELECT s.{key} AS k, {sums} FROM json_each(?2) AS r CROSS JOIN {blocks} AS s \
              WHERE s.program_id = ?1 AND s.days = json_extract(r.value, '$[0]') \
-             AND s.start >= json_extract(r.value, '$[1]') AND s.start <= json_extract(r.value, '$[2]') GROUP BY s.{key}"
+             AND s.start >= json_extract(r.value, '$[1]') AND s.start <= json_extract(r.value, '$[2]') GROUP BY s.{key}{also}"
         )
     };
-    let (label, join) = match q.group_by {
+    (counters, args)
+}
+
+/// The label of a stats group (`g.k`) and the join that finds it, scoped to the program.
+fn stats_label(q: &viatrack_core::api::stats::StatsQuery) -> (&'static str, &'static str) {
+    use viatrack_core::api::stats::GroupBy;
+    match q.group_by {
         GroupBy::Affiliate => (
             "COALESCE(NULLIF(TRIM(COALESCE(t.first_name, '') || ' ' || COALESCE(t.last_name, '')), ''), t.email)",
             "LEFT JOIN affiliates t ON t.id = g.k AND t.program_id = ?1",
@@ -313,10 +353,5 @@ pub fn stats_sql(program: &ProgramId, q: &viatrack_core::api::stats::StatsQuery)
         GroupBy::Campaign => ("t.name", "LEFT JOIN campaigns t ON t.id = g.k AND t.program_id = ?1"),
         GroupBy::Link => ("t.token", "LEFT JOIN links t ON t.id = g.k AND t.program_id = ?1"),
         GroupBy::Day => ("g.k", ""),
-    };
-    let sql = format!(
-        "SELECT NULLIF(g.k, '') AS key, {label} AS label, g.visitors, g.clicks, g.leads, g.conversions, g.revenue, g.commissions \
-         FROM ({counters}) g {join}"
-    );
-    (sql, args)
+    }
 }

@@ -3,7 +3,8 @@
 
 use super::{all, StoreResult};
 use serde::Deserialize;
-use viatrack_core::api::stats::{Figures, Stats, StatsGroup, StatsQuery};
+use viatrack_core::api::fields::Currency;
+use viatrack_core::api::stats::{Figures, Money, Stats, StatsGroup, StatsQuery};
 use viatrack_core::ProgramId;
 use worker::D1Database;
 
@@ -25,22 +26,34 @@ struct Row {
     commissions: i64,
 }
 
+/// One group's money in one currency (migration 0012).
+#[derive(Deserialize)]
+struct MoneyRow {
+    key: Option<String>,
+    currency: Currency,
+    revenue: i64,
+    commissions: i64,
+}
+
 impl<'a> StatsRepo<'a> {
     /// Over `db`.
     pub fn new(db: &'a D1Database) -> Self {
         Self { db }
     }
 
-    /// The program's figures for `q`: one statement over the counters, read by primary key
-    /// (`EXPLAIN QUERY PLAN` is tested for every `group_by` and range), grouped and
-    /// labelled; core orders the groups and sums the totals.
+    /// The program's figures for `q`: one statement over the counters and one over their
+    /// money per currency, both read by primary key (`EXPLAIN QUERY PLAN` is tested for every
+    /// `group_by` and range), grouped and labelled; core merges them, orders the groups and
+    /// sums the totals.
     ///
     /// # Errors
     ///
     /// Storage failure.
     pub async fn get(&self, program: &ProgramId, q: &StatsQuery) -> StoreResult<Stats> {
         let (sql, args) = super::sql::stats_sql(program, q);
+        let (money_sql, money_args) = super::sql::stats_money_sql(program, q);
         let rows = all::<Row>(self.db, &sql, &args).await?;
+        let money = all::<MoneyRow>(self.db, &money_sql, &money_args).await?;
         let groups = rows
             .into_iter()
             .map(|r| StatsGroup {
@@ -54,8 +67,13 @@ impl<'a> StatsRepo<'a> {
                     revenue: r.revenue,
                     commissions: r.commissions,
                 },
+                money: Vec::new(),
             })
             .collect();
-        Ok(Stats::new(q, groups))
+        let money = money
+            .into_iter()
+            .map(|m| (m.key, Money { currency: m.currency, revenue: m.revenue, commissions: m.commissions }))
+            .collect();
+        Ok(Stats::new(q, groups, money))
     }
 }
