@@ -8,6 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 names=(); secs=(); states=()
 started=$SECONDS
+# What git sees before the steps: setup and the tests must leave the tree as they found it
+# (issue 29), so a file they write that is not ignored fails the run by name.
+tree() { git status --porcelain=v1 --untracked-files=all 2>/dev/null; }
+before=$(tree)
 table() {
   printf '\n%-16s %8s  %s\n' step seconds result
   for i in "${!names[@]}"; do printf '%-16s %8s  %s\n' "${names[$i]}" "${secs[$i]}" "${states[$i]}"; done
@@ -28,4 +32,15 @@ for target in "$@"; do
   states+=(ok)
   printf '<== %s: %s s\n' "$target" "$((SECONDS - t0))"
 done
+t0=$SECONDS
+after=$(tree)
+names+=("clean tree"); secs+=("$((SECONDS - t0))")
+if [ "$before" != "$after" ]; then
+  states+=("FAILED")
+  echo "The steps changed the working tree (git status before and after):" >&2
+  diff <(echo "$before") <(echo "$after") >&2
+  table
+  exit 1
+fi
+states+=(ok)
 table

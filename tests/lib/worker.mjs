@@ -2,7 +2,8 @@
 // 127.0.0.1 port with a fresh state directory, for black-box tests. The Worker must be
 // built first (`make build`); the harness never rebuilds (VIATRACK_SKIP_BUILD=1).
 import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync, readFileSync, renameSync, cpSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,31 @@ async function wrangler(args) {
 }
 
 /**
+ * A fresh state directory with every migration applied. `wrangler d1 migrations apply` takes
+ * about 8 s, so it runs once per set of migrations (named by their SHA-256) into a template
+ * that each Worker copies; test files in parallel processes race to make it, and the first
+ * rename wins (the template is whole or absent, never half-made).
+ */
+async function migratedState() {
+  const dir = join(ROOT, 'migrations');
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  const template = join(ROOT, 'tests/.state', `template-${h.digest('hex').slice(0, 16)}`);
+  if (!existsSync(template)) {
+    const building = mkdtempSync(join(ROOT, 'tests/.state/building-'));
+    await wrangler(['d1', 'migrations', 'apply', 'viatrack', '--local', '--persist-to', building]);
+    try {
+      renameSync(building, template);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another test file made it first
+    }
+  }
+  const state = mkdtempSync(join(ROOT, 'tests/.state/run-'));
+  cpSync(template, state, { recursive: true });
+  return state;
+}
+
+/**
  * A running Worker: { url, state, stop(), sql(text), createProgram(opts), cron() }, under
  * `wrangler dev` on a free port with its own local D1, KV and Queue state; `cron()` runs the
  * Cron Trigger (--test-scheduled). `vars` adds or overrides Worker vars (e.g.
@@ -57,8 +83,7 @@ export async function startWorker({ vars = {} } = {}) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`make build\` first`);
   }
   mkdirSync(join(ROOT, 'tests/.state'), { recursive: true });
-  const state = mkdtempSync(join(ROOT, 'tests/.state/run-'));
-  await wrangler(['d1', 'migrations', 'apply', 'viatrack', '--local', '--persist-to', state]);
+  const state = await migratedState();
   const port = await freePort();
   const inspector = await freePort();
   const child = spawn(
