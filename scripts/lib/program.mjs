@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Every scope a secret key can hold (crates/core/src/api/scopes.rs). */
-export const ALL_SCOPES = ['referrals', 'affiliates', 'campaigns', 'links', 'api_keys', 'commissions', 'integrations', 'webhooks']
+export const ALL_SCOPES = ['referrals', 'affiliates', 'campaigns', 'links', 'api_keys', 'commissions', 'integrations', 'webhooks', 'coupons']
   .flatMap((r) => ['read', 'write', 'delete'].map((a) => `${a}:${r}`))
   .concat(['read:stats', 'read:payouts', 'write:payouts']); // stats are read only; payouts are never deleted
 

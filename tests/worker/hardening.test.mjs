@@ -33,6 +33,7 @@ async function snapshot() {
     click_reports: 'MAX(created_at)', referral_counts: 'SUM(n)', commissions: 'MAX(updated_at)', refunds: 'MAX(created_at)',
     integrations: 'MAX(updated_at)', stripe_events: 'MAX(created_at)', webhook_endpoints: 'MAX(updated_at)',
     webhook_messages: 'MAX(updated_at)', webhook_deliveries: 'MAX(created_at)', payouts: 'MAX(updated_at)',
+    coupons: 'MAX(updated_at)',
   };
   const columns = Object.entries(tables).map(([t, latest]) => `(SELECT json_array(COUNT(*), ${latest}) FROM ${t}) AS ${t}`);
   const [{ results: [row] }] = await w.sql(`SELECT ${columns.join(', ')};`);
@@ -109,10 +110,12 @@ function battery(base, kinds) {
 
 /** Fields that are optional or clearable on some endpoint, where `null` is not bad. */
 const OPTIONAL = new Set(['referrer', 'visitor_id', 'report_id', 'click_id', 'name', 'customer_id', 'subscription_id', 'first_name', 'last_name', 'destination_url', 'metadata', 'campaign_id', 'email', 'status',
-  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days', 'minimum_payout', 'reference']);
+  'cookie_duration', 'attribution', 'allowed_hostnames', 'commission_type', 'recurring', 'recurring_months', 'hold_days', 'minimum_payout', 'reference', 'stripe_promotion_code']);
 
 test('a battery of bad bodies on every write endpoint: 4xx with the error body, nothing written', async (t) => {
   const lead = client(w.url, A.publishableKey, { 'User-Agent': BROWSER_UA, Origin: SHOP });
+  const coupon = await api.post('/v1/coupons', { code: 'hard10', affiliate_id: s.affiliate.id });
+  assert.equal(coupon.status, 201, JSON.stringify(coupon.body));
   const endpoints = [
     ['POST', '/v1/track/click', lead, { token: 'hard1', url: `${SHOP}/a`, referrer: 'https://news.example.org/', visitor_id: `vis_${hex('a')}`, report_id: `rpt_${hex('b')}` },
       { token: 'token', url: 'url', referrer: 'url', visitor_id: 'visitor', report_id: 'visitor' }],
@@ -136,6 +139,10 @@ test('a battery of bad bodies on every write endpoint: 4xx with the error body, 
       { token: 'token', affiliate_id: 'id', campaign_id: 'id', destination_url: 'url' }],
     ['PATCH', `/v1/links/${s.link.id}`, api, { token: 'renamed', destination_url: 'https://shop.example.com/y' },
       { token: 'token', destination_url: 'url' }],
+    ['POST', '/v1/coupons', api, { code: 'JAMES20', affiliate_id: s.affiliate.id, campaign_id: s.campaign.id, stripe_promotion_code: 'promo_1Hard' },
+      { code: 'token', affiliate_id: 'id', campaign_id: 'id', stripe_promotion_code: 'text' }],
+    ['PATCH', `/v1/coupons/${coupon.body.data.id}`, api, { code: 'HARD20', archived: true, stripe_promotion_code: 'promo_2Hard' },
+      { code: 'token', archived: 'bool', stripe_promotion_code: 'text' }],
     ['POST', '/v1/api_keys', api, { kind: 'secret', scopes: ['read:referrals', 'write:links'] },
       { kind: 'enum', scopes: 'scopes' }],
     ['POST', '/v1/track/refund', api, { invoice_id: 'inv_hard', amount: 100, refund_id: 're_hard' },

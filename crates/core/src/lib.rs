@@ -47,6 +47,7 @@ extern crate std;
 
 pub mod attribution;
 pub mod cookie;
+pub mod coupon;
 pub mod ids;
 pub mod lifecycle;
 pub mod text;
@@ -72,7 +73,7 @@ pub mod webhooks;
 
 pub use attribution::{Attribution, CookieDuration, Credit};
 pub use ids::{
-    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, DeliveryId, EventId, IdError, LinkId, PayoutId,
+    AffiliateId, ApiKeyId, CampaignId, ClickId, CommissionId, CouponId, DeliveryId, EventId, IdError, LinkId, PayoutId,
     ProgramId, ReferralId, ReportId, SaleId, VisitorId, WebhookEndpointId,
 };
 pub use lifecycle::{ConversionState, Lifecycle, ReferralType, Status, TransitionError};

@@ -425,3 +425,55 @@ fn migration_0011_grants_the_payout_scopes_to_full_access_keys_only() {
     assert_eq!(scopes("key_narrow"), "read:commissions write:commissions");
     assert_eq!(scopes("key_pub"), "");
 }
+
+/// `GET /v1/coupons`: alone, by affiliate, by campaign and by both, each served by an index of
+/// migration 0013 (no full scan, no sort of the program's coupons).
+#[test]
+fn coupon_lists_are_served_by_indexes() {
+    use viatrack_core::api::query::ResourceQuery;
+    let db = db();
+    let program = ProgramId::parse(PROGRAM).unwrap();
+    let one: Vec<(&str, &str)> = vec![("affiliate_id", AFF), ("campaign_id", "cmp_00000000000000000000000000000001")];
+    let mut sets = alone_and_in_pairs(&one, |a, b| a.0 != b.0);
+    sets.push(vec![]);
+    for set in sets {
+        let q = ResourceQuery::parse(set.clone(), &["affiliate_id", "campaign_id"]).unwrap();
+        let (filter, args) = sql::coupon_filter(&program, &q);
+        for sql in [
+            format!(
+                "SELECT c.id FROM coupons c WHERE {filter} ORDER BY c.created_at DESC, c.id DESC LIMIT 20 OFFSET 40"
+            ),
+            format!("SELECT COUNT(*) AS n FROM coupons c WHERE {filter}"),
+        ] {
+            let steps = plan(&db, &sql, &args);
+            assert!(!steps.iter().any(|s| s.starts_with("SCAN c")), "{set:?}: full scan of coupons\n{sql}\n{steps:#?}");
+            assert!(steps.iter().any(|s| s.starts_with("SEARCH c USING")), "{set:?}: no index search\n{steps:#?}");
+            if sql.contains("ORDER BY") && set.len() < 2 {
+                assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{set:?}: sorted in memory\n{steps:#?}");
+            }
+        }
+    }
+}
+
+/// Migration 0013 gives full-access secret keys the coupon scopes and leaves the others.
+#[test]
+fn migration_0013_grants_the_coupon_scopes_to_full_access_keys_only() {
+    use viatrack_core::api::scopes::Scope;
+    let db = db_until(Some("0013"));
+    let before: Vec<String> = Scope::all().into_iter().map(Scope::name).filter(|s| !s.ends_with(":coupons")).collect();
+    let full = before.join(" ");
+    db.execute_batch(&format!(
+        "INSERT INTO programs VALUES ('{PROGRAM}', 'p', '2026-01-01T00:00:00.000Z');
+         INSERT INTO api_keys (id, program_id, kind, key_hash, key_prefix, scopes, created_at) VALUES
+           ('key_full', '{PROGRAM}', 'secret', 'h1', 'sk_1', '{full}', '2026-01-01T00:00:00.000Z'),
+           ('key_narrow', '{PROGRAM}', 'secret', 'h2', 'sk_2', 'read:links write:links', '2026-01-01T00:00:00.000Z'),
+           ('key_pub', '{PROGRAM}', 'publishable', 'h3', 'pk_3', '', '2026-01-01T00:00:00.000Z');"
+    ))
+    .unwrap();
+    common::apply_from(&db, "0013");
+    let scopes =
+        |id: &str| -> String { db.query_row("SELECT scopes FROM api_keys WHERE id = ?1", [id], |r| r.get(0)).unwrap() };
+    assert_eq!(scopes("key_full"), format!("{full} read:coupons write:coupons delete:coupons"));
+    assert_eq!(scopes("key_narrow"), "read:links write:links");
+    assert_eq!(scopes("key_pub"), "");
+}

@@ -27,7 +27,8 @@ use viatrack_core::api::payouts::{PayPayout, Payout, PayoutQuery, PayoutRun, Run
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CreateReferral, Referral, UpdateReferral};
 use viatrack_core::api::resources::{
-    Affiliate, Campaign, CreateAffiliate, CreateCampaign, CreateLink, Link, UpdateAffiliate, UpdateCampaign, UpdateLink,
+    Affiliate, Campaign, Coupon, CreateAffiliate, CreateCampaign, CreateCoupon, CreateLink, Link, UpdateAffiliate,
+    UpdateCampaign, UpdateCoupon, UpdateLink,
 };
 use viatrack_core::api::tracking::{
     ClickReport, ClickResponse, HeldReferral, LeadReferral, LeadRequest, SaleRequest, SaleResponse,
@@ -392,6 +393,42 @@ fn operations(c: &mut Components) -> Vec<Op> {
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
             errors: &[404, 409],
+        },
+        // Coupons.
+        Op {
+            op: OperationId::CreateCoupon,
+            query: &[],
+            body: Some(c.of::<CreateCoupon>()),
+            answer: Data(201, c.of::<Coupon>()),
+            errors: &[404, 409, 413, 422],
+        },
+        Op {
+            op: OperationId::ListCoupons,
+            query: &["page", "limit", "affiliate_id", "campaign_id"],
+            body: Option::None,
+            answer: Page(c.of::<Coupon>()),
+            errors: &[],
+        },
+        Op {
+            op: OperationId::GetCoupon,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Coupon>()),
+            errors: &[404],
+        },
+        Op {
+            op: OperationId::UpdateCoupon,
+            query: &[],
+            body: Some(c.of::<UpdateCoupon>()),
+            answer: Data(200, c.of::<Coupon>()),
+            errors: &[404, 409, 413, 422],
+        },
+        Op {
+            op: OperationId::DeleteCoupon,
+            query: &[],
+            body: Option::None,
+            answer: Data(200, c.of::<Deleted>()),
+            errors: &[404],
         },
         // Commissions.
         Op {

@@ -13,7 +13,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
 use crate::routes::{
-    affiliates, campaigns, commissions, keys, links, payouts, referrals, stats, stripe, track, webhooks,
+    affiliates, campaigns, commissions, coupons, keys, links, payouts, referrals, stats, stripe, track, webhooks,
 };
 use crate::versions;
 use viatrack_core::api::operations::{self, HttpMethod, OperationId, Route};
@@ -181,6 +181,11 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         GetLink => links::get(req, ctx, p(0)).await,
         UpdateLink => links::update(req, ctx, p(0)).await,
         DeleteLink => links::delete(req, ctx, p(0)).await,
+        CreateCoupon => coupons::create(req, ctx).await,
+        ListCoupons => coupons::list(req, ctx).await,
+        GetCoupon => coupons::get(req, ctx, p(0)).await,
+        UpdateCoupon => coupons::update(req, ctx, p(0)).await,
+        DeleteCoupon => coupons::delete(req, ctx, p(0)).await,
 
         CreateApiKey => keys::create(req, ctx).await,
         ListApiKeys => keys::list(req, ctx).await,

@@ -106,7 +106,9 @@ macro_rules! operations {
 
 use Access::{Delete, Read, Write};
 use Caller::{Public, Stripe, Tracking};
-use Resource::{Affiliates, ApiKeys, Campaigns, Commissions, Integrations, Links, Payouts, Referrals, Stats, Webhooks};
+use Resource::{
+    Affiliates, ApiKeys, Campaigns, Commissions, Coupons, Integrations, Links, Payouts, Referrals, Stats, Webhooks,
+};
 
 operations! {
     Health = "health": Get "/healthz", Public, "Health", "Whether the Worker runs";
@@ -145,6 +147,12 @@ operations! {
     GetLink = "getLink": Get "/v1/links/{id}", secret(Read, Links), "Links", "Get a link";
     UpdateLink = "updateLink": Patch "/v1/links/{id}", secret(Write, Links), "Links", "Update a link";
     DeleteLink = "deleteLink": Delete "/v1/links/{id}", secret(Delete, Links), "Links", "Delete a link no referral uses";
+
+    CreateCoupon = "createCoupon": Post "/v1/coupons", secret(Write, Coupons), "Coupons", "Create a coupon code for an affiliate";
+    ListCoupons = "listCoupons": Get "/v1/coupons", secret(Read, Coupons), "Coupons", "List coupon codes, newest first";
+    GetCoupon = "getCoupon": Get "/v1/coupons/{id}", secret(Read, Coupons), "Coupons", "Get a coupon code";
+    UpdateCoupon = "updateCoupon": Patch "/v1/coupons/{id}", secret(Write, Coupons), "Coupons", "Update a coupon code (code, campaign, Stripe promotion code, archived)";
+    DeleteCoupon = "deleteCoupon": Delete "/v1/coupons/{id}", secret(Delete, Coupons), "Coupons", "Delete a coupon code";
 
     CreateCommission = "createCommission": Post "/v1/commissions", secret(Write, Commissions), "Commissions", "Create a manual commission (a bonus, with a reason), due at once";
     ListCommissions = "listCommissions": Get "/v1/commissions", secret(Read, Commissions), "Commissions", "List commissions";

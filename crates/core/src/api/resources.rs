@@ -3,7 +3,8 @@
 use super::fields::{Email, Hostname, HttpUrl, Name, Ref, Title};
 use super::referrals::{nullable, present, CampaignRef};
 use crate::attribution::{Attribution, CookieDuration};
-use crate::ids::{AffiliateId, CampaignId, LinkId};
+use crate::coupon::{CouponCode, PromotionCodeId};
+use crate::ids::{AffiliateId, CampaignId, CouponId, LinkId};
 use crate::time::Timestamp;
 use crate::token::ViaToken;
 use alloc::string::String;
@@ -316,6 +317,69 @@ pub struct UpdateLink {
     /// New destination, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     pub destination_url: Option<Option<HttpUrl>>,
+}
+
+/// A coupon code tied to an affiliate and a campaign (issue 26; Rewardful's affiliate coupon:
+/// `token` there is `code` here, `external_id` is `stripe_promotion_code`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Coupon {
+    /// `cpn_…`.
+    pub id: CouponId,
+    /// The code (core's rule: case-insensitive, shown upper case), unique in the program.
+    pub code: CouponCode,
+    /// The affiliate credited.
+    pub affiliate_id: AffiliateId,
+    /// The campaign whose rules apply.
+    pub campaign_id: CampaignId,
+    /// The Stripe promotion code (`promo_…`) whose use credits this coupon, or `null`: then
+    /// the code itself is matched.
+    pub stripe_promotion_code: Option<PromotionCodeId>,
+    /// An archived code credits nobody.
+    pub archived: bool,
+    /// ISO 8601 UTC.
+    pub created_at: Timestamp,
+    /// ISO 8601 UTC.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /v1/coupons`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCoupon {
+    /// The code (core's rule), unique in the program whatever its case (`CONFLICT`).
+    pub code: CouponCode,
+    /// The affiliate (`INVALID_AFFILIATE` if not in the program, any format).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api::fields::IdRef))]
+    pub affiliate_id: Ref<AffiliateId>,
+    /// The campaign; default the affiliate's (`NOT_FOUND` if not in the program).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
+    pub campaign_id: Option<Ref<CampaignId>>,
+    /// The Stripe promotion code (`promo_…`), unique in the program (`CONFLICT`).
+    #[serde(default)]
+    pub stripe_promotion_code: Option<PromotionCodeId>,
+}
+
+/// `PATCH /v1/coupons/{id}`.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCoupon {
+    /// New code (`CONFLICT` if taken).
+    #[serde(default, deserialize_with = "present")]
+    pub code: Option<CouponCode>,
+    /// New campaign (`NOT_FOUND` if not in the program).
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api::fields::IdRef>))]
+    pub campaign_id: Option<Ref<CampaignId>>,
+    /// New Stripe promotion code, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    pub stripe_promotion_code: Option<Option<PromotionCodeId>>,
+    /// Archive (`true`) or restore (`false`) the code.
+    #[serde(default, deserialize_with = "present")]
+    pub archived: Option<bool>,
 }
 
 /// Checks the length of a campaign's hostname list (at most [`MAX_HOSTNAMES`]).

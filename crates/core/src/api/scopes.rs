@@ -34,6 +34,8 @@ pub enum Resource {
     /// Payouts (`/v1/payouts`): `read:payouts` and `write:payouts` (a payout is never
     /// deleted; it is canceled).
     Payouts,
+    /// Coupon codes (`/v1/coupons`).
+    Coupons,
 }
 
 /// The kind of access.
@@ -69,6 +71,7 @@ impl Scope {
             Resource::Commissions,
             Resource::Integrations,
             Resource::Webhooks,
+            Resource::Coupons,
         ] {
             for access in [Access::Read, Access::Write, Access::Delete] {
                 v.push(Scope { access, resource });
@@ -100,6 +103,7 @@ impl Scope {
             "webhooks" => Resource::Webhooks,
             "stats" if access == Access::Read => Resource::Stats,
             "payouts" if access != Access::Delete => Resource::Payouts,
+            "coupons" => Resource::Coupons,
             _ => return None,
         };
         Some(Scope { access, resource })
@@ -123,6 +127,7 @@ impl Scope {
             Resource::Webhooks => "webhooks",
             Resource::Stats => "stats",
             Resource::Payouts => "payouts",
+            Resource::Coupons => "coupons",
         };
         alloc::format!("{a}:{r}")
     }

@@ -6,6 +6,7 @@
 pub mod affiliates;
 pub mod campaigns;
 pub mod commissions;
+pub mod coupons;
 pub mod idempotency;
 pub mod integrations;
 pub mod keys;
@@ -58,6 +59,10 @@ pub enum Constraint {
     SaleInvoice,
     /// `affiliates (program_id, email)`: one affiliate per email in a program.
     AffiliateEmail,
+    /// `coupons (program_id, code)`: one coupon per code (upper case) in a program.
+    CouponCode,
+    /// `coupons_promotion_code`: one coupon per Stripe promotion code in a program.
+    CouponPromotionCode,
     /// Any other unique constraint.
     Other,
 }
@@ -72,6 +77,8 @@ impl Constraint {
             "links.program_id, links.token" => Constraint::LinkToken,
             "sales.program_id, sales.invoice_id" => Constraint::SaleInvoice,
             "affiliates.program_id, affiliates.email" => Constraint::AffiliateEmail,
+            "coupons.program_id, coupons.code" => Constraint::CouponCode,
+            "coupons.program_id, coupons.stripe_promotion_code" => Constraint::CouponPromotionCode,
             _ => Constraint::Other,
         })
     }
@@ -82,6 +89,8 @@ impl Constraint {
             Constraint::ReferralEmail | Constraint::AffiliateEmail => "email",
             Constraint::LinkToken => "token",
             Constraint::SaleInvoice => "invoice_id",
+            Constraint::CouponCode => "code",
+            Constraint::CouponPromotionCode => "stripe_promotion_code",
             Constraint::Other => "a unique value",
         }
     }

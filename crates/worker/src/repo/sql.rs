@@ -167,6 +167,7 @@ pub const CAMPAIGN_USERS: Users = &[
     ("affiliates", "affiliates", "campaign_id"),
     ("links", "links", "campaign_id"),
     ("referrals", "referrals", "campaign_id"),
+    ("coupons", "coupons", "campaign_id"),
 ];
 /// What names an affiliate: its links and referrals, and the commissions and payouts made to it
 /// (a manual commission names the affiliate with no referral; payouts are its history).
@@ -175,6 +176,7 @@ pub const AFFILIATE_USERS: Users = &[
     ("referrals", "referrals", "affiliate_id"),
     ("commissions", "commissions", "affiliate_id"),
     ("payouts", "payouts", "affiliate_id"),
+    ("coupons", "coupons", "affiliate_id"),
 ];
 /// What names a link.
 pub const LINK_USERS: Users = &[("referrals", "referrals", "link_id")];
@@ -354,4 +356,21 @@ fn stats_label(q: &viatrack_core::api::stats::StatsQuery) -> (&'static str, &'st
         GroupBy::Link => ("t.token", "LEFT JOIN links t ON t.id = g.k AND t.program_id = ?1"),
         GroupBy::Day => ("g.k", ""),
     }
+}
+
+/// The `WHERE` of a coupon list (table alias `c`) for the filters present (`?1` program, then
+/// each filter's value bound in turn), each served by an index of migration 0013. Call only
+/// when the filters name something ([`viatrack_core::api::query::ResourceQuery::names_nothing`]).
+pub fn coupon_filter(program: &ProgramId, q: &viatrack_core::api::query::ResourceQuery) -> (String, Vec<Arg>) {
+    let mut conditions = vec![String::from("c.program_id = ?1")];
+    let mut args = vec![arg(program)];
+    if let Some(a) = q.affiliate_id.as_ref().and_then(|r| r.id()) {
+        args.push(arg(a));
+        conditions.push(format!("c.affiliate_id = ?{}", args.len()));
+    }
+    if let Some(c) = q.campaign_id.as_ref().and_then(|r| r.id()) {
+        args.push(arg(c));
+        conditions.push(format!("c.campaign_id = ?{}", args.len()));
+    }
+    (conditions.join(" AND "), args)
 }

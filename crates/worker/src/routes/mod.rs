@@ -4,6 +4,7 @@
 pub mod affiliates;
 pub mod campaigns;
 pub mod commissions;
+pub mod coupons;
 pub mod keys;
 pub mod links;
 pub mod payouts;

@@ -1,0 +1,167 @@
+//! `coupons`: codes tied to an affiliate and a campaign (migration 0013). Every statement is
+//! scoped by program.
+
+use super::{all, arg, corrupt, first, random_id_bytes, run, Count, Deleted, StoreResult};
+use serde::Deserialize;
+use viatrack_core::api::query::ResourceQuery;
+use viatrack_core::api::resources::{Coupon, CreateCoupon, UpdateCoupon};
+use viatrack_core::coupon::{CouponCode, PromotionCodeId};
+use viatrack_core::{AffiliateId, CampaignId, CouponId, ProgramId, Timestamp};
+use worker::D1Database;
+
+/// The coupons of programs, through one D1 binding.
+pub struct CouponRepo<'a> {
+    db: &'a D1Database,
+}
+
+/// A coupon row, deserialized straight into core's validated types.
+#[derive(Deserialize)]
+struct Row {
+    id: CouponId,
+    code: CouponCode,
+    affiliate_id: AffiliateId,
+    campaign_id: CampaignId,
+    stripe_promotion_code: Option<PromotionCodeId>,
+    archived: u8,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<Row> for Coupon {
+    fn from(r: Row) -> Self {
+        Coupon {
+            id: r.id,
+            code: r.code,
+            affiliate_id: r.affiliate_id,
+            campaign_id: r.campaign_id,
+            stripe_promotion_code: r.stripe_promotion_code,
+            archived: r.archived != 0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.code, c.affiliate_id, c.campaign_id, c.stripe_promotion_code, c.archived, \
+    c.created_at, c.updated_at FROM coupons c";
+
+impl<'a> CouponRepo<'a> {
+    /// Over `db`.
+    pub fn new(db: &'a D1Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates a coupon of `affiliate` in `campaign` (both already checked to be the
+    /// program's).
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`code`, `stripe_promotion_code`) or storage failure.
+    pub async fn create(
+        &self,
+        program: &ProgramId,
+        input: &CreateCoupon,
+        affiliate: &AffiliateId,
+        campaign: &CampaignId,
+        now: Timestamp,
+    ) -> StoreResult<Coupon> {
+        let id = CouponId::from_bytes(random_id_bytes());
+        run(
+            self.db,
+            "INSERT INTO coupons (id, program_id, code, affiliate_id, campaign_id, stripe_promotion_code, archived, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
+            &[
+                arg(id.as_str()),
+                arg(program.as_str()),
+                arg(input.code.as_str()),
+                arg(affiliate.as_str()),
+                arg(campaign.as_str()),
+                arg(&input.stripe_promotion_code.as_ref().map(PromotionCodeId::as_str)),
+                arg(&now),
+            ],
+        )
+        .await?;
+        self.get(program, &id).await?.ok_or_else(|| corrupt("coupon vanished after insert"))
+    }
+
+    /// One coupon of the program.
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn get(&self, program: &ProgramId, id: &CouponId) -> StoreResult<Option<Coupon>> {
+        let sql = format!("{SELECT} WHERE c.program_id = ?1 AND c.id = ?2");
+        Ok(first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())]).await?.map(Coupon::from))
+    }
+
+    /// A page of the program's coupons (optionally of one affiliate or campaign), newest
+    /// first; each filter is served by an index of migration 0013 (query-plan test).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn list(&self, program: &ProgramId, q: &ResourceQuery) -> StoreResult<(Vec<Coupon>, u64)> {
+        let (filter, mut args) = super::sql::coupon_filter(program, q);
+        let n = args.len();
+        let sql =
+            format!("{SELECT} WHERE {filter} ORDER BY c.created_at DESC, c.id DESC LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
+        let total = first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM coupons c WHERE {filter}"), &args)
+            .await?
+            .map_or(0, |c| c.n);
+        args.push(arg(&i64::from(q.paging.limit)));
+        args.push(arg(&q.paging.offset()));
+        let rows = all::<Row>(self.db, &sql, &args).await?;
+        Ok((rows.into_iter().map(Coupon::from).collect(), total))
+    }
+
+    /// Applies a partial update; `None` when the coupon is not in the program.
+    ///
+    /// # Errors
+    ///
+    /// [`super::StoreError::Unique`] (`code`, `stripe_promotion_code`) or storage failure.
+    pub async fn update(
+        &self,
+        program: &ProgramId,
+        id: &CouponId,
+        input: &UpdateCoupon,
+        campaign: Option<&CampaignId>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Coupon>> {
+        let Some(current) = self.get(program, id).await? else { return Ok(None) };
+        let promotion = match &input.stripe_promotion_code {
+            Some(v) => v.clone(),
+            None => current.stripe_promotion_code,
+        };
+        run(
+            self.db,
+            "UPDATE coupons SET code = ?3, campaign_id = ?4, stripe_promotion_code = ?5, archived = ?6, updated_at = ?7 \
+             WHERE program_id = ?1 AND id = ?2",
+            &[
+                arg(program.as_str()),
+                arg(id.as_str()),
+                arg(input.code.as_ref().unwrap_or(&current.code).as_str()),
+                arg(campaign.unwrap_or(&current.campaign_id).as_str()),
+                arg(&promotion.as_ref().map(PromotionCodeId::as_str)),
+                arg(&i64::from(input.archived.unwrap_or(current.archived))),
+                arg(&now),
+            ],
+        )
+        .await?;
+        self.get(program, id).await
+    }
+
+    /// Deletes the coupon (nothing refers to a coupon yet: archiving keeps it for history).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn delete(&self, program: &ProgramId, id: &CouponId) -> StoreResult<Deleted> {
+        let n = run(
+            self.db,
+            "DELETE FROM coupons WHERE program_id = ?1 AND id = ?2",
+            &[arg(program.as_str()), arg(id.as_str())],
+        )
+        .await?;
+        Ok(if n > 0 { Deleted::Yes } else { Deleted::NotFound })
+    }
+}

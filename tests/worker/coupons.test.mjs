@@ -1,0 +1,130 @@
+// Coupon codes (issue 26, part 1: the resource), black-box against the real Worker under
+// `wrangler dev`: codes are case-insensitive and unique in a program (as Stripe's promotion
+// codes are), a coupon takes its affiliate's campaign by default, archiving and the Stripe
+// promotion code are updates, the list filters by affiliate and campaign, and the routes hold
+// their scopes and the program's boundary. An affiliate or campaign a coupon names is not
+// deleted (409 naming coupons).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker, client, seedLink } from '../lib/worker.mjs';
+
+let w, p, q, api, other, ada, bob;
+
+before(async () => {
+  w = await startWorker();
+  p = await w.createProgram({ name: 'coupons' });
+  q = await w.createProgram({ name: 'elsewhere' });
+  api = client(w.url, p.secretKey);
+  other = client(w.url, q.secretKey);
+  ada = await seedLink(api, { token: 'ada' });
+  bob = await seedLink(api, { token: 'bob' });
+});
+after(async () => { await w?.stop(); });
+
+test('create: the code is stored upper case, unique in the program whatever its case; the campaign defaults to the affiliate\'s', async () => {
+  const made = await api.post('/v1/coupons', { code: 'james20', affiliate_id: ada.affiliate.id, stripe_promotion_code: 'promo_1MiM6KLkdIwHu7ix' });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const c = made.body.data;
+  assert.match(c.id, /^cpn_[0-9a-f]{32}$/);
+  assert.deepEqual([c.code, c.affiliate_id, c.campaign_id, c.stripe_promotion_code, c.archived], ['JAMES20', ada.affiliate.id, ada.campaign.id, 'promo_1MiM6KLkdIwHu7ix', false]);
+  assert.equal(c.created_at, c.updated_at);
+  assert.deepEqual((await api.get(`/v1/coupons/${c.id}`)).body.data, c);
+
+  for (const [body, field] of [
+    [{ code: 'JaMeS20', affiliate_id: bob.affiliate.id }, 'code'],
+    [{ code: 'OTHER', affiliate_id: bob.affiliate.id, stripe_promotion_code: 'promo_1MiM6KLkdIwHu7ix' }, 'stripe_promotion_code'],
+  ]) {
+    const clash = await api.post('/v1/coupons', body);
+    assert.equal(clash.status, 409, JSON.stringify(clash.body));
+    assert.equal(clash.body.error.code, 'CONFLICT');
+    assert.match(clash.body.error.message, new RegExp(field));
+  }
+  // Another program may use the same code.
+  const theirs = await seedLink(other, { token: 'eve' });
+  assert.equal((await other.post('/v1/coupons', { code: 'JAMES20', affiliate_id: theirs.affiliate.id })).status, 201);
+  // A campaign given explicitly.
+  const inBobs = await api.post('/v1/coupons', { code: 'ADA-BOB', affiliate_id: ada.affiliate.id, campaign_id: bob.campaign.id });
+  assert.equal(inBobs.body.data.campaign_id, bob.campaign.id);
+});
+
+test('bad input: the code\'s syntax, unknown or foreign affiliates and campaigns, arrays and unknown fields', async () => {
+  for (const code of ['', 'two words', 'x'.repeat(65), 'ünï', 'a\u0000b', 7, ['A']]) {
+    const r = await api.post('/v1/coupons', { code, affiliate_id: ada.affiliate.id });
+    assert.equal(r.status, 400, JSON.stringify(code));
+    assert.equal(r.body.error.code, 'VALIDATION_ERROR');
+    assert.equal(r.body.error.field, 'code');
+  }
+  assert.equal((await api.post('/v1/coupons', { code: 'OK1', affiliate_id: ada.affiliate.id, stripe_promotion_code: 'coupon_1' })).body.error.field, 'stripe_promotion_code');
+  assert.equal((await api.post('/v1/coupons', { code: 'OK1', affiliate_id: ada.affiliate.id, extra: 1 })).status, 400);
+  assert.equal((await api.post('/v1/coupons', [{ code: 'OK1', affiliate_id: ada.affiliate.id }])).status, 400);
+  const theirAffiliate = (await other.get('/v1/affiliates')).body.data[0].id;
+  for (const affiliate_id of ['aff_nope', theirAffiliate]) {
+    const r = await api.post('/v1/coupons', { code: 'OK1', affiliate_id });
+    assert.equal(r.status, 422, affiliate_id);
+    assert.equal(r.body.error.code, 'INVALID_AFFILIATE');
+  }
+  const theirCampaign = (await other.get('/v1/campaigns')).body.data[0].id;
+  assert.equal((await api.post('/v1/coupons', { code: 'OK1', affiliate_id: ada.affiliate.id, campaign_id: theirCampaign })).status, 404);
+  assert.equal((await api.get('/v1/coupons?affiliate_id=aff_nope')).body.data.length, 0);
+  assert.equal((await api.get('/v1/coupons?archived=true')).status, 400, 'an unknown filter');
+});
+
+test('update: rename, archive and restore, clear the promotion code; list filters and pages', async () => {
+  const c = (await api.post('/v1/coupons', { code: 'SPRING', affiliate_id: bob.affiliate.id, stripe_promotion_code: 'promo_spring' })).body.data;
+  const archived = await api.patch(`/v1/coupons/${c.id}`, { archived: true, code: 'spring-26', stripe_promotion_code: null });
+  assert.equal(archived.status, 200, JSON.stringify(archived.body));
+  assert.deepEqual([archived.body.data.archived, archived.body.data.code, archived.body.data.stripe_promotion_code], [true, 'SPRING-26', null]);
+  assert.ok(archived.body.data.updated_at >= c.updated_at);
+  assert.equal((await api.patch(`/v1/coupons/${c.id}`, { archived: false })).body.data.archived, false);
+  assert.equal((await api.patch(`/v1/coupons/${c.id}`, {})).status, 400, 'no fields');
+  assert.equal((await api.patch(`/v1/coupons/${c.id}`, { code: 'james20' })).status, 409, 'another coupon\'s code');
+  assert.equal((await api.patch(`/v1/coupons/${c.id}`, { archived: 'yes' })).status, 400);
+
+  const bobs = (await api.get(`/v1/coupons?affiliate_id=${bob.affiliate.id}`)).body;
+  assert.deepEqual(bobs.data.map((x) => x.code), ['SPRING-26']);
+  const inBobsCampaign = (await api.get(`/v1/coupons?campaign_id=${bob.campaign.id}`)).body.data.map((x) => x.code).sort();
+  assert.deepEqual(inBobsCampaign, ['ADA-BOB', 'SPRING-26']);
+  const all = (await api.get('/v1/coupons?limit=2')).body;
+  assert.equal(all.pagination.total_count, 3);
+  assert.equal(all.data.length, 2);
+  assert.equal(all.pagination.has_more, true);
+  const second = (await api.get('/v1/coupons?limit=2&page=2')).body.data;
+  assert.deepEqual([...all.data, ...second].map((x) => x.code).sort(), ['ADA-BOB', 'JAMES20', 'SPRING-26']);
+});
+
+test('the program\'s boundary and the scopes', async () => {
+  const mine = (await api.get('/v1/coupons?limit=100')).body.data;
+  const theirs = (await other.get('/v1/coupons')).body.data;
+  assert.equal(theirs.length, 1);
+  assert.ok(!mine.some((c) => c.id === theirs[0].id));
+  for (const [method, body] of [['GET'], ['PATCH', { archived: true }], ['DELETE']]) {
+    const r = await api.call(method, `/v1/coupons/${theirs[0].id}`, body);
+    assert.equal(r.status, 404, `${method} another program's coupon`);
+    assert.equal(r.body.error.code, 'NOT_FOUND');
+  }
+  assert.equal((await other.get(`/v1/coupons/${theirs[0].id}`)).body.data.archived, false, 'untouched');
+  const reader = client(w.url, await w.addSecretKey(p.programId, ['read:coupons']));
+  assert.equal((await reader.get('/v1/coupons')).status, 200);
+  for (const [method, path, body] of [['POST', '/v1/coupons', { code: 'NOPE', affiliate_id: ada.affiliate.id }], ['PATCH', `/v1/coupons/${mine[0].id}`, { archived: true }], ['DELETE', `/v1/coupons/${mine[0].id}`]]) {
+    const r = await reader.call(method, path, body);
+    assert.equal(r.status, 403, `${method} ${path}`);
+    assert.equal(r.body.error.code, 'PERMISSION_DENIED');
+  }
+  assert.equal((await client(w.url, p.publishableKey).get('/v1/coupons')).status, 403, 'a publishable key');
+});
+
+test('delete: the coupon goes; an affiliate or campaign a coupon names stays (409 naming coupons)', async () => {
+  const solo = await seedLink(api, { token: 'solo' });
+  // Only the coupon names this affiliate once its link is gone.
+  assert.equal((await api.delete(`/v1/links/${solo.link.id}`)).status, 200);
+  const c = (await api.post('/v1/coupons', { code: 'SOLO', affiliate_id: solo.affiliate.id })).body.data;
+  const busy = await api.delete(`/v1/affiliates/${solo.affiliate.id}`);
+  assert.equal(busy.status, 409, JSON.stringify(busy.body));
+  assert.match(busy.body.error.message, /coupons/);
+  const gone = await api.delete(`/v1/coupons/${c.id}`);
+  assert.equal(gone.status, 200, JSON.stringify(gone.body));
+  assert.deepEqual(gone.body.data, { id: c.id, deleted: true });
+  assert.equal((await api.get(`/v1/coupons/${c.id}`)).status, 404);
+  assert.equal((await api.delete(`/v1/coupons/${c.id}`)).status, 404);
+  assert.equal((await api.delete(`/v1/affiliates/${solo.affiliate.id}`)).status, 200, 'free once the coupon is gone');
+});
