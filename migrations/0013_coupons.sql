@@ -13,6 +13,8 @@ CREATE TABLE coupons (
   campaign_id            TEXT NOT NULL REFERENCES campaigns(id),
   stripe_promotion_code  TEXT,                                   -- promo_…
   archived               INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+  leads                  INTEGER NOT NULL DEFAULT 0,            -- referrals credited by the code that became leads
+  conversions            INTEGER NOT NULL DEFAULT 0,            -- … that became paying
   created_at             TEXT NOT NULL,                          -- ISO 8601 UTC
   updated_at             TEXT NOT NULL,
   UNIQUE (program_id, code)
@@ -22,6 +24,31 @@ CREATE UNIQUE INDEX coupons_promotion_code ON coupons(program_id, stripe_promoti
 CREATE INDEX coupons_list ON coupons(program_id, created_at DESC, id DESC);
 CREATE INDEX coupons_affiliate ON coupons(affiliate_id, program_id, created_at DESC, id DESC);
 CREATE INDEX coupons_campaign ON coupons(campaign_id, program_id, created_at DESC, id DESC);
+
+-- A referral credited by a code (a sale naming a coupon that no referral explains) names it;
+-- its attribution method is then `code` (core's AttributionMethod). The code's counters are
+-- kept by triggers, as migration 0003 keeps a link's (a referral's coupon never changes).
+ALTER TABLE referrals ADD COLUMN coupon_id TEXT REFERENCES coupons(id);
+CREATE INDEX referrals_coupon ON referrals(coupon_id);
+
+CREATE TRIGGER coupons_counted_insert AFTER INSERT ON referrals WHEN NEW.coupon_id IS NOT NULL BEGIN
+  UPDATE coupons SET leads = leads + (NEW.became_lead_at IS NOT NULL),
+    conversions = conversions + (NEW.became_conversion_at IS NOT NULL)
+    WHERE id = NEW.coupon_id;
+END;
+
+CREATE TRIGGER coupons_counted_delete AFTER DELETE ON referrals WHEN OLD.coupon_id IS NOT NULL BEGIN
+  UPDATE coupons SET leads = leads - (OLD.became_lead_at IS NOT NULL),
+    conversions = conversions - (OLD.became_conversion_at IS NOT NULL)
+    WHERE id = OLD.coupon_id;
+END;
+
+CREATE TRIGGER coupons_counted_update AFTER UPDATE OF became_lead_at, became_conversion_at ON referrals
+WHEN NEW.coupon_id IS NOT NULL BEGIN
+  UPDATE coupons SET leads = leads + (NEW.became_lead_at IS NOT NULL) - (OLD.became_lead_at IS NOT NULL),
+    conversions = conversions + (NEW.became_conversion_at IS NOT NULL) - (OLD.became_conversion_at IS NOT NULL)
+    WHERE id = NEW.coupon_id;
+END;
 
 -- Full-access secret keys (every scope before this migration) get the coupon scopes; a key
 -- with fewer scopes keeps exactly what it was given.

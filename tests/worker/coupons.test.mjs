@@ -1,12 +1,14 @@
-// Coupon codes (issue 26, part 1: the resource), black-box against the real Worker under
+// Coupon codes (issue 26), black-box against the real Worker under
 // `wrangler dev`: codes are case-insensitive and unique in a program (as Stripe's promotion
 // codes are), a coupon takes its affiliate's campaign by default, archiving and the Stripe
 // promotion code are updates, the list filters by affiliate and campaign, and the routes hold
 // their scopes and the program's boundary. An affiliate or campaign a coupon names is not
-// deleted (409 naming coupons).
+// deleted (409 naming coupons). A sale (POST /v1/track/sale) naming a code credits the code's
+// affiliate when no referral explains it, once however often it is retried; a referral that
+// does explain it keeps the credit; an archived, unknown or foreign code credits nobody.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, client, seedLink } from '../lib/worker.mjs';
+import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 
 let w, p, q, api, other, ada, bob;
 
@@ -16,8 +18,8 @@ before(async () => {
   q = await w.createProgram({ name: 'elsewhere' });
   api = client(w.url, p.secretKey);
   other = client(w.url, q.secretKey);
-  ada = await seedLink(api, { token: 'ada' });
-  bob = await seedLink(api, { token: 'bob' });
+  ada = await seedLink(api, { token: 'ada', campaign: { commission_type: 'percentage', commission_amount: 2000 } });
+  bob = await seedLink(api, { token: 'bob', campaign: { commission_type: 'fixed', commission_amount: 500 } });
 });
 after(async () => { await w?.stop(); });
 
@@ -127,4 +129,75 @@ test('delete: the coupon goes; an affiliate or campaign a coupon names stays (40
   assert.equal((await api.get(`/v1/coupons/${c.id}`)).status, 404);
   assert.equal((await api.delete(`/v1/coupons/${c.id}`)).status, 404);
   assert.equal((await api.delete(`/v1/affiliates/${solo.affiliate.id}`)).status, 200, 'free once the coupon is gone');
+});
+
+const sale = (body) => api.post('/v1/track/sale', { amount: 10000, currency: 'usd', ...body });
+
+test('a sale with a code and no referral: a referral for the code\'s affiliate, attribution_method code, one commission; a retry makes nothing twice', async () => {
+  const podcast = (await api.post('/v1/coupons', { code: 'PODCAST', affiliate_id: ada.affiliate.id })).body.data;
+  const before = (await api.get('/v1/referrals?limit=100')).body.pagination.total_count;
+  const r = await sale({ coupon: 'podcast', email: 'listener@example.com', invoice_id: 'inv_code_1' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const ref = r.body.data.referral;
+  assert.deepEqual([ref.affiliate_id, ref.attribution_method, ref.coupon, ref.status, ref.link, ref.email], [ada.affiliate.id, 'code', 'PODCAST', 'customer', null, 'listener@example.com']);
+  assert.equal(r.body.data.sale.referral_id, ref.id);
+  const commissions = (await api.get(`/v1/commissions?referral_id=${ref.id}`)).body.data;
+  assert.deepEqual(commissions.map((c) => [c.affiliate_id, c.amount]), [[ada.affiliate.id, 2000]], '20 % of 100.00, to the code\'s affiliate');
+  // The same sale again (a lost answer): the same answer, nothing new.
+  const again = await sale({ coupon: 'PODCAST', email: 'listener@example.com', invoice_id: 'inv_code_1' });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.data.sale.id, r.body.data.sale.id);
+  assert.equal((await api.get('/v1/referrals?limit=100')).body.pagination.total_count, before + 1);
+  assert.equal((await api.get(`/v1/commissions?referral_id=${ref.id}`)).body.data.length, 1);
+  // Without an email or customer ID the code alone credits, and a retry still finds its referral.
+  const bare = await sale({ coupon: 'PODCAST', invoice_id: 'inv_code_2', amount: 5000 });
+  assert.equal(bare.status, 200, JSON.stringify(bare.body));
+  const bareAgain = await sale({ coupon: 'PODCAST', invoice_id: 'inv_code_2', amount: 5000 });
+  assert.equal(bareAgain.body.data.referral.id, bare.body.data.referral.id);
+  assert.equal((await api.get('/v1/referrals?limit=100')).body.pagination.total_count, before + 2);
+  // The code's counters, and its referrals keep it.
+  const counted = (await api.get(`/v1/coupons/${podcast.id}`)).body.data;
+  assert.deepEqual([counted.leads, counted.conversions], [2, 2]);
+  const refused = await api.delete(`/v1/coupons/${podcast.id}`);
+  assert.equal(refused.status, 409);
+  assert.match(refused.body.error.message, /referrals/);
+  // The referral object says how it was credited, everywhere.
+  assert.equal((await api.get(`/v1/referrals/${ref.id}`)).body.data.attribution_method, 'code');
+});
+
+test('a sale with a code that a referral explains: the referral keeps the credit (link before code)', async () => {
+  const pk = client(w.url, p.publishableKey, { 'User-Agent': BROWSER_UA });
+  const click = (await pk.post('/v1/track/click', { token: 'bob', url: 'https://shop.example.com/' })).body.data.click_id;
+  assert.equal((await pk.post('/v1/track/lead', { click_id: click, email: 'clicked@example.com' })).status, 200);
+  await api.post('/v1/coupons', { code: 'ADA10', affiliate_id: ada.affiliate.id });
+  const r = await sale({ coupon: 'ADA10', email: 'clicked@example.com', invoice_id: 'inv_link_wins' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual([r.body.data.referral.id, r.body.data.referral.affiliate_id, r.body.data.referral.attribution_method, r.body.data.referral.coupon],
+    [click, bob.affiliate.id, 'link', null]);
+  assert.deepEqual((await api.get(`/v1/commissions?referral_id=${click}`)).body.data.map((c) => [c.affiliate_id, c.amount]), [[bob.affiliate.id, 500]], 'one commission, the link\'s affiliate\'s');
+  const made = (await api.post('/v1/referrals', { affiliate_id: bob.affiliate.id, email: 'api-made@example.com' })).body.data;
+  assert.equal(made.attribution_method, 'api');
+});
+
+test('an archived, unknown or foreign code credits nobody: NOT_FOUND and nothing written', async () => {
+  const old = (await api.post('/v1/coupons', { code: 'OLD', affiliate_id: ada.affiliate.id })).body.data;
+  await api.patch(`/v1/coupons/${old.id}`, { archived: true });
+  const count = async () => [(await api.get('/v1/referrals?limit=1')).body.pagination.total_count, (await api.get('/v1/commissions?limit=1')).body.pagination.total_count];
+  const before = await count();
+  for (const coupon of ['OLD', 'NEVER-MADE', 'JAMES20x']) {
+    const r = await sale({ coupon, email: `nobody-${coupon}@example.com`, invoice_id: `inv_${coupon}` });
+    assert.equal(r.status, 404, `${coupon}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, 'NOT_FOUND');
+  }
+  // Another program's code (JAMES20 there is theirs; here it is Ada's): theirs credits nobody here.
+  const eve = (await other.get('/v1/coupons')).body.data[0];
+  await other.patch(`/v1/coupons/${eve.id}`, { code: 'EVE-ONLY' });
+  const foreign = await sale({ coupon: 'EVE-ONLY', email: 'foreign@example.com', invoice_id: 'inv_foreign' });
+  assert.equal(foreign.status, 404);
+  assert.deepEqual(await count(), before);
+  for (const coupon of ['bad code', 7, 'x'.repeat(65)]) {
+    const r = await sale({ coupon, invoice_id: 'inv_bad' });
+    assert.equal(r.status, 400, JSON.stringify(coupon));
+    assert.equal(r.body.error.field, 'coupon');
+  }
 });

@@ -165,6 +165,33 @@ crate::json_schema!(
         "description": "a Stripe promotion code ID"})
 );
 
+crate::wire_enum! {
+    /// How a referral was credited to its affiliate (the referral object's
+    /// `attribution_method`): by a tracked click on a link, by a coupon code a payment carried
+    /// with no referral to explain it, or made through the API with neither.
+    pub enum AttributionMethod ("attribution method (link, code or api)") {
+        /// A click on the affiliate's link (the referral has a `link`).
+        Link = "link",
+        /// A coupon code (the referral has a `coupon`).
+        Code = "code",
+        /// Created through `POST /v1/referrals` without a click or a code.
+        Api = "api",
+    }
+}
+
+impl AttributionMethod {
+    /// The method of a referral that has a link (`has_link`) and/or a coupon (`has_coupon`):
+    /// a code credits only a referral it made, so a referral has at most one of them; a link
+    /// wins should both ever be set.
+    pub fn of(has_link: bool, has_coupon: bool) -> Self {
+        match (has_link, has_coupon) {
+            (true, _) => AttributionMethod::Link,
+            (false, true) => AttributionMethod::Code,
+            (false, false) => AttributionMethod::Api,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

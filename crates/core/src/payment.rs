@@ -20,6 +20,12 @@
 //! API's `click_id` is the merchant's explicit choice. The customer ID comes before the email
 //! because a Stripe customer made at checkout is new to the program while its lead's email is
 //! not, and an email is tried only when no referral has that customer ID.
+//!
+//! A payment may also carry a coupon code (a sale's `coupon`). [`credit`] decides what credits
+//! it once the look-ups ran: a referral they found always stands (a link's attribution wins
+//! over a code, as Dub does), and a code credits the payment only when no referral explains
+//! it, and only when the code is the program's and not archived; then it makes the referral
+//! (no click, credited to the code's affiliate and campaign).
 
 use crate::ids::ReferralId;
 use alloc::vec::Vec;
@@ -80,4 +86,52 @@ pub fn lookups<'a>(source: Source, hints: &Hints<'a>) -> Vec<Lookup<'a>> {
     out.extend(hints.customer_id.map(Lookup::Customer));
     out.extend(hints.email.map(Lookup::Email));
     out
+}
+
+/// What credits a payment (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Credit {
+    /// The referral the look-ups found.
+    Referral,
+    /// The coupon code: a referral is made for its affiliate.
+    Coupon,
+    /// Nobody: no referral, and no code that credits.
+    Nobody,
+}
+
+/// The state of the coupon code a payment carries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Code {
+    /// The payment names no code.
+    None,
+    /// A code of the program that is not archived.
+    Usable,
+    /// A code that is archived, or that the program does not have.
+    Unusable,
+}
+
+/// What credits a payment whose look-ups found a referral (`referral_found`) or not, and that
+/// carries `code`.
+pub fn credit(referral_found: bool, code: Code) -> Credit {
+    match (referral_found, code) {
+        (true, _) => Credit::Referral,
+        (false, Code::Usable) => Credit::Coupon,
+        (false, Code::None | Code::Unusable) => Credit::Nobody,
+    }
+}
+
+/// The ID of the referral a coupon code makes for the payment `invoice_id` of `program`: the
+/// first 16 bytes of SHA-256 over both, so a retried payment (a lost answer, a Stripe
+/// redelivery) finds the referral its first try made instead of making a second.
+pub fn code_referral_id(program: &crate::ids::ProgramId, invoice_id: &str) -> ReferralId {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"viatrack coupon referral\0");
+    h.update(program.as_str().as_bytes());
+    h.update(b"\0");
+    h.update(invoice_id.as_bytes());
+    let digest = h.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    ReferralId::from_bytes(bytes)
 }

@@ -91,3 +91,35 @@ proptest! {
         prop_assert!(api.iter().all(|l| stripe.contains(l)));
     }
 }
+
+/// Issue 26: a referral the look-ups found always stands; a code credits only a payment no
+/// referral explains, and only when it is usable.
+#[test]
+fn a_code_credits_only_what_no_referral_explains() {
+    use viatrack_core::payment::{credit, Code, Credit};
+    for code in [Code::None, Code::Usable, Code::Unusable] {
+        assert_eq!(credit(true, code), Credit::Referral, "{code:?}: the link's attribution wins");
+    }
+    assert_eq!(credit(false, Code::Usable), Credit::Coupon);
+    assert_eq!(credit(false, Code::Unusable), Credit::Nobody, "an archived or unknown code credits nobody");
+    assert_eq!(credit(false, Code::None), Credit::Nobody);
+}
+
+proptest! {
+    /// The referral a code makes for a payment is named by the program and the invoice only:
+    /// a retry of the same payment finds it, another invoice or program never does.
+    #[test]
+    fn a_coded_payment_makes_one_referral(a in "[ -~]{1,40}", b in "[ -~]{1,40}") {
+        use viatrack_core::payment::code_referral_id;
+        use viatrack_core::ProgramId;
+        let p = ProgramId::parse("prg_00000000000000000000000000000001").unwrap();
+        let q = ProgramId::parse("prg_00000000000000000000000000000002").unwrap();
+        let id = code_referral_id(&p, &a);
+        prop_assert_eq!(&id, &code_referral_id(&p, &a));
+        prop_assert!(ReferralId::parse(id.as_str()).is_ok(), "an ID in our format");
+        prop_assert_ne!(&id, &code_referral_id(&q, &a));
+        if a != b {
+            prop_assert_ne!(&id, &code_referral_id(&p, &b));
+        }
+    }
+}

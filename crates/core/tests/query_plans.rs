@@ -231,9 +231,12 @@ fn guarded_deletes_know_every_foreign_key_to_their_table() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    for (parent, users) in
-        [("campaigns", sql::CAMPAIGN_USERS), ("affiliates", sql::AFFILIATE_USERS), ("links", sql::LINK_USERS)]
-    {
+    for (parent, users) in [
+        ("campaigns", sql::CAMPAIGN_USERS),
+        ("affiliates", sql::AFFILIATE_USERS),
+        ("links", sql::LINK_USERS),
+        ("coupons", sql::COUPON_USERS),
+    ] {
         let mut children = Vec::new();
         for child in &tables {
             let mut stmt =
@@ -262,9 +265,12 @@ fn guarded_deletes_know_every_foreign_key_to_their_table() {
 fn deletes_usage_checks_and_key_list_use_indexes() {
     let db = db();
     let args = [Value::from(PROGRAM), Value::from(AFF)];
-    for (table, users) in
-        [("campaigns", sql::CAMPAIGN_USERS), ("affiliates", sql::AFFILIATE_USERS), ("links", sql::LINK_USERS)]
-    {
+    for (table, users) in [
+        ("campaigns", sql::CAMPAIGN_USERS),
+        ("affiliates", sql::AFFILIATE_USERS),
+        ("links", sql::LINK_USERS),
+        ("coupons", sql::COUPON_USERS),
+    ] {
         for statement in [sql::delete_unused(table, users), sql::usage(table, users)] {
             let steps = plan(&db, &statement, &args);
             assert!(steps.len() > users.len(), "{statement}: {steps:?}");
@@ -285,6 +291,9 @@ fn deletes_usage_checks_and_key_list_use_indexes() {
         ("affiliates", "campaign_id"),
         ("commissions", "affiliate_id"),
         ("payouts", "affiliate_id"),
+        ("coupons", "affiliate_id"),
+        ("coupons", "campaign_id"),
+        ("referrals", "coupon_id"),
     ] {
         let mut stmt = db.prepare(&format!("SELECT name FROM pragma_index_list('{table}')")).unwrap();
         let indexes: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();

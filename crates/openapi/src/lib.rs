@@ -428,7 +428,7 @@ fn operations(c: &mut Components) -> Vec<Op> {
             query: &[],
             body: Option::None,
             answer: Data(200, c.of::<Deleted>()),
-            errors: &[404],
+            errors: &[404, 409],
         },
         // Commissions.
         Op {

@@ -6,9 +6,14 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
+use crate::repo::campaigns::CampaignRepo;
 use crate::repo::commissions::CommissionRepo;
+use crate::repo::coupons::CouponRepo;
+use crate::repo::outbox::Planned;
+use crate::repo::referrals::{CustomerFields, NewReferral};
 use crate::repo::referrals::{ReferralRepo, Stored};
 use crate::repo::sales::{NewSale, SaleRepo};
+use crate::repo::Constraint;
 use crate::repo::StoreError;
 use crate::webhooks;
 use viatrack_core::api::commissions::Commission;
@@ -16,10 +21,12 @@ use viatrack_core::api::fields::Currency;
 use viatrack_core::api::referrals::Referral;
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
+use viatrack_core::attribution::expires_at;
 use viatrack_core::commission::{refund_effect, CommissionStatus, RefundEffect};
+use viatrack_core::coupon::CouponCode;
 use viatrack_core::outbox;
-use viatrack_core::payment::Lookup;
-use viatrack_core::{ProgramId, Timestamp};
+use viatrack_core::payment::{self, Lookup};
+use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status, Timestamp};
 
 /// A payment to record.
 pub struct Payment<'a> {
@@ -49,6 +56,68 @@ pub async fn referral(ctx: &Ctx, program: &ProgramId, lookups: &[Lookup<'_>]) ->
         }
     }
     Ok(None)
+}
+
+/// When the payment's coupon `code` credits it (core's [`payment::credit`]: no referral that
+/// `lookups` finds, and a code of the program that is not archived), makes its referral for
+/// the code's affiliate and campaign (status `lead`, no click, `attribution_method: code`,
+/// under core's [`payment::code_referral_id`], so a retry finds the one its first try made)
+/// and returns its ID, to record the sale on. When the invoice was recorded already, its
+/// sale's referral (the sale is replayed). `None`: the look-ups decide, as without a code.
+///
+/// # Errors
+///
+/// `CONFLICT` (the customer's email is another referral's), storage failure.
+pub async fn credit_by_code(
+    ctx: &Ctx,
+    program: &ProgramId,
+    lookups: &[Lookup<'_>],
+    code: &CouponCode,
+    fields: CustomerFields,
+    pay: &Payment<'_>,
+) -> ApiResult<Option<ReferralId>> {
+    if let Some(first) = SaleRepo::new(&ctx.db).by_invoice(program, pay.invoice_id).await? {
+        // A retry: record_sale replays the first sale's answer.
+        return Ok(Some(first.referral_id));
+    }
+    let found = referral(ctx, program, lookups).await?.is_some();
+    let coupon = CouponRepo::new(&ctx.db).by_code(program, code).await?;
+    let state = match &coupon {
+        None => payment::Code::Unusable,
+        Some(c) if c.archived => payment::Code::Unusable,
+        Some(_) => payment::Code::Usable,
+    };
+    let (payment::Credit::Coupon, Some(coupon)) = (payment::credit(found, state), coupon) else { return Ok(None) };
+    let id = payment::code_referral_id(program, pay.invoice_id);
+    let repo = ReferralRepo::new(&ctx.db);
+    if repo.stored(program, &id).await?.is_some() {
+        return Ok(Some(id));
+    }
+    let campaign = CampaignRepo::new(&ctx.db)
+        .get(program, &coupon.campaign_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("the coupon's campaign is missing".into()))?;
+    let lifecycle = Lifecycle::CLICK.transition(Status::Lead, ctx.now)?;
+    let events = Planned::on(&outbox::referral_created(&Lifecycle::CLICK, &lifecycle), id.as_str());
+    let new = NewReferral {
+        affiliate_id: coupon.affiliate_id,
+        campaign_id: campaign.id,
+        created_at: ctx.now,
+        expires_at: expires_at(ctx.now, campaign.cookie_duration),
+        lifecycle,
+        fields,
+        coupon_id: Some(coupon.id),
+    };
+    match repo.insert(program, &id, &new, ctx.now, &events).await {
+        Ok(written) => webhooks::dispatch(ctx, program, written.events).await,
+        // A racing retry made it first (the primary key), or the email is another referral's.
+        Err(StoreError::Unique { constraint: Constraint::ReferralEmail, .. }) => {
+            return Err(ApiError::Conflict("this email is another referral's".into()))
+        }
+        Err(StoreError::Unique { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Some(id))
 }
 
 /// Records the payment as a sale of the referral that `lookups` finds ([`referral`]), with the commission its

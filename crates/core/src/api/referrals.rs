@@ -55,6 +55,13 @@ pub struct Referral {
     /// The affiliate with its campaign.
     #[serde(default)]
     pub affiliate: Option<ReferralAffiliate>,
+    /// How the referral was credited: `link`, `code` or `api` (issue 26); always set in
+    /// viatrack's answers (optional only to read the seeds' objects).
+    #[serde(default)]
+    pub attribution_method: Option<crate::coupon::AttributionMethod>,
+    /// The coupon code that credited it (upper case), when `attribution_method` is `code`.
+    #[serde(default)]
+    pub coupon: Option<crate::coupon::CouponCode>,
     /// When the click was made (or the backdated creation time).
     pub created_at: Timestamp,
     /// Last change.

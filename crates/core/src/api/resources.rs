@@ -337,6 +337,10 @@ pub struct Coupon {
     pub stripe_promotion_code: Option<PromotionCodeId>,
     /// An archived code credits nobody.
     pub archived: bool,
+    /// Referrals credited by the code that became leads.
+    pub leads: u64,
+    /// Of those, referrals that became paying.
+    pub conversions: u64,
     /// ISO 8601 UTC.
     pub created_at: Timestamp,
     /// ISO 8601 UTC.

@@ -222,6 +222,10 @@ pub struct SaleRequest {
     pub currency: Currency,
     /// The merchant's invoice ID, unique per program: a repeat records nothing new.
     pub invoice_id: ExternalId,
+    /// A coupon code the customer used: it credits the code's affiliate when no referral
+    /// matches `click_id`, `customer_id` or `email` ([`crate::payment::credit`]).
+    #[serde(default)]
+    pub coupon: Option<crate::coupon::CouponCode>,
 }
 
 /// A recorded sale.

@@ -1,7 +1,7 @@
 //! `coupons`: codes tied to an affiliate and a campaign (migration 0013). Every statement is
 //! scoped by program.
 
-use super::{all, arg, corrupt, first, random_id_bytes, run, Count, Deleted, StoreResult};
+use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{Coupon, CreateCoupon, UpdateCoupon};
@@ -23,6 +23,8 @@ struct Row {
     campaign_id: CampaignId,
     stripe_promotion_code: Option<PromotionCodeId>,
     archived: u8,
+    leads: u64,
+    conversions: u64,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -36,14 +38,17 @@ impl From<Row> for Coupon {
             campaign_id: r.campaign_id,
             stripe_promotion_code: r.stripe_promotion_code,
             archived: r.archived != 0,
+            leads: r.leads,
+            conversions: r.conversions,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
 }
 
+/// The counters are kept by triggers on `referrals` (migration 0013).
 const SELECT: &str = "SELECT c.id, c.code, c.affiliate_id, c.campaign_id, c.stripe_promotion_code, c.archived, \
-    c.created_at, c.updated_at FROM coupons c";
+    c.leads, c.conversions, c.created_at, c.updated_at FROM coupons c";
 
 impl<'a> CouponRepo<'a> {
     /// Over `db`.
@@ -92,6 +97,16 @@ impl<'a> CouponRepo<'a> {
     pub async fn get(&self, program: &ProgramId, id: &CouponId) -> StoreResult<Option<Coupon>> {
         let sql = format!("{SELECT} WHERE c.program_id = ?1 AND c.id = ?2");
         Ok(first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(id.as_str())]).await?.map(Coupon::from))
+    }
+
+    /// The program's coupon with this code (any case: codes are stored upper case).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn by_code(&self, program: &ProgramId, code: &CouponCode) -> StoreResult<Option<Coupon>> {
+        let sql = format!("{SELECT} WHERE c.program_id = ?1 AND c.code = ?2");
+        Ok(first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(code.as_str())]).await?.map(Coupon::from))
     }
 
     /// A page of the program's coupons (optionally of one affiliate or campaign), newest
@@ -150,18 +165,12 @@ impl<'a> CouponRepo<'a> {
         self.get(program, id).await
     }
 
-    /// Deletes the coupon (nothing refers to a coupon yet: archiving keeps it for history).
+    /// Deletes the coupon unless a referral it credited names it (archive it instead).
     ///
     /// # Errors
     ///
     /// Storage failure.
     pub async fn delete(&self, program: &ProgramId, id: &CouponId) -> StoreResult<Deleted> {
-        let n = run(
-            self.db,
-            "DELETE FROM coupons WHERE program_id = ?1 AND id = ?2",
-            &[arg(program.as_str()), arg(id.as_str())],
-        )
-        .await?;
-        Ok(if n > 0 { Deleted::Yes } else { Deleted::NotFound })
+        delete_unused(self.db, "coupons", super::sql::COUPON_USERS, program.as_str(), id.as_str()).await
     }
 }

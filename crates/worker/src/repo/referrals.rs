@@ -10,10 +10,11 @@ use viatrack_core::api::fields::{share_url, Email, ExternalId, Hostname, HttpUrl
 use viatrack_core::api::query::ReferralQuery;
 use viatrack_core::api::referrals::{CampaignRef, Referral, ReferralAffiliate, ReferralLink};
 use viatrack_core::api::tracking::ClickReport;
+use viatrack_core::coupon::{AttributionMethod, CouponCode};
 use viatrack_core::payment::Lookup;
 use viatrack_core::{
-    AffiliateId, CampaignId, ClickId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp, ViaToken,
-    VisitorId,
+    AffiliateId, CampaignId, ClickId, CouponId, Lifecycle, LinkId, ProgramId, ReferralId, ReportId, Status, Timestamp,
+    ViaToken, VisitorId,
 };
 use worker::{D1Database, D1PreparedStatement};
 
@@ -126,6 +127,8 @@ pub struct NewReferral {
     pub lifecycle: Lifecycle,
     /// Customer fields.
     pub fields: CustomerFields,
+    /// The coupon that credited it (a sale's code with no referral to explain it).
+    pub coupon_id: Option<CouponId>,
 }
 
 /// The referral object's row ([`REFERRAL_SELECT`]), deserialized straight into core's types.
@@ -161,6 +164,7 @@ struct FullRow {
     affiliate_last_name: Option<String>,
     affiliate_campaign_id: CampaignId,
     affiliate_campaign_name: String,
+    coupon_code: Option<CouponCode>,
     sales_total: i64,
     commissions_total: i64,
 }
@@ -173,6 +177,7 @@ impl FullRow {
             became_conversion_at: self.became_conversion_at,
             converted_at: self.converted_at,
         };
+        let attribution_method = Some(AttributionMethod::of(self.link_id.is_some(), self.coupon_code.is_some()));
         let link = match (self.link_id, self.link_token) {
             (Some(id), Some(token)) => Some(ReferralLink {
                 id,
@@ -195,6 +200,8 @@ impl FullRow {
                 campaign: CampaignRef { id: self.affiliate_campaign_id, name: self.affiliate_campaign_name },
             }),
             affiliate_id: self.affiliate_id,
+            attribution_method,
+            coupon: self.coupon_code,
             email: self.email,
             name: self.name,
             customer_id: self.customer_id,
@@ -481,8 +488,8 @@ impl<'a> ReferralRepo<'a> {
         let mut statements = vec![stmt(
             self.db,
             "INSERT INTO referrals (id, program_id, link_id, affiliate_id, campaign_id, status, visits, email, name, customer_id, subscription_id, metadata, \
-             created_at, updated_at, expires_at, became_lead_at, became_conversion_at, converted_at) \
-             VALUES (?1, ?2, NULL, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             created_at, updated_at, expires_at, became_lead_at, became_conversion_at, converted_at, coupon_id) \
+             VALUES (?1, ?2, NULL, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             &[
                 arg(id.as_str()),
                 arg(program.as_str()),
@@ -500,6 +507,7 @@ impl<'a> ReferralRepo<'a> {
                 arg(&r.lifecycle.became_lead_at),
                 arg(&r.lifecycle.became_conversion_at),
                 arg(&r.lifecycle.converted_at),
+                arg(&r.coupon_id.as_ref().map(CouponId::as_str)),
             ],
         )?];
         statements.extend(record_stmt(

@@ -25,11 +25,11 @@ pub const REFERRAL_SELECT: &str = "SELECT r.id, r.program_id, r.affiliate_id, r.
     l.token AS link_token, l.destination_url AS link_destination_url, \
     l.visitors AS link_visitors, l.leads AS link_leads, l.conversions AS link_conversions, \
     a.email AS affiliate_email, a.first_name AS affiliate_first_name, a.last_name AS affiliate_last_name, \
-    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name, \
+    ac.id AS affiliate_campaign_id, ac.name AS affiliate_campaign_name, cp.code AS coupon_code, \
     (SELECT COALESCE(SUM(s.amount - s.refunded), 0) FROM sales s WHERE s.referral_id = r.id) AS sales_total, \
     (SELECT COALESCE(SUM(c.amount), 0) FROM commissions c WHERE c.referral_id = r.id AND c.status != 'voided') AS commissions_total \
     FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id JOIN campaigns ac ON ac.id = a.campaign_id \
-    LEFT JOIN links l ON l.id = r.link_id";
+    LEFT JOIN links l ON l.id = r.link_id LEFT JOIN coupons cp ON cp.id = r.coupon_id";
 /// The statements of a referral list for the filters present (see
 /// `ReferralRepo::list`): only the given filters are named, each value bound, so SQLite
 /// serves every filter and every pair from an index whose tail is the list order.
@@ -178,6 +178,8 @@ pub const AFFILIATE_USERS: Users = &[
     ("payouts", "payouts", "affiliate_id"),
     ("coupons", "coupons", "affiliate_id"),
 ];
+/// What names a coupon: the referrals it credited.
+pub const COUPON_USERS: Users = &[("referrals", "referrals", "coupon_id")];
 /// What names a link.
 pub const LINK_USERS: Users = &[("referrals", "referrals", "link_id")];
 

@@ -86,11 +86,11 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
     http::data(200, coupon)
 }
 
-/// `DELETE /v1/coupons/{id}`.
+/// `DELETE /v1/coupons/{id}`: only a coupon that credited no referral (archive the others).
 ///
 /// # Errors
 ///
-/// `NOT_FOUND`.
+/// `NOT_FOUND`; `CONFLICT` when referrals name it.
 pub async fn delete(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Response> {
     let who = caller(req, ctx).await?;
     let id: CouponId = path_id(raw_id, "coupon")?;

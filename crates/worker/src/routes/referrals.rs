@@ -127,6 +127,7 @@ async fn create_new(
         expires_at: expires_at(created_at, campaign.cookie_duration),
         lifecycle,
         fields,
+        coupon_id: None,
     };
     ReferralRepo::new(&ctx.db).insert(program, &id, &new, ctx.now, &events).await.map_err(conflict_on_email)
 }

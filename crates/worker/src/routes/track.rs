@@ -36,7 +36,7 @@ use viatrack_core::cookie::{
     after_click, held_in, marker_cookie_line, server_cookie_line, AfterClick, ReferralCookie, REFERRAL_COOKIE,
 };
 use viatrack_core::outbox;
-use viatrack_core::payment::{self, Hints, Named, Source};
+use viatrack_core::payment::{self, Hints, Lookup, Named, Source};
 use viatrack_core::{ClickId, ProgramId, ReferralId, ReportId, Status, ViaToken};
 use worker::{Request, Response};
 
@@ -259,8 +259,8 @@ pub async fn lead(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
     let who = caller(req, ctx).await?;
     let sale: SaleRequest = read_json(req).await?;
-    if sale.click_id.is_none() && sale.customer_id.is_none() && sale.email.is_none() {
-        return Err(ApiError::field("click_id", "one of click_id, customer_id or email is required"));
+    if sale.click_id.is_none() && sale.customer_id.is_none() && sale.email.is_none() && sale.coupon.is_none() {
+        return Err(ApiError::field("click_id", "one of click_id, customer_id, email or coupon is required"));
     }
     let program = &who.program_id;
     let click = sale.click_id.as_ref().map(|c| c.id().cloned().map(ReferralId::from));
@@ -273,11 +273,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         customer_id: sale.customer_id.as_ref().map(|c| c.as_str()),
         email: sale.email.as_ref().map(|e| e.as_str()),
     };
-    let lookups = payment::lookups(Source::Api, &hints);
-    if lookups.is_empty() {
-        // A click ID not in our format names no referral.
-        return Err(ApiError::NotFound("no referral matches this click_id".into()));
-    }
+    let mut lookups = payment::lookups(Source::Api, &hints);
     let payment = Payment {
         amount: sale.amount.cents(),
         currency: &sale.currency,
@@ -285,6 +281,27 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         payment_id: None,
         at: ctx.now,
     };
+    // A coupon code credits the sale when no referral explains it (core's payment::credit).
+    let by_code = match &sale.coupon {
+        Some(code) if !matches!(hints.named, Named::Malformed) => {
+            let fields = CustomerFields {
+                email: sale.email.clone(),
+                name: None,
+                customer_id: sale.customer_id.clone(),
+                subscription_id: None,
+                metadata: None,
+            };
+            sales::credit_by_code(ctx, program, &lookups, code, fields, &payment).await?
+        }
+        _ => None,
+    };
+    if let Some(id) = &by_code {
+        lookups = vec![Lookup::Referral(id)];
+    }
+    if lookups.is_empty() {
+        // A click ID not in our format names no referral.
+        return Err(ApiError::NotFound("no referral matches this click_id".into()));
+    }
     let (sale, referral) = sales::record_sale(ctx, program, &lookups, &payment).await?;
     sale_answer(ctx, program, sale, referral).await
 }
