@@ -8,7 +8,8 @@
 //! Everything is also served under [`FIRST_PARTY_PREFIX`] (`/_viatrack/…`), for a Workers
 //! route on the merchant's own zone (`shop.example.com/_viatrack/*`): `/_viatrack/v1/…` is
 //! the API and any other `/_viatrack/…` path is a static asset (`/_viatrack/viatrack.js`,
-//! the loader, which then reports to `/_viatrack/v1/…` by default).
+//! the loader, which then reports to `/_viatrack/v1/…` by default), and `/_viatrack/mcp` is
+//! the MCP endpoint ([`crate::mcp`]).
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
@@ -31,7 +32,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     if segments.first() == Some(&FIRST_PARTY_PREFIX) {
         segments.remove(0);
         // The OpenAPI document is a static asset under /v1 too.
-        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"]) || segments == ["v1", "openapi.json"] {
+        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"] | ["mcp"]) || segments == ["v1", "openapi.json"] {
             return asset(&req, &env, &segments).await;
         }
     }
@@ -75,9 +76,10 @@ async fn conditional(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResu
 }
 
 /// The `Idempotency-Key` of a POST that a key authenticates (every POST but Stripe's
-/// webhook, which Stripe's own event IDs make idempotent).
+/// webhook, which Stripe's own event IDs make idempotent, and the MCP endpoint, whose
+/// JSON-RPC IDs name its requests).
 fn idempotent_key(req: &Request, segments: &[&str]) -> ApiResult<Option<String>> {
-    if req.method() != Method::Post || matches!(segments, ["v1", "stripe", "webhook", _]) {
+    if req.method() != Method::Post || matches!(segments, ["v1", "stripe", "webhook", _] | ["mcp"]) {
         return Ok(None);
     }
     crate::idempotency::key_of(req)
@@ -109,8 +111,9 @@ fn method_of(req: &Request) -> HttpMethod {
 
 /// Finds the operation in the table ([`operations::route`]: 404 for an unknown path, 405 for
 /// a known path with another method), records who may call it ([`Ctx::caller`], checked by
-/// the handler's [`crate::auth::caller`]) and runs its handler.
-async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+/// the handler's [`crate::auth::caller`]) and runs its handler. The MCP endpoint's tools run
+/// their operations through here too ([`crate::mcp`]).
+pub(crate) async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
     let (op, params) = match operations::route(method_of(req), segments) {
         Route::Found(op, params) => (op, params),
         Route::MethodNotAllowed => return Err(ApiError::MethodNotAllowed),
@@ -186,5 +189,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         ListApiKeys => keys::list(req, ctx).await,
         GetApiKey => keys::get(req, ctx, p(0)).await,
         RevokeApiKey => keys::delete(req, ctx, p(0)).await,
+
+        Mcp => crate::mcp::serve(req, ctx).await,
     }
 }
