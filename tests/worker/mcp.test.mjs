@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 import { newId } from '../../scripts/lib/program.mjs';
 
@@ -125,7 +126,11 @@ test('the SDK client lists and calls every tool in both formats', async () => {
   const names = tools.map((t) => t.name);
   assert.equal(names.length, 28, names.join(', '));
   assert.ok(names.every((n) => n.startsWith('viatrack_')));
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // JSON Schema 2020-12 (MCP's default dialect) with every format checked; a keyword or
+  // format ajv does not know is a warning, and there must be none.
+  const warnings = [];
+  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: { log() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) } });
+  addFormats(ajv);
   const validators = Object.fromEntries(tools.map((t) => [t.name, ajv.compile(t.outputSchema)]));
   for (const t of tools) {
     ajv.compile(t.inputSchema);
@@ -135,6 +140,7 @@ test('the SDK client lists and calls every tool in both formats', async () => {
     assert.equal(t.annotations.readOnlyHint, !write, t.name);
     if (/_delete_|_commission$/.test(t.name) && write) assert.equal(t.annotations.destructiveHint, true, t.name);
   }
+  assert.deepEqual([...new Set(warnings)], [], 'the schemas use only keywords and formats ajv knows');
   const made = { referral: [], affiliate: [], campaign: [], link: [], commission: [] };
   let calls = 0;
   for (const name of names) {
