@@ -600,13 +600,7 @@ fn operations(c: &mut Components) -> Vec<Op> {
             errors: &[404],
         },
         // MCP (JSON-RPC 2.0 over Streamable HTTP; the tools are listed by `tools/list`).
-        Op {
-            op: OperationId::Mcp,
-            query: &[],
-            body: Some(json_rpc_message()),
-            answer: JsonRpc,
-            errors: &[413],
-        },
+        Op { op: OperationId::Mcp, query: &[], body: Some(json_rpc_message()), answer: JsonRpc, errors: &[413] },
     ]
 }
 

@@ -61,8 +61,10 @@ fn arguments_are_the_operations_parameters_and_body() {
     args.insert("id".into(), json!("ref_a/b"));
     args.insert("response_format".into(), json!("json"));
     let get = spec("viatrack_get_referral").request(&args).expect("a request");
-    assert_eq!((get.method, get.segments.clone(), get.body.clone(), get.format),
-        (HttpMethod::Get, vec!["v1".into(), "referrals".into(), "ref_a/b".into()], None, ResponseFormat::Json));
+    assert_eq!(
+        (get.method, get.segments.clone(), get.body.clone(), get.format),
+        (HttpMethod::Get, vec!["v1".into(), "referrals".into(), "ref_a/b".into()], None, ResponseFormat::Json)
+    );
     let mut args = Map::new();
     args.insert("type".into(), json!(["CLICK", "LEAD"]));
     args.insert("limit".into(), json!(5));

@@ -171,8 +171,7 @@ fn supported() -> Value {
 
 fn is_revision_date(v: &str) -> bool {
     let b = v.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 /// The revision to answer `initialize` with, from its `params.protocolVersion`: the same

@@ -53,6 +53,7 @@ const NONE: &[&str] = &[];
 use OperationId as O;
 
 /// Every tool, in `tools/list` order.
+#[rustfmt::skip]
 pub const TOOLS: &[ToolDef] = &[
     tool("viatrack_list_referrals", O::ListReferrals, "List referrals", "referrals",
         &["id", "type", "status", "email", "affiliate_id", "sales_total", "commissions_total", "created_at"],
@@ -289,8 +290,13 @@ fn spec(doc: &Value, def: &'static ToolDef) -> Result<ToolSpec, String> {
     if let Some(body) = item.pointer("/requestBody/content/application~1json/schema") {
         let resolved = resolve(body, &components);
         let fields = resolved.get("properties").and_then(Value::as_object).ok_or("its body is not an object")?;
-        let body_required: BTreeSet<&str> =
-            resolved.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let body_required: BTreeSet<&str> = resolved
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         for (name, schema) in fields {
             add(name, schema.clone(), ArgIn::Body, body_required.contains(name.as_str()))?;
         }
@@ -528,8 +534,10 @@ mod tests {
         assert_eq!(hints("viatrack_delete_referral"), (false, true, true));
         assert_eq!(hints("viatrack_create_commission"), (false, true, false));
         assert_eq!(hints("viatrack_update_commission"), (false, true, true));
-        assert_eq!(TOOLS.iter().find(|t| t.name == "viatrack_delete_referral").map(|t| t.scope().to_string()),
-            Some("delete:referrals".into()));
+        assert_eq!(
+            TOOLS.iter().find(|t| t.name == "viatrack_delete_referral").map(|t| t.scope().to_string()),
+            Some("delete:referrals".into())
+        );
     }
 
     #[test]
