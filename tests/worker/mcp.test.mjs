@@ -7,7 +7,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
+import { createServer, request } from 'node:http';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startWorker, client, seedLink, BROWSER_UA, ROOT } from '../lib/worker.mjs';
 import { newId } from '../../scripts/lib/program.mjs';
 
 let w, A, B, apiA, pkA, seeded, extra;
@@ -300,4 +304,41 @@ test('transport: methods, Origin, auth, the first-party path', async () => {
   assert.equal((await rpc(ping, { key: A.publishableKey })).status, 403, 'a publishable key');
   const firstParty = await connect(A.secretKey, '/_viatrack/mcp');
   assert.ok((await firstParty.listTools()).tools.length > 0);
+});
+
+/**
+ * @modelcontextprotocol/conformance's server scenarios that apply to this server, through a
+ * proxy that adds the Bearer key (the suite's client sends none, and every request here needs
+ * one): server-initialize, ping, tools-list and dns-rebinding-protection (a Host and Origin of
+ * evil.example.com refused with a 4xx, localhost accepted). Not applicable: the tools-call-*
+ * scenarios (and json-schema-2020-12) call the suite's own test tools (test_simple_text,
+ * test_error_handling, json_schema_2020_12_tool, …), which a production server does not
+ * serve; logging, completion, resources, prompts, sampling, elicitation and the SSE ones need
+ * capabilities this server does not offer (it answers JSON only, with tools only).
+ */
+test('conformance: the server scenarios that apply pass', { timeout: 120_000 }, async () => {
+  const target = new URL(w.url);
+  const proxy = createServer((req, res) => {
+    const up = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, authorization: `Bearer ${A.secretKey}` } },
+      (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise((ok) => proxy.listen(0, '127.0.0.1', ok));
+  const run = promisify(execFile);
+  const cli = join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+  const url = `http://localhost:${proxy.address().port}/mcp`;
+  try {
+    for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) {
+      const r = await run(process.execPath, [cli, 'server', '--url', url, '--scenario', scenario], { cwd: ROOT }).catch((e) => e);
+      const out = `${r.stdout}\n${r.stderr}`;
+      assert.equal(r.code ?? 0, 0, `${scenario}:\n${out}`);
+      const passed = /Passed: (\d+)\/(\d+), 0 failed/.exec(out);
+      assert.ok(passed && passed[1] === passed[2], `${scenario}:\n${out}`);
+    }
+  } finally {
+    proxy.close();
+  }
 });

@@ -4,8 +4,9 @@
 //!
 //! Per request, in order:
 //!
-//! 1. `Origin`: a browser origin other than the Worker's own or one of `MCP_ALLOWED_ORIGINS`
-//!    is refused (403), the transport's DNS-rebinding rule.
+//! 1. `Origin`: a browser origin other than one of `MCP_ALLOWED_ORIGINS` or the Worker's own
+//!    (on a host it is known by) is refused (403), the transport's DNS-rebinding rule
+//!    (`check_origin`).
 //! 2. The key: `Authorization: Bearer sk_…`, the API's own secret keys, with its failed-auth
 //!    limit ([`crate::auth`]); a 401 carries `WWW-Authenticate: Bearer`.
 //! 3. The body: one JSON-RPC message ([`jsonrpc::parse`]; a batch is refused), and the
@@ -79,15 +80,22 @@ pub async fn serve(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
 }
 
 /// The transport's DNS-rebinding rule: a request with an `Origin` (a browser's) must come
-/// from the Worker's own origin or one listed in the `MCP_ALLOWED_ORIGINS` var
-/// (comma-separated, `https://app.example.com`). Clients outside a browser send none.
+/// from one listed in the `MCP_ALLOWED_ORIGINS` var (comma-separated,
+/// `https://app.example.com`), or from the Worker's own origin when that origin's host is
+/// one the Worker is known to answer on (`WORKER_HOSTS`, or a loopback host under `wrangler
+/// dev`). The request's own origin alone proves nothing: a rebound name (`evil.example` →
+/// 127.0.0.1) sends a `Host` and an `Origin` that match each other. Clients outside a
+/// browser send no `Origin`.
 fn check_origin(req: &Request, ctx: &Ctx) -> ApiResult<()> {
     let Some(origin) = req.headers().get("Origin")? else { return Ok(()) };
-    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
-    let listed = ctx.env.var("MCP_ALLOWED_ORIGINS").map(|v| v.to_string()).unwrap_or_default();
-    let allowed = origin == ctx.self_origin.to_ascii_lowercase()
-        || listed.split(',').map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).any(|o| o == origin);
-    if allowed {
+    let normal = |o: &str| o.trim().trim_end_matches('/').to_ascii_lowercase();
+    let origin = normal(&origin);
+    let var = |name: &str| ctx.env.var(name).map(|v| v.to_string()).unwrap_or_default();
+    let listed = var("MCP_ALLOWED_ORIGINS").split(',').map(normal).any(|o| !o.is_empty() && o == origin);
+    let known_host = matches!(ctx.host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+        || var("WORKER_HOSTS").split(',').any(|h| h.trim().eq_ignore_ascii_case(&ctx.host));
+    let own = known_host && origin == normal(&ctx.self_origin);
+    if listed || own {
         Ok(())
     } else {
         Err(ApiError::PermissionDenied(
