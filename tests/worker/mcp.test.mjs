@@ -237,6 +237,12 @@ test('converting a click, an invalid transition, an unknown affiliate', async ()
   const badArg = await mcp.callTool({ name: 'viatrack_list_referrals', arguments: { limit: 500 } });
   assert.equal(badArg.isError, true);
   assert.match(badArg.content[0].text, /^VALIDATION_ERROR: .*\(field: limit\)/);
+  // idempotency_key is the REST API's Idempotency-Key: a retried create answers the first answer.
+  const once = { affiliate_id: seeded.affiliate.id, email: 'retried@example.com', idempotency_key: newId('idem'), response_format: 'json' };
+  const first = await mcp.callTool({ name: 'viatrack_create_referral', arguments: once });
+  const retried = await mcp.callTool({ name: 'viatrack_create_referral', arguments: once });
+  assert.notEqual(first.isError, true, first.content[0].text);
+  assert.deepEqual(retried.structuredContent, first.structuredContent, 'the first answer again, not a CONFLICT');
   const unknownArg = await mcp.callTool({ name: 'viatrack_get_referral', arguments: { id: clickId, program_id: 'x' } });
   assert.match(unknownArg.content[0].text, /^VALIDATION_ERROR: unknown argument/);
 });

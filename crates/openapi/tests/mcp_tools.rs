@@ -57,6 +57,14 @@ fn arguments_are_the_operations_parameters_and_body() {
     for name in ["affiliate_id", "email", "click_id", "metadata"] {
         assert!(create.args.contains(&(name.to_string(), ArgIn::Body)), "{name}");
     }
+    assert!(create.args.contains(&("idempotency_key".to_string(), ArgIn::Header)));
+    let mut args = Map::new();
+    args.insert("idempotency_key".into(), json!("k1"));
+    args.insert("email".into(), json!("a@example.com"));
+    let post = create.request(&args).expect("a request");
+    assert_eq!(post.headers, vec![("Idempotency-Key".to_string(), "k1".to_string())]);
+    assert_eq!(post.body, Some(json!({"email": "a@example.com"})));
+    assert!(!spec("viatrack_update_referral").args.iter().any(|(_, p)| *p == ArgIn::Header), "no If-Match");
     let mut args = Map::new();
     args.insert("id".into(), json!("ref_a/b"));
     args.insert("response_format".into(), json!("json"));

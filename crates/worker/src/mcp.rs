@@ -15,9 +15,10 @@
 //!    `tools/call`; a notification or a response gets 202 and no body.
 //!
 //! A tool call is a thin adapter over its REST operation: its arguments become the REST
-//! request ([`tools::ToolSpec::request`]), carrying the caller's own `Authorization`, which
-//! runs in-process through the router's own [`crate::router::route`] (the same handler, scope
-//! check and errors as over HTTP), and its JSON envelope becomes the tool result.
+//! request ([`tools::ToolSpec::request`]), carrying the caller's own `Authorization` (and an
+//! `Idempotency-Key` from `idempotency_key`), which runs in-process through the router's own
+//! [`crate::router::serve`] (the same idempotency, handler, scope check and errors as over
+//! HTTP), and its JSON envelope becomes the tool result.
 //!
 //! The tools' schemas are derived from the OpenAPI document the Worker serves as a static
 //! asset (`/v1/openapi.json`, built from core's wire types by `crates/openapi`), read once per
@@ -156,7 +157,7 @@ async fn call(req: &Request, ctx: &Ctx, spec: &ToolSpec, arguments: &Map<String,
 }
 
 /// The REST request `rest` with the caller's own `Authorization`, run in-process by the
-/// router ([`crate::router::route`]); its JSON envelope, success or error.
+/// router ([`crate::router::serve`]); its JSON envelope, success or error.
 async fn dispatch(outer: &Request, ctx: &Ctx, rest: &RestCall) -> ApiResult<Value> {
     let mut url = worker::Url::parse(&ctx.self_origin).map_err(|e| ApiError::Internal(e.to_string()))?;
     url.path_segments_mut()
@@ -170,6 +171,9 @@ async fn dispatch(outer: &Request, ctx: &Ctx, rest: &RestCall) -> ApiResult<Valu
     if let Some(auth) = outer.headers().get("Authorization")? {
         headers.set("Authorization", &auth)?;
     }
+    for (name, value) in &rest.headers {
+        headers.set(name, value)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(verb(rest.method));
     if let Some(body) = &rest.body {
@@ -179,8 +183,8 @@ async fn dispatch(outer: &Request, ctx: &Ctx, rest: &RestCall) -> ApiResult<Valu
     init.with_headers(headers);
     let mut inner = Request::new_with_init(url.as_str(), &init)?;
     let segments: Vec<&str> = rest.segments.iter().map(String::as_str).collect();
-    // Boxed: the router's `route` runs this module for `/mcp`, and runs the tool's route here.
-    let routed: LocalBoxFuture<'_, ApiResult<Response>> = Box::pin(crate::router::route(&mut inner, ctx, &segments));
+    // Boxed: the router runs this module for `/mcp`, and runs the tool's operation here.
+    let routed: LocalBoxFuture<'_, ApiResult<Response>> = Box::pin(crate::router::serve(&mut inner, ctx, &segments));
     let mut resp = match routed.await {
         Ok(resp) => resp,
         Err(e) => e.into_response()?,

@@ -37,18 +37,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
         }
     }
     let tracking = matches!(segments.as_slice(), ["v1", "track", ..]);
-    let result = match idempotent_key(&req, &segments) {
-        Ok(Some(key)) => {
-            let segments = &segments;
-            let ctx_ref = &ctx;
-            crate::idempotency::run(&mut req, &ctx, &key, |mut again| async move {
-                route(&mut again, ctx_ref, segments).await
-            })
-            .await
-        }
-        Ok(None) => conditional(&mut req, &ctx, &segments).await,
-        Err(e) => Err(e),
-    };
+    let result = serve(&mut req, &ctx, &segments).await;
     let resource = versions::is_resource(&segments) && matches!(req.method(), Method::Get | Method::Patch);
     let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
     let resp = match result {
@@ -59,6 +48,20 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     match (&ctx.origin, tracking && !origin_refused) {
         (Some(origin), true) => http::allow_origin(resp, origin),
         _ => Ok(resp),
+    }
+}
+
+/// Runs the operation `segments` name: a POST with an `Idempotency-Key` once per key
+/// ([`crate::idempotency`]), a `PATCH` with `If-Match` only on the current version
+/// ([`conditional`]), anything else as it is. The MCP tools' REST requests run through here
+/// too ([`crate::mcp`]).
+pub(crate) async fn serve(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+    match idempotent_key(req, segments)? {
+        Some(key) => {
+            crate::idempotency::run(req, ctx, &key, |mut again| async move { route(&mut again, ctx, segments).await })
+                .await
+        }
+        None => conditional(req, ctx, segments).await,
     }
 }
 
@@ -111,9 +114,8 @@ fn method_of(req: &Request) -> HttpMethod {
 
 /// Finds the operation in the table ([`operations::route`]: 404 for an unknown path, 405 for
 /// a known path with another method), records who may call it ([`Ctx::caller`], checked by
-/// the handler's [`crate::auth::caller`]) and runs its handler. The MCP endpoint's tools run
-/// their operations through here too ([`crate::mcp`]).
-pub(crate) async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+/// the handler's [`crate::auth::caller`]) and runs its handler.
+async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
     let (op, params) = match operations::route(method_of(req), segments) {
         Route::Found(op, params) => (op, params),
         Route::MethodNotAllowed => return Err(ApiError::MethodNotAllowed),

@@ -184,6 +184,8 @@ pub enum ArgIn {
     Query,
     /// A field of the JSON body.
     Body,
+    /// A request header (`idempotency_key` → `Idempotency-Key`).
+    Header,
 }
 
 /// The format of a tool result's text.
@@ -228,6 +230,8 @@ pub struct RestCall {
     pub segments: Vec<String>,
     /// The query pairs.
     pub query: Vec<(String, String)>,
+    /// Request headers from arguments (`Idempotency-Key`), name and value.
+    pub headers: Vec<(String, String)>,
     /// The JSON body, for a POST or PATCH.
     pub body: Option<Value>,
     /// The result's text format.
@@ -275,12 +279,15 @@ fn spec(doc: &Value, def: &'static ToolDef) -> Result<ToolSpec, String> {
         Ok(())
     };
     for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+        let name = p.get("name").and_then(Value::as_str).ok_or("a parameter without a name")?;
         let place = match p.get("in").and_then(Value::as_str) {
             Some("path") => ArgIn::Path,
             Some("query") => ArgIn::Query,
+            Some("header") if HEADERS.contains(&name) => ArgIn::Header,
             _ => continue,
         };
-        let name = p.get("name").and_then(Value::as_str).ok_or("a parameter without a name")?;
+        let name = if place == ArgIn::Header { header_arg(name) } else { name.to_string() };
+        let name = name.as_str();
         let mut schema = p.get("schema").cloned().unwrap_or_else(|| json!({}));
         if let (Some(d), Some(obj)) = (p.get("description"), schema.as_object_mut()) {
             obj.insert("description".into(), d.clone());
@@ -334,6 +341,16 @@ fn spec(doc: &Value, def: &'static ToolDef) -> Result<ToolSpec, String> {
     };
     with_defs(&mut output, &components);
     Ok(ToolSpec { def, op, scope: def.scope(), input_schema: input, output_schema: output, args, list })
+}
+
+/// The request headers a tool takes as arguments: `Idempotency-Key` (a retried create then
+/// answers the first answer, shared with the REST API's own retries of the same request).
+/// Not `If-Match`: it needs the `ETag` of a read, which a tool result does not carry.
+const HEADERS: &[&str] = &["Idempotency-Key"];
+
+/// The argument for a header: `Idempotency-Key` → `idempotency_key`.
+fn header_arg(header: &str) -> String {
+    header.to_ascii_lowercase().replace('-', "_")
 }
 
 const COMPONENT_REF: &str = "#/components/schemas/";
@@ -420,6 +437,7 @@ impl ToolSpec {
             Some(_) => return Err(ValidationError::field(RESPONSE_FORMAT, "must be markdown or json")),
         };
         let mut query = Vec::new();
+        let mut headers = Vec::new();
         let mut body = Map::new();
         let mut path = Vec::new();
         for (name, value) in arguments {
@@ -445,6 +463,10 @@ impl ToolSpec {
                 ArgIn::Body => {
                     body.insert(name.clone(), value.clone());
                 }
+                ArgIn::Header => match (value, self.header_of(name)) {
+                    (Value::String(s), Some(header)) => headers.push((header, s.clone())),
+                    _ => return Err(ValidationError::field(name, "must be a string")),
+                },
             }
         }
         let mut segments = Vec::new();
@@ -458,7 +480,12 @@ impl ToolSpec {
             }
         }
         let body = matches!(self.op.method, HttpMethod::Post | HttpMethod::Patch).then_some(Value::Object(body));
-        Ok(RestCall { method: self.op.method, segments, query, body, format })
+        Ok(RestCall { method: self.op.method, segments, query, headers, body, format })
+    }
+
+    /// The header an [`ArgIn::Header`] argument sets, as the OpenAPI document names it.
+    fn header_of(&self, arg: &str) -> Option<String> {
+        HEADERS.iter().find(|h| header_arg(h) == arg).map(|h| h.to_string())
     }
 
     /// The tool result for the REST answer `answer` (the envelope): on success
