@@ -52,6 +52,10 @@ enum Answer {
     Raw(u16, Value),
     /// A CSV download: its description.
     Csv(&'static str),
+    /// A JSON-RPC answer (the MCP endpoint): 200 with the response to a request, 202 and no
+    /// body for a notification, 400 with a JSON-RPC error for a body that is not one valid
+    /// message or an unsupported `MCP-Protocol-Version`.
+    JsonRpc,
 }
 
 /// What the document says of one operation beyond its row in the table of operations
@@ -632,7 +636,42 @@ fn operations(c: &mut Components) -> Vec<Op> {
             answer: Data(200, c.of::<Deleted>()),
             errors: &[404],
         },
+        // MCP (JSON-RPC 2.0 over Streamable HTTP; the tools are listed by `tools/list`).
+        Op { op: OperationId::Mcp, query: &[], body: Some(json_rpc_message()), answer: JsonRpc, errors: &[413] },
     ]
+}
+
+/// One JSON-RPC 2.0 message, as a client posts it to `/mcp` (never a batch).
+fn json_rpc_message() -> Value {
+    json!({
+        "type": "object", "required": ["jsonrpc"],
+        "description": "One JSON-RPC 2.0 message of MCP revision 2025-11-25 (`initialize`, `ping`, `tools/list`, \
+                        `tools/call`, or a notification, answered 202 without a body). Batches are refused.",
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "id": {"type": ["string", "integer"]},
+            "method": {"type": "string"},
+            "params": {"type": "object"}
+        }
+    })
+}
+
+/// A JSON-RPC 2.0 response: a result or an error.
+fn json_rpc_answer() -> Value {
+    json!({
+        "type": "object", "required": ["jsonrpc", "id"],
+        "description": "The JSON-RPC response (`result`, or `error` with its code: -32700, -32600, -32601, -32602, \
+                        -32603). A tool that fails answers a result with `isError: true` naming the API error code.",
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "id": {"type": ["string", "integer", "null"]},
+            "result": {"type": "object"},
+            "error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "integer"}, "message": {"type": "string"}, "data": {}}
+            }
+        }
+    })
 }
 
 fn success(data: Value) -> Value {
@@ -646,6 +685,7 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
     let error_ref = c.of::<ErrorBody>();
     let mut responses = Map::new();
     let csv = matches!(op.answer, Answer::Csv(_));
+    let json_rpc = matches!(op.answer, Answer::JsonRpc);
     let (status, body, description) = match op.answer {
         Answer::Data(status, data) => (status, Some(success(data)), "the object"),
         Answer::Page(item) => {
@@ -671,6 +711,7 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
         Answer::Empty(status, description) => (status, Option::None, description),
         Answer::Raw(status, schema) => (status, Some(schema), "ok"),
         Answer::Csv(description) => (200, Option::None, description),
+        Answer::JsonRpc => (200, Some(json_rpc_answer()), "the JSON-RPC response to the request"),
     };
     let mut ok = json!({ "description": description });
     if let Some(schema) = body {
@@ -685,7 +726,7 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
     let mut errors: Vec<u16> = match row.caller {
         Caller::Public => vec![],
         Caller::Stripe => vec![400],
-        Caller::Secret(_) | Caller::Tracking => vec![400, 401, 403, 429],
+        Caller::Secret(_) | Caller::AnySecret | Caller::Tracking => vec![400, 401, 403, 429],
     };
     if idempotent {
         errors.extend_from_slice(&[409, 422]);
@@ -702,6 +743,17 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
         responses.insert(
             e.to_string(),
             json!({"description": error_meaning(e), "content": {"application/json": {"schema": error_ref}}}),
+        );
+    }
+    if json_rpc {
+        responses.insert("202".into(), json!({"description": "a notification or a response: accepted, no body"}));
+        responses.insert(
+            "400".into(),
+            json!({
+                "description": "a body that is not one JSON-RPC message (-32700, -32600: a batch, no `jsonrpc`), or an \
+                                unsupported `MCP-Protocol-Version` header; or VALIDATION_ERROR",
+                "content": {"application/json": {"schema": {"oneOf": [json_rpc_answer(), error_ref]}}}
+            }),
         );
     }
     let mut parameters = path_params(row.path);
@@ -726,6 +778,13 @@ fn operation(c: &mut Components, row: &Operation, op: Op) -> Value {
     let (security, auth_note) = match row.caller {
         Caller::Public => (json!([]), String::from("No key.")),
         Caller::Secret(scope) => (json!([{"secretKey": []}]), format!("Secret key with `{scope}`.")),
+        Caller::AnySecret => (
+            json!([{"secretKey": []}]),
+            String::from(
+                "Secret key, any scopes: `tools/list` shows the tools its scopes allow, and each tool needs the scope \
+                 of the operation it runs (README: \"Use it from an AI client\").",
+            ),
+        ),
         Caller::Tracking => (
             json!([{"publishableKey": []}, {"secretKey": []}]),
             String::from("Publishable key from a page of a campaign's hostnames, or a secret key from a server."),

@@ -45,6 +45,7 @@ pub async fn caller(req: &Request, ctx: &Ctx) -> ApiResult<Principal> {
     match ctx.caller.get() {
         Caller::Secret(scope) => who.require(scope.access, scope.resource)?,
         Caller::Tracking => who.require_tracking()?,
+        Caller::AnySecret => who.require_secret()?,
         Caller::Public | Caller::Stripe => {
             return Err(ApiError::Internal("a key was checked on an operation that takes none".into()))
         }
@@ -127,6 +128,21 @@ impl Principal {
             )),
             KeyKind::Secret if self.scopes.contains(&scope) => Ok(()),
             KeyKind::Secret => Err(ApiError::PermissionDenied(format!("this key lacks the {scope} scope"))),
+        }
+    }
+
+    /// Requires a secret key, whatever its scopes (the MCP endpoint: each tool's operation
+    /// then checks its own scope).
+    ///
+    /// # Errors
+    ///
+    /// `PERMISSION_DENIED` for a publishable key.
+    pub fn require_secret(&self) -> ApiResult<()> {
+        match self.kind {
+            KeyKind::Publishable => Err(ApiError::PermissionDenied(
+                "a publishable key may only call the tracking endpoints; use a secret key".into(),
+            )),
+            KeyKind::Secret => Ok(()),
         }
     }
 

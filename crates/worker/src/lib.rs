@@ -14,6 +14,9 @@
 //!   [`routes::track`] serves the tracker (click, lead) and the merchant's server (sale,
 //!   refund); [`routes::stripe`] the Stripe connection and webhook; [`routes::commissions`]
 //!   lists and settles commissions.
+//! * [`mcp`] — `POST /mcp`, the Model Context Protocol server: JSON-RPC over Streamable
+//!   HTTP; each `viatrack_…` tool runs its REST operation in-process through [`router`]
+//!   (core's `api::mcp` holds the messages, the tool table and the schema derivation).
 //! * [`payouts`] — the payout run service that `routes::payouts` and the Cron Trigger share.
 //! * [`sales`] — the sale and refund service that `routes::track` and `routes::stripe`
 //!   share: finds the referral, lets core decide the status move and the commission, writes
@@ -54,6 +57,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod limits;
+pub mod mcp;
 pub mod payouts;
 pub mod repo;
 pub mod router;

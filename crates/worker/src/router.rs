@@ -8,7 +8,8 @@
 //! Everything is also served under [`FIRST_PARTY_PREFIX`] (`/_viatrack/…`), for a Workers
 //! route on the merchant's own zone (`shop.example.com/_viatrack/*`): `/_viatrack/v1/…` is
 //! the API and any other `/_viatrack/…` path is a static asset (`/_viatrack/viatrack.js`,
-//! the loader, which then reports to `/_viatrack/v1/…` by default).
+//! the loader, which then reports to `/_viatrack/v1/…` by default), and `/_viatrack/mcp` is
+//! the MCP endpoint ([`crate::mcp`]).
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, Ctx};
@@ -31,23 +32,12 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     if segments.first() == Some(&FIRST_PARTY_PREFIX) {
         segments.remove(0);
         // The OpenAPI document is a static asset under /v1 too.
-        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"]) || segments == ["v1", "openapi.json"] {
+        if !matches!(segments.as_slice(), ["v1", ..] | ["healthz"] | ["mcp"]) || segments == ["v1", "openapi.json"] {
             return asset(&req, &env, &segments).await;
         }
     }
     let tracking = matches!(segments.as_slice(), ["v1", "track", ..]);
-    let result = match idempotent_key(&req, &segments) {
-        Ok(Some(key)) => {
-            let segments = &segments;
-            let ctx_ref = &ctx;
-            crate::idempotency::run(&mut req, &ctx, &key, |mut again| async move {
-                route(&mut again, ctx_ref, segments).await
-            })
-            .await
-        }
-        Ok(None) => conditional(&mut req, &ctx, &segments).await,
-        Err(e) => Err(e),
-    };
+    let result = serve(&mut req, &ctx, &segments).await;
     let resource = versions::is_resource(&segments) && matches!(req.method(), Method::Get | Method::Patch);
     let origin_refused = matches!(result, Err(ApiError::OriginNotAllowed));
     let resp = match result {
@@ -58,6 +48,20 @@ pub async fn handle(mut req: Request, env: Env, wctx: Context) -> worker::Result
     match (&ctx.origin, tracking && !origin_refused) {
         (Some(origin), true) => http::allow_origin(resp, origin),
         _ => Ok(resp),
+    }
+}
+
+/// Runs the operation `segments` name: a POST with an `Idempotency-Key` once per key
+/// ([`crate::idempotency`]), a `PATCH` with `If-Match` only on the current version
+/// ([`conditional`]), anything else as it is. The MCP tools' REST requests run through here
+/// too ([`crate::mcp`]).
+pub(crate) async fn serve(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Response> {
+    match idempotent_key(req, segments)? {
+        Some(key) => {
+            crate::idempotency::run(req, ctx, &key, |mut again| async move { route(&mut again, ctx, segments).await })
+                .await
+        }
+        None => conditional(req, ctx, segments).await,
     }
 }
 
@@ -75,9 +79,10 @@ async fn conditional(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResu
 }
 
 /// The `Idempotency-Key` of a POST that a key authenticates (every POST but Stripe's
-/// webhook, which Stripe's own event IDs make idempotent).
+/// webhook, which Stripe's own event IDs make idempotent, and the MCP endpoint, whose
+/// JSON-RPC IDs name its requests).
 fn idempotent_key(req: &Request, segments: &[&str]) -> ApiResult<Option<String>> {
-    if req.method() != Method::Post || matches!(segments, ["v1", "stripe", "webhook", _]) {
+    if req.method() != Method::Post || matches!(segments, ["v1", "stripe", "webhook", _] | ["mcp"]) {
         return Ok(None);
     }
     crate::idempotency::key_of(req)
@@ -191,5 +196,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         ListApiKeys => keys::list(req, ctx).await,
         GetApiKey => keys::get(req, ctx, p(0)).await,
         RevokeApiKey => keys::delete(req, ctx, p(0)).await,
+
+        Mcp => crate::mcp::serve(req, ctx).await,
     }
 }

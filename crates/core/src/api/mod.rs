@@ -16,6 +16,8 @@
 //! * [`webhook_endpoints`] — outbound webhook endpoints and their delivery log.
 //! * [`commissions`] — the commission object and list query, refunds, the Stripe connection.
 //! * [`stats`] — funnel figures (`GET /v1/stats`): what each counts, the query, the answer.
+//! * [`mcp`] — the MCP server's pure half: JSON-RPC messages, the tool table and its
+//!   schemas (derived from the OpenAPI document), and the Markdown response format.
 //!
 //! Request bodies reject unknown fields (`deny_unknown_fields`), so nothing like
 //! `program_id`, counters or timestamps can be mass-assigned. [`parse_json`] turns any
@@ -25,6 +27,7 @@ pub mod commissions;
 pub mod envelope;
 pub mod fields;
 pub mod keys;
+pub mod mcp;
 pub mod operations;
 pub mod payout_export;
 pub mod payouts;

@@ -52,6 +52,9 @@ pub enum Caller {
     Tracking,
     /// A secret key holding this scope.
     Secret(Scope),
+    /// A secret key, whatever its scopes: the MCP endpoint, whose tools each run one
+    /// operation of this table and need that operation's scope (`api::mcp::tools`).
+    AnySecret,
     /// Stripe, by the `Stripe-Signature` header checked against the connected secret.
     Stripe,
 }
@@ -105,7 +108,7 @@ macro_rules! operations {
 }
 
 use Access::{Delete, Read, Write};
-use Caller::{Public, Stripe, Tracking};
+use Caller::{AnySecret, Public, Stripe, Tracking};
 use Resource::{
     Affiliates, ApiKeys, Campaigns, Commissions, Coupons, Integrations, Links, Payouts, Referrals, Stats, Webhooks,
 };
@@ -187,6 +190,8 @@ operations! {
     ListApiKeys = "listApiKeys": Get "/v1/api_keys", secret(Read, ApiKeys), "API keys", "List active keys (never the secret)";
     GetApiKey = "getApiKey": Get "/v1/api_keys/{id}", secret(Read, ApiKeys), "API keys", "Get a key's record";
     RevokeApiKey = "revokeApiKey": Delete "/v1/api_keys/{id}", secret(Delete, ApiKeys), "API keys", "Revoke a key";
+
+    Mcp = "mcp": Post "/mcp", AnySecret, "MCP", "Model Context Protocol (Streamable HTTP, one JSON-RPC 2.0 message per POST): the viatrack_… tools, each needing its operation's scope";
 }
 
 /// What a request's method and path name.
