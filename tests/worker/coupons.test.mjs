@@ -8,6 +8,7 @@
 // does explain it keeps the credit; an archived, unknown or foreign code credits nobody.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import Stripe from 'stripe';
 import { startWorker, client, seedLink, BROWSER_UA } from '../lib/worker.mjs';
 
 let w, p, q, api, other, ada, bob;
@@ -200,4 +201,64 @@ test('an archived, unknown or foreign code credits nobody: NOT_FOUND and nothing
     assert.equal(r.status, 400, JSON.stringify(coupon));
     assert.equal(r.body.error.field, 'coupon');
   }
+});
+
+test('Stripe: a checkout with a promotion code and no referral credits the coupon; with a referral the referral keeps it; an unusable code is ignored once', async () => {
+  const stripe = new Stripe('sk_test_unused_no_network');
+  const SECRET = 'whsec_couponTestSecret123';
+  const hook = new URL((await api.post('/v1/integrations/stripe', { signing_secret: SECRET })).body.data.webhook_url).pathname;
+  let seq = 0;
+  const deliver = async (type, object) => {
+    const payload = JSON.stringify({ id: `evt_cpn_${++seq}_${Date.now()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object } });
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+    const r = await client(w.url, null).post(hook, payload, { 'Stripe-Signature': header });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return { r, payload, header };
+  };
+  // A Checkout Session as Stripe sends it: discounts [{coupon, promotion_code}].
+  const session = (id, extra) => ({ id, object: 'checkout.session', amount_total: 20000, currency: 'eur', customer: `cus_${id}`, customer_details: { email: `${id}@example.com` }, payment_intent: `pi_${id}`, mode: 'payment', ...extra });
+  const yt = (await api.post('/v1/coupons', { code: 'YOUTUBE', affiliate_id: ada.affiliate.id, stripe_promotion_code: 'promo_1Yt' })).body.data;
+  const paid = await deliver('checkout.session.completed', session('cs_code', { discounts: [{ coupon: 'Z4OV52SU', promotion_code: 'promo_1Yt' }] }));
+  assert.equal(paid.r.body.data.outcome, 'sale', JSON.stringify(paid.r.body));
+  const sale = (await api.get('/v1/referrals?email=cs_code@example.com')).body.data[0];
+  assert.deepEqual([sale.affiliate_id, sale.attribution_method, sale.coupon, sale.status, sale.customer_id], [ada.affiliate.id, 'code', 'YOUTUBE', 'customer', 'cus_cs_code']);
+  assert.deepEqual((await api.get(`/v1/commissions?referral_id=${sale.id}`)).body.data.map((c) => [c.affiliate_id, c.amount, c.currency]), [[ada.affiliate.id, 4000, 'EUR']]);
+  // Stripe redelivers the same event: recorded once.
+  const again = await client(w.url, null).post(hook, paid.payload, { 'Stripe-Signature': paid.header });
+  assert.equal(again.body.data.outcome, 'duplicate');
+  // The renewal invoice names no code (bare discount IDs): the customer ID finds the referral.
+  const renewal = await deliver('invoice.paid', { id: 'in_renewal', object: 'invoice', amount_paid: 20000, currency: 'eur', customer: 'cus_cs_code', payment_intent: 'pi_renewal', discounts: ['di_1'] });
+  assert.equal(renewal.r.body.data.outcome, 'sale');
+  assert.equal((await api.get(`/v1/commissions?referral_id=${sale.id}`)).body.data.length, 1, 'a one-time campaign: no commission on a renewal, and no second referral');
+  assert.equal((await api.get(`/v1/coupons/${yt.id}`)).body.data.conversions, 1);
+
+  // The expanded promotion code's own code matches a coupon that has no promotion code ID.
+  await api.post('/v1/coupons', { code: 'PODCAST2', affiliate_id: bob.affiliate.id });
+  const expanded = await deliver('checkout.session.completed', session('cs_expanded', { discounts: [{ coupon: 'c', promotion_code: { id: 'promo_unlinked', object: 'promotion_code', code: 'podcast2' } }] }));
+  assert.equal(expanded.r.body.data.outcome, 'sale');
+  const bobs = (await api.get('/v1/referrals?email=cs_expanded@example.com')).body.data[0];
+  assert.deepEqual([bobs.affiliate_id, bobs.coupon], [bob.affiliate.id, 'PODCAST2']);
+
+  // A referral named by client_reference_id keeps the credit over the code.
+  const pk = client(w.url, p.publishableKey, { 'User-Agent': BROWSER_UA });
+  const click = (await pk.post('/v1/track/click', { token: 'bob', url: 'https://shop.example.com/' })).body.data.click_id;
+  const linked = await deliver('checkout.session.completed', session('cs_linked', { client_reference_id: click, discounts: [{ coupon: 'c', promotion_code: 'promo_1Yt' }] }));
+  assert.equal(linked.r.body.data.outcome, 'sale');
+  const kept = (await api.get(`/v1/referrals/${click}`)).body.data;
+  assert.deepEqual([kept.affiliate_id, kept.attribution_method, kept.coupon], [bob.affiliate.id, 'link', null]);
+  assert.deepEqual((await api.get(`/v1/commissions?referral_id=${click}`)).body.data.map((c) => c.affiliate_id), [bob.affiliate.id], 'exactly one commission, the link\'s');
+
+  // Archived, unknown, another program's: ignored (200) and recorded once; nobody credited.
+  await api.patch(`/v1/coupons/${yt.id}`, { archived: true });
+  const theirs = (await other.post('/v1/coupons', { code: 'THEIRS', affiliate_id: (await other.get('/v1/affiliates')).body.data[0].id, stripe_promotion_code: 'promo_theirs' })).body.data;
+  assert.ok(theirs.id);
+  const count = async () => (await api.get('/v1/referrals?limit=1')).body.pagination.total_count;
+  const before = await count();
+  for (const [id, promo] of [['cs_archived', 'promo_1Yt'], ['cs_unknown', 'promo_nobody'], ['cs_theirs', 'promo_theirs']]) {
+    const { r } = await deliver('checkout.session.completed', session(id, { discounts: [{ coupon: 'c', promotion_code: promo }] }));
+    assert.equal(r.body.data.outcome, 'ignored', `${id}: ${JSON.stringify(r.body)}`);
+  }
+  assert.equal(await count(), before);
+  const [{ results: [{ n }] }] = await w.sql(`SELECT COUNT(*) AS n FROM stripe_events WHERE program_id = '${p.programId}' AND event_id LIKE 'evt_cpn_%'`);
+  assert.equal(n, seq, 'every event recorded once');
 });

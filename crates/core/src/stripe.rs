@@ -127,6 +127,35 @@ pub struct StripeSale {
     pub invoice_id: String,
     /// The PaymentIntent (`pi_…`), by which a refund finds the sale.
     pub payment_id: Option<String>,
+    /// The promotion code the customer used (issue 26), as the event carries it without a
+    /// call back to Stripe: its ID and, when the object is expanded, its customer-facing code.
+    pub promotion: Option<Promotion>,
+}
+
+/// A promotion code applied to a payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Promotion {
+    /// `promo_…`.
+    pub id: String,
+    /// The customer-facing code, when the event expands the promotion code object.
+    pub code: Option<String>,
+}
+
+/// The first promotion code among `discounts` (a Checkout Session's `[{coupon,
+/// promotion_code}]`, an invoice's expanded Discount objects) or the invoice's older single
+/// `discount`. An invoice's unexpanded `discounts` are bare `di_…` IDs that name no promotion
+/// code: reading one would need a call back to Stripe, which the webhook does not make.
+fn promotion(o: &Value) -> Option<Promotion> {
+    let of = |d: &Value| -> Option<Promotion> {
+        let p = d.get("promotion_code")?;
+        let id = text(d, "promotion_code")?;
+        let code = p.get("code").and_then(Value::as_str).map(ToString::to_string);
+        Some(Promotion { id, code })
+    };
+    o.get("discounts")
+        .and_then(Value::as_array)
+        .and_then(|ds| ds.iter().find_map(of))
+        .or_else(|| o.get("discount").and_then(of))
 }
 
 /// A refund of a charge; Stripe gives the charge's total refunded so far.
@@ -188,6 +217,7 @@ impl Event {
                     currency: text(o, "currency").unwrap_or_default(),
                     invoice_id: id,
                     payment_id: text(o, "payment_intent"),
+                    promotion: promotion(o),
                 })
             }
             "invoice.paid" => {
@@ -202,6 +232,7 @@ impl Event {
                     currency: text(o, "currency").unwrap_or_default(),
                     invoice_id: id,
                     payment_id: text(o, "payment_intent"),
+                    promotion: promotion(o),
                 })
             }
             "charge.refunded" => match (text(o, "id"), cents(o, "amount_refunded")) {

@@ -37,3 +37,66 @@ fn refusals() {
     }
     assert_eq!(verify(SECRET, &format!("t={T},v1=zz"), body, T), Err(SignatureError::Mismatch), "not hex");
 }
+
+/// Issue 26: the promotion code a payment carries, read from the event without a call back
+/// to Stripe (a Checkout Session's `discounts`, an expanded one with its code, an invoice's
+/// older `discount`), and none from an invoice's bare `di_…` discount IDs.
+#[test]
+fn promotion_codes_are_read_from_the_event() {
+    use serde_json::json;
+    use viatrack_core::stripe::{Action, Event, Promotion};
+    let sale = |event_type: &str, object: serde_json::Value| -> Option<Promotion> {
+        let e: Event = serde_json::from_value(
+            json!({"id": "evt_1", "type": event_type, "created": 1, "data": {"object": object}}),
+        )
+        .unwrap();
+        match e.action() {
+            Action::Sale(s) => s.promotion,
+            other => panic!("{other:?}"),
+        }
+    };
+    let session = |discounts: serde_json::Value| json!({"id": "cs_1", "amount_total": 5000, "currency": "usd", "discounts": discounts});
+    assert_eq!(
+        sale("checkout.session.completed", session(json!([{"coupon": "c_1", "promotion_code": "promo_1"}]))),
+        Some(Promotion { id: "promo_1".into(), code: None })
+    );
+    assert_eq!(
+        sale(
+            "checkout.session.completed",
+            session(
+                json!([{"coupon": "c_1", "promotion_code": null}, {"promotion_code": {"id": "promo_2", "object": "promotion_code", "code": "JAMES20"}}])
+            )
+        ),
+        Some(Promotion { id: "promo_2".into(), code: Some("JAMES20".into()) })
+    );
+    assert_eq!(
+        sale("checkout.session.completed", session(json!([{"coupon": "c_1", "promotion_code": null}]))),
+        None,
+        "a coupon without a promotion code"
+    );
+    assert_eq!(sale("checkout.session.completed", session(json!([]))), None);
+    let invoice = |extra: serde_json::Value| {
+        let mut o = json!({"id": "in_1", "amount_paid": 5000, "currency": "usd", "customer": "cus_1"});
+        o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        o
+    };
+    assert_eq!(
+        sale("invoice.paid", invoice(json!({"discounts": ["di_1", "di_2"]}))),
+        None,
+        "bare discount IDs name no code"
+    );
+    assert_eq!(
+        sale(
+            "invoice.paid",
+            invoice(json!({"discount": {"id": "di_1", "object": "discount", "promotion_code": "promo_3"}}))
+        ),
+        Some(Promotion { id: "promo_3".into(), code: None })
+    );
+    assert_eq!(
+        sale(
+            "invoice.paid",
+            invoice(json!({"discounts": [{"id": "di_1", "object": "discount", "promotion_code": "promo_4"}]}))
+        ),
+        Some(Promotion { id: "promo_4".into(), code: None })
+    );
+}

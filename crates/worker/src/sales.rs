@@ -23,7 +23,7 @@ use viatrack_core::api::tracking::Sale;
 use viatrack_core::attribution::check_convertible;
 use viatrack_core::attribution::expires_at;
 use viatrack_core::commission::{refund_effect, CommissionStatus, RefundEffect};
-use viatrack_core::coupon::CouponCode;
+use viatrack_core::coupon::{CouponCode, PromotionCodeId};
 use viatrack_core::outbox;
 use viatrack_core::payment::{self, Lookup};
 use viatrack_core::{Lifecycle, ProgramId, ReferralId, Status, Timestamp};
@@ -58,6 +58,15 @@ pub async fn referral(ctx: &Ctx, program: &ProgramId, lookups: &[Lookup<'_>]) ->
     Ok(None)
 }
 
+/// How a payment names its coupon.
+#[derive(Clone, Copy, Debug)]
+pub enum CouponKey<'a> {
+    /// By its code (a sale's `coupon`).
+    Code(&'a CouponCode),
+    /// By the Stripe promotion code applied (its ID, and its code when the event has it).
+    Promotion(&'a PromotionCodeId, Option<&'a CouponCode>),
+}
+
 /// When the payment's coupon `code` credits it (core's [`payment::credit`]: no referral that
 /// `lookups` finds, and a code of the program that is not archived), makes its referral for
 /// the code's affiliate and campaign (status `lead`, no click, `attribution_method: code`,
@@ -72,7 +81,7 @@ pub async fn credit_by_code(
     ctx: &Ctx,
     program: &ProgramId,
     lookups: &[Lookup<'_>],
-    code: &CouponCode,
+    code: CouponKey<'_>,
     fields: CustomerFields,
     pay: &Payment<'_>,
 ) -> ApiResult<Option<ReferralId>> {
@@ -81,7 +90,11 @@ pub async fn credit_by_code(
         return Ok(Some(first.referral_id));
     }
     let found = referral(ctx, program, lookups).await?.is_some();
-    let coupon = CouponRepo::new(&ctx.db).by_code(program, code).await?;
+    let coupons = CouponRepo::new(&ctx.db);
+    let coupon = match code {
+        CouponKey::Code(code) => coupons.by_code(program, code).await?,
+        CouponKey::Promotion(promo, code) => coupons.by_promotion(program, promo, code).await?,
+    };
     let state = match &coupon {
         None => payment::Code::Unusable,
         Some(c) if c.archived => payment::Code::Unusable,

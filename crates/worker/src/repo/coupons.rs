@@ -109,6 +109,29 @@ impl<'a> CouponRepo<'a> {
         Ok(first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(code.as_str())]).await?.map(Coupon::from))
     }
 
+    /// The program's coupon that stands for the Stripe promotion code `promo` (its
+    /// `stripe_promotion_code`), else the one whose code is `code` (the promotion code's
+    /// customer-facing code, when the event carries it).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn by_promotion(
+        &self,
+        program: &ProgramId,
+        promo: &PromotionCodeId,
+        code: Option<&CouponCode>,
+    ) -> StoreResult<Option<Coupon>> {
+        let sql = format!("{SELECT} WHERE c.program_id = ?1 AND c.stripe_promotion_code = ?2");
+        if let Some(r) = first::<Row>(self.db, &sql, &[arg(program.as_str()), arg(promo.as_str())]).await? {
+            return Ok(Some(r.into()));
+        }
+        match code {
+            Some(code) => self.by_code(program, code).await,
+            None => Ok(None),
+        }
+    }
+
     /// A page of the program's coupons (optionally of one affiliate or campaign), newest
     /// first; each filter is served by an index of migration 0013 (query-plan test).
     ///

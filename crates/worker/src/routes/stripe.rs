@@ -3,7 +3,9 @@
 //! libraries verify them ([`viatrack_core::stripe::verify`]).
 //!
 //! Events: `checkout.session.completed` and `invoice.paid` record a sale (and its
-//! commission); `charge.refunded` a refund; `customer.subscription.deleted` moves the
+//! commission) — for the referral core's look-ups find, else, when the payment carries a
+//! promotion code of a coupon (its `stripe_promotion_code`, or its code when the event expands
+//! the promotion code), for the coupon's affiliate (core's `payment::credit`); `charge.refunded` a refund; `customer.subscription.deleted` moves the
 //! referral to `canceled`. Each event ID is handled once; other types, and sales without a
 //! referral, are answered 200 and ignored (Stripe would retry anything else for days); a
 //! transient failure (storage, a write that raced another) answers 500 so that Stripe retries.
@@ -14,12 +16,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, read_json, Ctx};
 use crate::repo::integrations::IntegrationRepo;
 use crate::repo::outbox::Planned;
-use crate::repo::referrals::ReferralRepo;
+use crate::repo::referrals::{CustomerFields, ReferralRepo};
 use crate::repo::sales::SaleRepo;
 use crate::sales::{self, Payment};
 use crate::webhooks;
 use viatrack_core::api::commissions::{ConnectStripe, StripeConnection, StripeOutcome, STRIPE_EVENTS};
-use viatrack_core::api::fields::Currency;
+use viatrack_core::api::fields::{Currency, Email, ExternalId};
+use viatrack_core::coupon::{CouponCode, PromotionCodeId};
 use viatrack_core::outbox;
 use viatrack_core::payment::{self, Hints, Lookup, Named, Source};
 use viatrack_core::stripe::{verify, Action, Event, StripeRefund, StripeSale};
@@ -126,13 +129,7 @@ async fn on_sale(
         customer_id: sale.customer.as_deref(),
         email: sale.email.as_deref(),
     };
-    let stored = sales::referral(ctx, program, &payment::lookups(Source::Stripe, &hints)).await?;
-    let Some(stored) = stored else {
-        return Ok((StripeOutcome::Ignored, "no referral of this program matches the payment".into()));
-    };
-    if let Some(customer) = &sale.customer {
-        ReferralRepo::new(&ctx.db).set_customer_if_none(program, &stored.id, customer, ctx.now).await?;
-    }
+    let lookups = payment::lookups(Source::Stripe, &hints);
     let payment = Payment {
         amount: sale.amount,
         currency: &currency,
@@ -140,6 +137,35 @@ async fn on_sale(
         payment_id: sale.payment_id.as_deref(),
         at,
     };
+    let repo = ReferralRepo::new(&ctx.db);
+    let mut stored = sales::referral(ctx, program, &lookups).await?;
+    // A promotion code credits the payment when no referral explains it (core's
+    // payment::credit, as a sale's `coupon` does).
+    if stored.is_none() {
+        if let Some(promo) = sale.promotion.as_ref().and_then(|p| PromotionCodeId::parse(&p.id).ok().map(|id| (id, p)))
+        {
+            let code = promo.1.code.as_deref().and_then(|c| CouponCode::parse(c).ok());
+            let fields = CustomerFields {
+                email: sale.email.clone().and_then(|e| Email::try_from(e).ok()),
+                name: None,
+                customer_id: sale.customer.clone().and_then(|c| ExternalId::try_from(c).ok()),
+                subscription_id: None,
+                metadata: None,
+            };
+            let key = sales::CouponKey::Promotion(&promo.0, code.as_ref());
+            match sales::credit_by_code(ctx, program, &lookups, key, fields, &payment).await {
+                Ok(Some(id)) => stored = repo.stored(program, &id).await?,
+                Ok(None) => {}
+                Err(e) => return settled(e),
+            }
+        }
+    }
+    let Some(stored) = stored else {
+        return Ok((StripeOutcome::Ignored, "no referral of this program matches the payment".into()));
+    };
+    if let Some(customer) = &sale.customer {
+        repo.set_customer_if_none(program, &stored.id, customer, ctx.now).await?;
+    }
     match sales::record_sale(ctx, program, &[Lookup::Referral(&stored.id)], &payment).await {
         Ok((recorded, _)) => Ok((StripeOutcome::Sale, recorded.id.as_str().to_string())),
         Err(e) => settled(e),

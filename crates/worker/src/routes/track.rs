@@ -291,7 +291,7 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
                 subscription_id: None,
                 metadata: None,
             };
-            sales::credit_by_code(ctx, program, &lookups, code, fields, &payment).await?
+            sales::credit_by_code(ctx, program, &lookups, sales::CouponKey::Code(code), fields, &payment).await?
         }
         _ => None,
     };
