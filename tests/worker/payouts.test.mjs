@@ -363,3 +363,45 @@ test('the Cron Trigger makes the monthly payout run on its own schedule, and onl
   await scheduled('0 0 1 * *');
   assert.equal((await mine()).length, 1, 'a second monthly run pays nothing twice');
 });
+
+test('the commission summary: per affiliate and currency, pending in the hold, due, paid, clawed back and voided', async () => {
+  // 10 % of each sale. Held 30 days: one sale stays in its hold; one is moved past it; one is
+  // paid out and then half refunded (a clawback); one in EUR is fully refunded (voided).
+  const s = await affiliate('paysum', { hold_days: 30 });
+  const click = await sales('paysum', [10000, 20000, 40000]);
+  await sales('paysum', [30000], 'EUR');
+  const mine = await commissionsOf(s.affiliate.id);
+  const usd = mine.filter((c) => c.currency === 'USD').sort((a, b) => a.amount - b.amount);
+  // 2,000 ¢ and 4,000 ¢ past their hold; 4,000 ¢ is then paid out.
+  await w.sql(`UPDATE commissions SET due_at = '2020-01-01T00:00:00.000Z' WHERE id IN ('${usd[1].id}', '${usd[2].id}')`);
+  const [made] = (await api.post('/v1/payouts/run', {})).body.data.payouts.filter((x) => x.affiliate_id === s.affiliate.id);
+  assert.equal(made.amount, 6000);
+  assert.equal((await api.post(`/v1/payouts/${made.id}/pay`, {})).status, 200);
+  const [{ results: invoices }] = await w.sql(`SELECT invoice_id, amount, currency FROM sales WHERE referral_id = '${click}' ORDER BY amount`);
+  const big = invoices.find((i) => i.amount === 40000);
+  assert.equal((await api.post('/v1/track/refund', { invoice_id: big.invoice_id, amount: 20000, refund_id: 're_sum_1' })).status, 200);
+  const [{ results: [eurSale] }] = await w.sql(`SELECT s.invoice_id FROM sales s JOIN referrals r ON r.id = s.referral_id WHERE r.affiliate_id = '${s.affiliate.id}' AND s.currency = 'EUR'`);
+  assert.equal((await api.post('/v1/track/refund', { invoice_id: eurSale.invoice_id, amount: 30000, refund_id: 're_sum_2' })).status, 200);
+
+  const r = await api.get(`/v1/commissions/summary?affiliate_id=${s.affiliate.id}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body.data, [
+    { affiliate_id: s.affiliate.id, currency: 'EUR', pending: 0, due: 0, paid: 0, clawed_back: 0, voided: 3000 },
+    { affiliate_id: s.affiliate.id, currency: 'USD', pending: 1000, due: 0, paid: 6000, clawed_back: 2000, voided: 0 },
+  ]);
+  assert.equal(r.body.pagination.total_count, 2);
+  // Every affiliate of the program, a page at a time; the range is the commissions' creation.
+  const all = await api.get('/v1/commissions/summary?limit=100');
+  assert.ok(all.body.data.length > 2);
+  assert.ok(all.body.data.every((x, i, a) => i === 0 || `${a[i - 1].affiliate_id} ${a[i - 1].currency}` < `${x.affiliate_id} ${x.currency}`), 'by affiliate, then currency');
+  assert.deepEqual((await api.get('/v1/commissions/summary?from=2099-01-01T00:00:00Z')).body.data, []);
+  assert.deepEqual((await api.get('/v1/commissions/summary?affiliate_id=nope')).body.data, []);
+  for (const q of ['status=paid', 'from=yesterday', 'limit=0']) {
+    const bad = await api.get(`/v1/commissions/summary?${q}`);
+    assert.equal(bad.status, 400, q);
+    assert.equal(bad.body.error.code, 'VALIDATION_ERROR');
+  }
+  const other = await w.createProgram({ name: 'summary elsewhere' });
+  assert.deepEqual((await client(w.url, other.secretKey).get(`/v1/commissions/summary?affiliate_id=${s.affiliate.id}`)).body.data, []);
+  assert.equal((await client(w.url, await w.addSecretKey(p.programId, ['read:payouts'])).get('/v1/commissions/summary')).status, 403);
+});

@@ -486,3 +486,25 @@ fn migration_0013_grants_the_coupon_scopes_to_full_access_keys_only() {
     assert_eq!(scopes("key_narrow"), "read:links write:links");
     assert_eq!(scopes("key_pub"), "");
 }
+
+/// `GET /v1/commissions/summary`: alone, by affiliate and over a range, the program's
+/// commissions are read through an index (no full scan of the table).
+#[test]
+fn the_commission_summary_reads_through_an_index() {
+    use viatrack_core::api::commissions::SummaryQuery;
+    let db = db();
+    let program = ProgramId::parse(PROGRAM).unwrap();
+    let now = viatrack_core::Timestamp::parse_iso8601("2026-06-01T00:00:00Z").unwrap();
+    let one: Vec<(&str, &str)> =
+        vec![("affiliate_id", AFF), ("from", "2026-01-01T00:00:00.000Z"), ("to", "2026-06-01T00:00:00.000Z")];
+    let mut sets = alone_and_in_pairs(&one, |a, b| a.0 != b.0);
+    sets.push(vec![]);
+    for set in sets {
+        let q = SummaryQuery::parse(set.clone()).unwrap();
+        let (sql, args) = sql::commission_summary(&program, &q, now);
+        let steps = plan(&db, &sql, &args);
+        assert!(!steps.iter().any(|s| s.starts_with("SCAN c")), "{set:?}: full scan of commissions\n{steps:#?}");
+        assert!(steps.iter().any(|s| s.starts_with("SEARCH c USING")), "{set:?}: no index search\n{steps:#?}");
+        assert!(!sql.contains("'pending'") && !sql.contains("'paid'"), "statuses are bound");
+    }
+}

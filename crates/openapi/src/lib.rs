@@ -457,6 +457,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             errors: &[],
         },
         Op {
+            op: OperationId::SummarizeCommissions,
+            query: viatrack_core::api::commissions::SummaryQuery::PARAMS,
+            body: Option::None,
+            answer: Page(c.of::<viatrack_core::api::commissions::CommissionSummary>()),
+            errors: &[],
+        },
+        Op {
             op: OperationId::GetCommission,
             query: &[],
             body: Option::None,

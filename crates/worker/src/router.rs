@@ -138,6 +138,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         CreateCommission => commissions::create(req, ctx).await,
         ListCommissions => commissions::list(req, ctx).await,
         DeleteCommission => commissions::delete(req, ctx, p(0)).await,
+        SummarizeCommissions => commissions::summary(req, ctx).await,
         GetCommission => commissions::get(req, ctx, p(0)).await,
         UpdateCommission => commissions::update(req, ctx, p(0)).await,
         RunPayouts => payouts::run(req, ctx).await,

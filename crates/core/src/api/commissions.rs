@@ -76,6 +76,68 @@ pub struct UpdateCommission {
     pub status: CommissionStatus,
 }
 
+/// `GET /v1/commissions/summary` filters: one affiliate, and the commissions made in a range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryQuery {
+    /// Page and limit (of affiliate and currency rows).
+    pub paging: Paging,
+    /// `affiliate_id`, any format.
+    pub affiliate_id: Option<Ref<AffiliateId>>,
+    /// `created_at` at or after.
+    pub from: Option<Timestamp>,
+    /// `created_at` at or before.
+    pub to: Option<Timestamp>,
+}
+
+impl SummaryQuery {
+    /// The parameters the summary accepts.
+    pub const PARAMS: &'static [&'static str] = &["page", "limit", "affiliate_id", "from", "to"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter (unknown, repeated, not an ID, not ISO 8601,
+    /// `from` after `to`, a bad page or limit).
+    pub fn parse<I, K, V>(pairs: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let p = super::query::Params::new(pairs, Self::PARAMS)?;
+        let (from, to) = p.range()?;
+        Ok(Self {
+            paging: p.paging()?,
+            affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
+            from,
+            to,
+        })
+    }
+}
+
+/// One affiliate's commissions in one currency, by where they stand (`GET
+/// /v1/commissions/summary`, the MCP tool `viatrack_commission_summary`). Amounts in cents;
+/// a clawback (a negative commission) counts under `clawed_back` as a positive amount.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommissionSummary {
+    /// The affiliate.
+    pub affiliate_id: AffiliateId,
+    /// ISO 4217, upper case.
+    pub currency: Currency,
+    /// Pending commissions still in their hold (`due_at` later than now).
+    pub pending: i64,
+    /// Pending commissions past their hold: what the next payout run pays (before clawbacks).
+    pub due: i64,
+    /// Paid commissions.
+    pub paid: i64,
+    /// Clawbacks (refunds after payment) not voided, as a positive amount.
+    pub clawed_back: i64,
+    /// Voided commissions, at their amount before voiding.
+    pub voided: i64,
+}
+
 /// `GET /v1/commissions` filters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommissionQuery {

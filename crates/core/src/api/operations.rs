@@ -159,6 +159,7 @@ operations! {
 
     CreateCommission = "createCommission": Post "/v1/commissions", secret(Write, Commissions), "Commissions", "Create a manual commission (a bonus, with a reason), due at once";
     ListCommissions = "listCommissions": Get "/v1/commissions", secret(Read, Commissions), "Commissions", "List commissions";
+    SummarizeCommissions = "summarizeCommissions": Get "/v1/commissions/summary", secret(Read, Commissions), "Commissions", "Commissions per affiliate and currency: pending in their hold, due, paid, clawed back and voided (cents)";
     GetCommission = "getCommission": Get "/v1/commissions/{id}", secret(Read, Commissions), "Commissions", "Get a commission";
     UpdateCommission = "updateCommission": Patch "/v1/commissions/{id}", secret(Write, Commissions), "Commissions", "Mark a commission paid or voided";
     DeleteCommission = "deleteCommission": Delete "/v1/commissions/{id}", secret(Delete, Commissions), "Commissions", "Delete a pending commission in no payout (never a paid one)";

@@ -7,7 +7,7 @@ use super::sales::SaleRepo;
 use super::{all, batch, first, stmt, Count, StoreResult};
 use crate::args;
 use serde::Deserialize;
-use viatrack_core::api::commissions::{Commission, CommissionQuery, CreateCommission};
+use viatrack_core::api::commissions::{Commission, CommissionQuery, CommissionSummary, CreateCommission, SummaryQuery};
 use viatrack_core::api::fields::{Currency, Reason};
 use viatrack_core::api::tracking::Sale;
 use viatrack_core::commission::{is_due, CommissionStatus, RefundEffect};
@@ -337,6 +337,26 @@ impl<'a> CommissionRepo<'a> {
             .await?
             .map_or(0, |c| c.n);
         Ok((rows.into_iter().map(|r| r.into_commission(now)).collect(), total))
+    }
+
+    /// The summary per affiliate and currency (core's [`CommissionSummary`]), a page of it
+    /// and the number of rows in all ([`super::sql::commission_summary`]).
+    ///
+    /// # Errors
+    ///
+    /// Storage failure.
+    pub async fn summary(
+        &self,
+        program: &ProgramId,
+        q: &SummaryQuery,
+        now: Timestamp,
+    ) -> StoreResult<(Vec<CommissionSummary>, u64)> {
+        let (sql, args) = super::sql::commission_summary(program, q, now);
+        let page = format!("{sql} LIMIT {} OFFSET {}", q.paging.limit, q.paging.offset());
+        let rows = all::<CommissionSummary>(self.db, &page, &args).await?;
+        let total =
+            first::<Count>(self.db, &format!("SELECT COUNT(*) AS n FROM ({sql})"), &args).await?.map_or(0, |c| c.n);
+        Ok((rows, total))
     }
 
     /// Creates a manual commission of `affiliate` (already checked to be the program's),

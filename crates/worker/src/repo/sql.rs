@@ -376,3 +376,48 @@ pub fn coupon_filter(program: &ProgramId, q: &viatrack_core::api::query::Resourc
     }
     (conditions.join(" AND "), args)
 }
+
+/// `GET /v1/commissions/summary` (see `CommissionRepo::summary`): the program's commissions,
+/// alone or of one affiliate and made in a range, summed per affiliate and currency by where
+/// they stand, as of `now`. `?1` program, `?2` now, `?3`–`?5` the `pending`, `paid` and
+/// `voided` wire names (states are bound, never spelled in SQL), then each filter's value.
+/// Served by `commissions_list` or `commissions_affiliate` (query-plan test). Returns the
+/// grouped `SELECT` (ordered by affiliate and currency, without `LIMIT`) and its arguments.
+pub fn commission_summary(
+    program: &ProgramId,
+    q: &viatrack_core::api::commissions::SummaryQuery,
+    now: viatrack_core::Timestamp,
+) -> (String, Vec<Arg>) {
+    use viatrack_core::commission::CommissionStatus;
+    let mut args = vec![
+        arg(program),
+        arg(&now),
+        arg(CommissionStatus::Pending.as_str()),
+        arg(CommissionStatus::Paid.as_str()),
+        arg(CommissionStatus::Voided.as_str()),
+    ];
+    let mut conditions = vec![String::from("c.program_id = ?1")];
+    if let Some(a) = &q.affiliate_id {
+        args.push(arg(a.as_str()));
+        conditions.push(format!("c.affiliate_id = ?{}", args.len()));
+    }
+    if let Some(f) = q.from {
+        args.push(arg(&f));
+        conditions.push(format!("c.created_at >= ?{}", args.len()));
+    }
+    if let Some(t) = q.to {
+        args.push(arg(&t));
+        conditions.push(format!("c.created_at <= ?{}", args.len()));
+    }
+    let sql = format!(
+        "SELECT c.affiliate_id, c.currency, \
+           SUM(CASE WHEN c.status = ?3 AND c.amount > 0 AND c.due_at > ?2 THEN c.amount ELSE 0 END) AS pending, \
+           SUM(CASE WHEN c.status = ?3 AND c.amount > 0 AND c.due_at <= ?2 THEN c.amount ELSE 0 END) AS due, \
+           SUM(CASE WHEN c.status = ?4 AND c.amount > 0 THEN c.amount ELSE 0 END) AS paid, \
+           SUM(CASE WHEN c.status <> ?5 AND c.amount < 0 THEN -c.amount ELSE 0 END) AS clawed_back, \
+           SUM(CASE WHEN c.status = ?5 THEN c.amount ELSE 0 END) AS voided \
+         FROM commissions c WHERE {} GROUP BY c.affiliate_id, c.currency ORDER BY c.affiliate_id, c.currency",
+        conditions.join(" AND ")
+    );
+    (sql, args)
+}

@@ -9,7 +9,7 @@ use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::commissions::CommissionRepo;
 use crate::webhooks;
-use viatrack_core::api::commissions::{CommissionQuery, CreateCommission, UpdateCommission};
+use viatrack_core::api::commissions::{CommissionQuery, CreateCommission, SummaryQuery, UpdateCommission};
 use viatrack_core::commission::CommissionStatus;
 use viatrack_core::outbox;
 use viatrack_core::CommissionId;
@@ -27,6 +27,24 @@ pub async fn list(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         return page(Vec::<()>::new(), 0, q.paging);
     }
     let (items, total) = CommissionRepo::new(&ctx.db).list(&who.program_id, &q, ctx.now).await?;
+    page(items, total, q.paging)
+}
+
+/// `GET /v1/commissions/summary`: per affiliate and currency, the commissions pending in
+/// their hold, due, paid, clawed back and voided (cents), by affiliate ID then currency;
+/// filters `affiliate_id`, `from`, `to` (the commissions' `created_at`).
+///
+/// # Errors
+///
+/// `VALIDATION_ERROR` naming the query parameter.
+pub async fn summary(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
+    let who = caller(req, ctx).await?;
+    let q = SummaryQuery::parse(query_pairs(req)?)?;
+    if q.affiliate_id.as_ref().is_some_and(|a| a.id().is_none()) {
+        // Not in our ID format: no affiliate of ours.
+        return page(Vec::<()>::new(), 0, q.paging);
+    }
+    let (items, total) = CommissionRepo::new(&ctx.db).summary(&who.program_id, &q, ctx.now).await?;
     page(items, total, q.paging)
 }
 

@@ -10,7 +10,19 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 /// Fields that hold an amount in cents (the currency's minor unit).
-const MONEY: &[&str] = &["amount", "sales_total", "commissions_total", "revenue", "commissions", "minimum_payout"];
+const MONEY: &[&str] = &[
+    "amount",
+    "sales_total",
+    "commissions_total",
+    "revenue",
+    "commissions",
+    "minimum_payout",
+    "pending",
+    "due",
+    "paid",
+    "clawed_back",
+    "voided",
+];
 
 /// The Markdown for the structured result `v` of `tool`.
 pub fn render(tool: &ToolDef, v: &Value) -> String {

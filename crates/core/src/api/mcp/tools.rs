@@ -135,6 +135,11 @@ pub const TOOLS: &[ToolDef] = &[
          first."),
     tool("viatrack_delete_commission", O::DeleteCommission, "Delete a commission", "commissions", NONE,
         "Delete a pending commission that is in no payout (never a paid one)."),
+    tool("viatrack_commission_summary", O::SummarizeCommissions, "Commission summary", "rows",
+        &["affiliate_id", "currency", "pending", "due", "paid", "clawed_back", "voided"],
+        "Per affiliate and currency, the commissions pending in their hold, due (past the hold, paid by the \
+         next payout run), paid, clawed back (refunds after payment) and voided, in cents of the currency. \
+         Filters: affiliate_id, from and to (when the commissions were made); page and limit."),
     tool("viatrack_list_payouts", O::ListPayouts, "List payouts", "payouts",
         &["id", "affiliate_id", "amount", "status", "commissions_count", "created_at"],
         "List payouts, newest first; filter by affiliate_id, status (comma-separated), currency, from and to; \
@@ -558,7 +563,13 @@ mod tests {
             assert!(t.name.starts_with("viatrack_"), "{}", t.name);
             assert!(matches!(operation(t.op).caller, Caller::Secret(_)), "{}", t.name);
             assert!(TOOLS[i + 1..].iter().all(|u| u.name != t.name && u.op != t.op), "{} twice", t.name);
-            assert_eq!(t.columns.is_empty(), operation(t.op).method != HttpMethod::Get || !t.name.contains("_list_"));
+            // A list (and the summary, a page of rows) shows a table; a write shows its object.
+            if operation(t.op).method != HttpMethod::Get {
+                assert!(t.columns.is_empty(), "{}", t.name);
+            }
+            if t.name.contains("_list_") || t.name.ends_with("_summary") {
+                assert!(!t.columns.is_empty(), "{}", t.name);
+            }
         }
     }
 
