@@ -3,7 +3,9 @@
 // statement run with `wrangler d1 execute` (no HTTP calls), spread like a real program:
 // 1,000 affiliates and links, a year of clicks, 80 % clicks, 15 % leads, 4 % customers, 1 %
 // rejected. Prints the median and p90 time of a filtered page plus its count, per filter;
-// then the same for GET /v1/stats (each customer also has one sale), per group_by and range.
+// then the same for GET /v1/stats (each customer also has one sale), per group_by and range;
+// then the MCP server at the same size: tools/list, and viatrack_list_referrals in both
+// formats beside the REST call it runs, with their ratio.
 import { startWorker, client } from '../tests/lib/worker.mjs';
 
 const N = Number(process.env.BENCH_REFERRALS ?? 1_000_000);
@@ -106,6 +108,43 @@ try {
     const d = r.body.data;
     console.log(`  ${name.padEnd(26)} median ${q(0.5).padStart(6)} ms   p90 ${q(0.9).padStart(6)} ms   (${d.groups.length} groups, ${d.totals.visitors.toLocaleString('en')} visitors, ${d.totals.revenue.toLocaleString('en')} ¢)`);
   }
+  // MCP (POST /mcp, one JSON-RPC message per request, as a stateless client sends them).
+  let rpcId = 0;
+  const rpc = async (method, params) => {
+    const r = await fetch(`${w.url}/mcp`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${p.secretKey}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
+    });
+    const body = await r.json();
+    if (r.status !== 200 || body.error || body.result?.isError) throw new Error(`${method}: ${r.status} ${JSON.stringify(body).slice(0, 300)}`);
+    return body.result;
+  };
+  const timed = async (fn) => {
+    const times = [];
+    let last;
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      last = await fn();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const at = (x) => times[Math.min(times.length - 1, Math.floor(x * times.length))];
+    return { median: at(0.5), p90: at(0.9), last };
+  };
+  const line = (name, t, extra = '') => console.log(`  ${name.padEnd(40)} median ${t.median.toFixed(1).padStart(6)} ms   p90 ${t.p90.toFixed(1).padStart(6)} ms${extra}`);
+  console.log(`\nMCP at ${total.toLocaleString('en')} referrals (POST /mcp; ${RUNS} runs each)`);
+  await rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } });
+  const list = await timed(() => rpc('tools/list', {}));
+  line('tools/list', list, `   (${list.last.tools.length} tools)`);
+  const rest = await timed(() => api.get('/v1/referrals?limit=10'));
+  line('GET /v1/referrals?limit=10 (REST)', rest);
+  for (const format of ['json', 'markdown']) {
+    const t = await timed(() => rpc('tools/call', { name: 'viatrack_list_referrals', arguments: { limit: 10, response_format: format } }));
+    line(`viatrack_list_referrals (${format})`, t, `   ratio to REST ${(t.median / rest.median).toFixed(2)}`);
+  }
+  const filtered = await timed(() => rpc('tools/call', { name: 'viatrack_list_referrals', arguments: { limit: 10, affiliate_id: aff, status: 'lead', response_format: 'json' } }));
+  line('viatrack_list_referrals (affiliate + status)', filtered);
 } finally {
   await w.stop();
 }

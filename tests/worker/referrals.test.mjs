@@ -227,6 +227,20 @@ test('list: filters and pagination', async () => {
   assert.equal(await count('from=2026-01-05T00:00:00Z'), 8);
   assert.equal(await count('from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z'), 2);
   assert.equal(await count(`type=LEAD&affiliate_id=${s.affiliate.id}&from=2026-01-02T00:00:00Z`), 4);
+  // PromoteKit's filters (list-referrals seed): subscription_status by core's table,
+  // stripe_customer_id as customer_id.
+  assert.equal(await count('subscription_status=signed_up'), 3, 'signed_up = lead');
+  assert.equal(await count('subscription_status=active'), 3, 'active = customer or active');
+  assert.equal(await count('subscription_status=active,trialing'), 6);
+  assert.equal(await count('subscription_status=canceled'), 3);
+  assert.equal(await count('subscription_status=past_due'), 0);
+  assert.equal(await count('subscription_status=active&status=customer,lead'), 3);
+  assert.equal(await count('stripe_customer_id=c5'), 1);
+  for (const q of ['subscription_status=paused', 'stripe_customer_id=c5&customer_id=c5', 'stripe_customer_id=']) {
+    const r = await a.get(`/v1/referrals?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(r.body.error.field, q.startsWith('subscription') ? 'subscription_status' : 'stripe_customer_id', q);
+  }
   const filtered = await a.get('/v1/referrals?status=customer&limit=2&page=2');
   assert.equal(filtered.body.data.length, 1);
   assert.ok(filtered.body.data.every((r) => r.status === 'customer'));

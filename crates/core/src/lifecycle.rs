@@ -134,6 +134,44 @@ crate::wire_enum! {
     }
 }
 
+crate::wire_enum! {
+    /// PromoteKit's `subscription_status` list filter (list-referrals seed), mapped onto
+    /// viatrack's statuses by [`SubscriptionStatus::statuses`]:
+    ///
+    /// | `subscription_status` | statuses |
+    /// |---|---|
+    /// | `signed_up` | `lead` |
+    /// | `trialing` | `trialing` |
+    /// | `active` | `active`, `customer` (paying: a subscription, or a one-time sale) |
+    /// | `canceled` | `canceled` |
+    /// | `past_due` | none: viatrack records payments, not failed renewals, so no referral is past due |
+    pub enum SubscriptionStatus ("subscription status (signed_up, active, trialing, canceled or past_due)") {
+        /// Signed up, not paying.
+        SignedUp = "signed_up",
+        /// Paying.
+        Active = "active",
+        /// In a trial.
+        Trialing = "trialing",
+        /// Canceled.
+        Canceled = "canceled",
+        /// A renewal failed (viatrack has no such status).
+        PastDue = "past_due",
+    }
+}
+
+impl SubscriptionStatus {
+    /// The statuses this value selects (the table above).
+    pub fn statuses(self) -> &'static [Status] {
+        match self {
+            SubscriptionStatus::SignedUp => &[Status::Lead],
+            SubscriptionStatus::Active => &[Status::Active, Status::Customer],
+            SubscriptionStatus::Trialing => &[Status::Trialing],
+            SubscriptionStatus::Canceled => &[Status::Canceled],
+            SubscriptionStatus::PastDue => &[],
+        }
+    }
+}
+
 /// A forbidden move in the transition table: the one source of `INVALID_TRANSITION`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a referral in status {from} cannot move to {to}")]

@@ -256,6 +256,26 @@ fn referral_query_table() {
     assert_eq!(q("type=CONVERSION").unwrap().statuses, Some(vec![Status::Customer, Status::Active]));
     assert_eq!(q("type=LEAD&status=trialing,active").unwrap().statuses, Some(vec![Status::Trialing]));
     assert_eq!(q("email=Ann@Example.com").unwrap().email.unwrap().as_str(), "ann@example.com");
+    // PromoteKit's filters (list-referrals seed): subscription_status by core's table, and
+    // stripe_customer_id as customer_id.
+    assert_eq!(q("subscription_status=signed_up").unwrap().statuses, Some(vec![Status::Lead]));
+    assert_eq!(q("subscription_status=active").unwrap().statuses, Some(vec![Status::Customer, Status::Active]));
+    assert_eq!(
+        q("subscription_status=active,trialing").unwrap().statuses,
+        Some(vec![Status::Trialing, Status::Customer, Status::Active])
+    );
+    assert_eq!(q("subscription_status=past_due").unwrap().statuses, Some(vec![]), "past due matches nobody");
+    assert_eq!(q("subscription_status=active&status=customer,lead").unwrap().statuses, Some(vec![Status::Customer]));
+    assert_eq!(q("subscription_status=canceled&type=CONVERSION").unwrap().statuses, Some(vec![]));
+    assert_eq!(q("stripe_customer_id=cus_9").unwrap().customer_id.as_deref(), Some("cus_9"));
+    for (bad, field) in [
+        ("subscription_status=paused", "subscription_status"),
+        ("subscription_status=Active", "subscription_status"),
+        ("customer_id=cus_1&stripe_customer_id=cus_1", "stripe_customer_id"),
+        ("stripe_customer_id=", "stripe_customer_id"),
+    ] {
+        assert_eq!(q(bad).unwrap_err().field.as_deref(), Some(field), "{bad}");
+    }
     assert!(
         ResourceQuery::parse(url_pairs("campaign_id=cmp_0123456789abcdef0123456789abcdef"), &["campaign_id"]).is_ok()
     );

@@ -42,12 +42,18 @@ fn filter_sets() -> Vec<Vec<(&'static str, &'static str)>> {
         ("status", "lead"),
         ("status", "customer,active"),
         ("type", "CONVERSION"),
+        ("subscription_status", "active,trialing"),
+        ("stripe_customer_id", "cus_2"),
         ("from", "2026-01-01T00:00:00.000Z"),
         ("to", "2026-06-01T00:00:00.000Z"),
     ];
-    // Two values of one parameter, or status and type naming the same, are no pair.
+    // Two values of one parameter, status and type naming the same, or the customer ID under
+    // both its names, are no pair.
     alone_and_in_pairs(&one, |a, b| {
-        a.0 != b.0 && !(matches!(a.0, "status" | "type") && matches!(b.0, "status" | "type") && a.1 == b.1)
+        let customer = |x: &str| matches!(x, "customer_id" | "stripe_customer_id");
+        a.0 != b.0
+            && !(matches!(a.0, "status" | "type") && matches!(b.0, "status" | "type") && a.1 == b.1)
+            && !(customer(a.0) && customer(b.0))
     })
 }
 
@@ -189,6 +195,7 @@ fn counters_and_lists_agree_with_a_recount() {
         for (k, v) in &set {
             match *k {
                 "affiliate_id" | "email" | "customer_id" => plain.push(format!("{k} = '{v}'")),
+                "stripe_customer_id" => plain.push(format!("customer_id = '{v}'")),
                 "from" => plain.push(format!("created_at >= '{v}'")),
                 "to" => plain.push(format!("created_at <= '{v}'")),
                 _ => {}

@@ -123,6 +123,14 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
         "referral_id" => (id_ref, "only this referral's"),
         "email" => (c.of::<viatrack_core::api::fields::Email>(), "exact email (compared lower-cased)"),
         "customer_id" => (json!({"type": "string", "minLength": 1, "maxLength": 255}), "exact customer ID"),
+        "stripe_customer_id" => (
+            json!({"type": "string", "minLength": 1, "maxLength": 255}),
+            "PromoteKit's name for customer_id (the Stripe customer); not with customer_id",
+        ),
+        "subscription_status" => (
+            json!({"type": "string", "pattern": "^(signed_up|active|trialing|canceled|past_due)(,(signed_up|active|trialing|canceled|past_due))*$"}),
+            "PromoteKit's comma-separated subscription statuses: signed_up = lead, active = active or customer, trialing, canceled; past_due matches none",
+        ),
         "status" if path == "/v1/commissions" => {
             (c.of::<viatrack_core::commission::CommissionStatus>(), "commission status")
         }

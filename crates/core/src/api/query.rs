@@ -115,10 +115,10 @@ pub struct ReferralQuery {
     pub affiliate_id: Option<Ref<AffiliateId>>,
     /// `email`, exact (normalised like stored emails).
     pub email: Option<Email>,
-    /// `customer_id`, exact.
+    /// `customer_id` (or its alias `stripe_customer_id`), exact.
     pub customer_id: Option<String>,
-    /// The statuses allowed by `status` (comma list) and `type` (comma list) together;
-    /// `None` when neither is given.
+    /// The statuses allowed by `status`, `type` and `subscription_status` (comma lists)
+    /// together; `None` when none is given.
     pub statuses: Option<Vec<Status>>,
     /// `from`: `created_at` at or after (ISO 8601).
     pub from: Option<Timestamp>,
@@ -128,8 +128,19 @@ pub struct ReferralQuery {
 
 impl ReferralQuery {
     /// The parameters this list accepts.
-    pub const PARAMS: &'static [&'static str] =
-        &["page", "limit", "affiliate_id", "email", "customer_id", "status", "type", "from", "to"];
+    pub const PARAMS: &'static [&'static str] = &[
+        "page",
+        "limit",
+        "affiliate_id",
+        "email",
+        "customer_id",
+        "stripe_customer_id",
+        "status",
+        "type",
+        "subscription_status",
+        "from",
+        "to",
+    ];
 
     /// Parses decoded query pairs.
     ///
@@ -154,27 +165,49 @@ impl ReferralQuery {
             |v| v.split(',').map(|s| ReferralType::parse(s.trim()).ok()).collect::<Option<Vec<_>>>(),
             "a comma-separated list of CLICK, LEAD, CONVERSION, REJECTED, CANCELLED",
         )?;
-        let statuses = match (by_status, by_type) {
-            (None, None) => None,
-            (s, t) => Some(
+        // PromoteKit's filter (list-referrals seed), mapped by core's table.
+        let by_subscription = p.parse(
+            "subscription_status",
+            |v| {
+                v.split(',')
+                    .map(|s| crate::lifecycle::SubscriptionStatus::parse(s.trim()).ok())
+                    .collect::<Option<Vec<_>>>()
+                    .map(|subs| subs.into_iter().flat_map(|s| s.statuses().iter().copied()).collect::<Vec<_>>())
+            },
+            "a comma-separated list of signed_up, active, trialing, canceled, past_due",
+        )?;
+        let statuses = match (&by_status, &by_type, &by_subscription) {
+            (None, None, None) => None,
+            (s, t, u) => Some(
                 Status::ALL
                     .iter()
                     .copied()
                     .filter(|st| s.as_ref().is_none_or(|s| s.contains(st)))
                     .filter(|st| t.as_ref().is_none_or(|t| t.contains(&st.referral_type())))
+                    .filter(|st| u.as_ref().is_none_or(|u| u.contains(st)))
                     .collect(),
             ),
+        };
+        let customer = |name: &str| {
+            p.parse(name, |v| (!v.is_empty() && v.len() <= 255).then(|| v.to_string()), "1 to 255 characters")
+        };
+        // PromoteKit's `stripe_customer_id` is our `customer_id` (the Stripe webhook stores
+        // the Stripe customer there).
+        let customer_id = match (customer("customer_id")?, customer("stripe_customer_id")?) {
+            (Some(_), Some(_)) => {
+                return Err(ValidationError::field(
+                    "stripe_customer_id",
+                    "is an alias of customer_id: give one of them",
+                ))
+            }
+            (a, b) => a.or(b),
         };
         let (from, to) = p.range()?;
         Ok(Self {
             paging: p.paging()?,
             affiliate_id: p.parse("affiliate_id", |v| Ref::parse(v).ok(), "an id of 1 to 255 characters")?,
             email: p.parse("email", |v| v.parse::<Email>().ok(), "a valid email address")?,
-            customer_id: p.parse(
-                "customer_id",
-                |v| (!v.is_empty() && v.len() <= 255).then(|| v.to_string()),
-                "1 to 255 characters",
-            )?,
+            customer_id,
             statuses,
             from,
             to,

@@ -58,8 +58,9 @@ pub const TOOLS: &[ToolDef] = &[
     tool("viatrack_list_referrals", O::ListReferrals, "List referrals", "referrals",
         &["id", "type", "status", "email", "affiliate_id", "sales_total", "commissions_total", "created_at"],
         "List referrals, newest first. Filters: affiliate_id, type (CLICK, LEAD, CONVERSION, REJECTED, \
-         CANCELLED; comma-separated), status (comma-separated), email, customer_id, from and to (created_at, \
-         ISO 8601 UTC); page and limit (at most 100)."),
+         CANCELLED; comma-separated), status (comma-separated), subscription_status (PromoteKit's signed_up, \
+         active, trialing, canceled, past_due), email, customer_id (or stripe_customer_id), from and to \
+         (created_at, ISO 8601 UTC); page and limit (at most 100)."),
     tool("viatrack_get_referral", O::GetReferral, "Get a referral", "referrals", NONE,
         "Get one referral by its ID (ref_…): customer, status and type, link, affiliate, sales and commissions \
          totals (cents)."),
