@@ -82,6 +82,7 @@ const REST_READS = {
   viatrack_commission_summary: () => '/v1/commissions/summary?limit=5',
   viatrack_list_payouts: () => '/v1/payouts?limit=5',
   viatrack_get_payout: () => `/v1/payouts/${extra.payout.id}`,
+  viatrack_top_affiliates: () => '/v1/stats/top_affiliates?by=conversions',
   viatrack_stats: () => '/v1/stats?group_by=affiliate',
 };
 
@@ -92,7 +93,7 @@ function readArgs(name) {
   if (args.limit) args.limit = Number(args.limit);
   // A path's third segment is an ID (prefix_…), or a literal such as `summary`.
   const id = url.pathname.split('/')[3];
-  if (id && /^[a-z]{3}_/.test(id)) args.id = id;
+  if (id && /^[a-z]{3}_[0-9a-f]{32}$/.test(id)) args.id = id;
   return args;
 }
 
@@ -137,7 +138,7 @@ test('the SDK client lists and calls every tool in both formats', async () => {
   assert.equal(mcp.getServerVersion().name, 'viatrack');
   const { tools } = await mcp.listTools();
   const names = tools.map((t) => t.name);
-  assert.equal(names.length, 34, names.join(', '));
+  assert.equal(names.length, 35, names.join(', '));
   assert.ok(names.every((n) => n.startsWith('viatrack_')));
   // JSON Schema 2020-12 (MCP's default dialect) with every format checked; a keyword or
   // format ajv does not know is a warning, and there must be none.
@@ -187,7 +188,7 @@ test('the SDK client lists and calls every tool in both formats', async () => {
       }
     }
   }
-  assert.equal(calls, 68);
+  assert.equal(calls, 70);
   // Money in markdown: a commission in its currency.
   const md = await mcp.callTool({ name: 'viatrack_get_commission', arguments: { id: made.commission[0] } });
   assert.match(md.content[0].text, /\| amount \| 12\.34 EUR \|/);
@@ -200,7 +201,7 @@ test('a read-only key lists read tools only; delete is PERMISSION_DENIED', async
   const key = await w.addSecretKey(A.programId, ['read:referrals', 'read:affiliates', 'read:campaigns', 'read:links', 'read:commissions', 'read:payouts', 'read:stats']);
   const mcp = await connect(key);
   const { tools } = await mcp.listTools();
-  assert.equal(tools.length, 14, tools.map((t) => t.name).join(', '));
+  assert.equal(tools.length, 15, tools.map((t) => t.name).join(', '));
   assert.ok(tools.every((t) => t.annotations.readOnlyHint === true));
   const r = await mcp.callTool({ name: 'viatrack_delete_referral', arguments: { id: extra.referral.id } });
   assert.equal(r.isError, true);

@@ -200,3 +200,37 @@ test('money per currency: dollars and euros apart in every group, day and total;
   const other = (await stats('group_by=affiliate', p.other.secretKey)).body.data;
   assert.deepEqual(other.money.map((m) => [m.currency, m.revenue]), [['USD', 777]]);
 });
+
+test('top affiliates: ranked by revenue in one currency, by conversions or commissions, over a range', async () => {
+  // After the test before: Ada has sales in USD and EUR, Bob in USD.
+  const mixed = await stats('group_by=affiliate');
+  assert.ok(mixed.body.data.money.length > 1);
+  const refused = await client(w.url, p.secretKey).get('/v1/stats/top_affiliates?by=revenue');
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.equal(refused.body.error.field, 'currency');
+  assert.match(refused.body.error.message, /EUR, USD/);
+  const top = async (q) => {
+    const r = await client(w.url, p.secretKey).get(`/v1/stats/top_affiliates?${q}`);
+    assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
+    return r.body.data;
+  };
+  const usd = await top('by=revenue&currency=usd');
+  assert.equal(usd.currency, 'USD');
+  assert.deepEqual(usd.affiliates.map((a) => [a.rank, a.affiliate_id, a.label, a.value]), [[1, bob.affiliate.id, 'Bob', 8000], [2, ada.affiliate.id, 'Ada Lovelace', 7500]]);
+  const eur = await top('by=commissions&currency=EUR');
+  assert.deepEqual(eur.affiliates.map((a) => [a.affiliate_id, a.value]), [[ada.affiliate.id, 600]]);
+  const conv = await top('by=conversions&limit=1');
+  const expected = [...mixed.body.data.groups].sort((a, b) => b.conversions - a.conversions || (a.key < b.key ? -1 : 1))[0];
+  assert.deepEqual(conv.affiliates.map((a) => [a.affiliate_id, a.value, a.conversions]), [[expected.key, expected.conversions, expected.conversions]]);
+  assert.equal(conv.currency, null);
+  // The backdated day alone: no money, a lead only, so nothing ranks.
+  assert.deepEqual((await top(`by=conversions&from=${past}T00:00:00Z&to=${past}T23:59:59Z`)).affiliates.map((a) => a.value), [1]);
+  assert.deepEqual((await top('by=revenue&from=2020-01-01T00:00:00Z&to=2020-12-31T00:00:00Z')).affiliates, []);
+  for (const [q, field] of [['by=visits', 'by'], ['limit=0', 'limit'], ['currency=dollars', 'currency'], ['group_by=day', 'group_by']]) {
+    const r = await client(w.url, p.secretKey).get(`/v1/stats/top_affiliates?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(r.body.error.field, field, q);
+  }
+  assert.equal((await client(w.url, p.other.secretKey).get('/v1/stats/top_affiliates?by=revenue')).body.data.affiliates.length, 1, 'another program ranks its own');
+  assert.equal((await client(w.url, await w.addSecretKey(p.programId, ['read:referrals'])).get('/v1/stats/top_affiliates')).status, 403);
+});

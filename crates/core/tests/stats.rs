@@ -547,3 +547,57 @@ fn read_stats_is_the_one_stats_scope_and_0007_grants_it_to_full_access_keys() {
     assert_eq!(scopes("key_narrow"), "read:referrals read:commissions");
     assert_eq!(scopes("key_pub"), "");
 }
+
+/// `GET /v1/stats/top_affiliates`: core ranks the `group_by=affiliate` answer, money in one
+/// currency only (two in the range and none chosen is refused, naming `currency`).
+#[test]
+fn top_affiliates_rank_in_one_currency() {
+    use viatrack_core::api::stats::{RankBy, TopAffiliates, TopQuery};
+    let mut w = World::new(db_until(None));
+    write_history(&mut w);
+    let top = |pairs: &[(&str, &str)]| {
+        let q = TopQuery::parse(pairs.iter().copied()).unwrap();
+        TopAffiliates::rank(&q, answer(&w.db, PROGRAM, &q.range))
+    };
+    let mixed = top(&[("by", "revenue")]).unwrap_err();
+    assert_eq!(mixed.field.as_deref(), Some("currency"));
+    assert!(mixed.message.contains("EUR, USD"), "{}", mixed.message);
+    let usd = top(&[("by", "revenue"), ("currency", "usd")]).unwrap();
+    assert_eq!(usd.currency.as_ref().map(|c| c.as_str()), Some("USD"));
+    assert_eq!(
+        usd.affiliates.iter().map(|a| (a.rank, a.affiliate_id.as_deref(), a.value)).collect::<Vec<_>>(),
+        [(1, Some(A1), 7500), (2, Some(A2), 4499)]
+    );
+    let eur = top(&[("by", "commissions"), ("currency", "EUR")]).unwrap();
+    assert_eq!(
+        eur.affiliates.iter().map(|a| (a.affiliate_id.as_deref(), a.value)).collect::<Vec<_>>(),
+        [(Some(A1), 600)]
+    );
+    // Conversions need no currency; a tie goes by affiliate ID; limit cuts.
+    let conv = top(&[("by", "conversions"), ("limit", "1")]).unwrap();
+    assert_eq!((conv.by, conv.currency.clone()), (RankBy::Conversions, None));
+    assert_eq!(
+        conv.affiliates.iter().map(|a| (a.affiliate_id.as_deref(), a.value)).collect::<Vec<_>>(),
+        [(Some(A1), 1)]
+    );
+    // One currency in the range: it is the one ranked by.
+    // March's dollar sale was refunded in full, so its money is euros alone.
+    let march = top(&[("from", "2026-03-01T00:00:00Z"), ("to", "2026-03-31T00:00:00Z")]).unwrap();
+    assert_eq!(march.currency.as_ref().map(|c| c.as_str()), Some("EUR"));
+    assert_eq!(
+        march.affiliates.iter().map(|a| (a.affiliate_id.as_deref(), a.value)).collect::<Vec<_>>(),
+        [(Some(A1), 3000)]
+    );
+    let feb = top(&[("from", "2026-02-01T00:00:00Z"), ("to", "2026-02-28T00:00:00Z")]).unwrap();
+    assert_eq!(feb.currency.as_ref().map(|c| c.as_str()), Some("USD"));
+    for (bad, field) in [
+        ("by=visits", "by"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("currency=euro", "currency"),
+        ("group_by=day", "group_by"),
+    ] {
+        let (k, v) = bad.split_once('=').unwrap();
+        assert_eq!(TopQuery::parse([(k, v)]).unwrap_err().field.as_deref(), Some(field), "{bad}");
+    }
+}

@@ -117,6 +117,13 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
     let id_ref = c.of::<viatrack_core::api::fields::IdRef>();
     let (schema, description) = match name {
         "page" => (json!({"type": "integer", "minimum": 1, "default": 1}), "page number, 1-indexed"),
+        "limit" if path == "/v1/stats/top_affiliates" => {
+            (json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}), "how many affiliates")
+        }
+        "currency" if path == "/v1/stats/top_affiliates" => (
+            c.of::<viatrack_core::api::fields::Currency>(),
+            "the currency money is ranked in; needed when the range has sales in several",
+        ),
         "limit" => (json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}), "items per page"),
         "affiliate_id" => (id_ref, "only this affiliate's"),
         "campaign_id" => (id_ref, "only this campaign's"),
@@ -153,10 +160,11 @@ fn query_param(c: &mut Components, path: &str, name: &str) -> Value {
             "comma-separated referral types",
         ),
         "group_by" => (c.of::<viatrack_core::api::stats::GroupBy>(), "what each group is (required)"),
-        "from" if path == "/v1/stats" => {
+        "by" => (c.of::<viatrack_core::api::stats::RankBy>(), "what to rank by (default revenue)"),
+        "from" if path.starts_with("/v1/stats") => {
             (c.of::<viatrack_core::Timestamp>(), "the first UTC day counted is this instant's day (ISO 8601 UTC)")
         }
-        "to" if path == "/v1/stats" => {
+        "to" if path.starts_with("/v1/stats") => {
             (c.of::<viatrack_core::Timestamp>(), "the last UTC day counted is this instant's day; not before `from`")
         }
         "from" => (c.of::<viatrack_core::Timestamp>(), "created at or after (ISO 8601 UTC)"),
@@ -548,6 +556,13 @@ fn operations(c: &mut Components) -> Vec<Op> {
             query: viatrack_core::api::stats::StatsQuery::PARAMS,
             body: Option::None,
             answer: Data(200, c.of::<viatrack_core::api::stats::Stats>()),
+            errors: &[],
+        },
+        Op {
+            op: OperationId::TopAffiliates,
+            query: viatrack_core::api::stats::TopQuery::PARAMS,
+            body: Option::None,
+            answer: Data(200, c.of::<viatrack_core::api::stats::TopAffiliates>()),
             errors: &[],
         },
         // Stripe.

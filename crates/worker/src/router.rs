@@ -154,6 +154,7 @@ async fn route(req: &mut Request, ctx: &Ctx, segments: &[&str]) -> ApiResult<Res
         StripeWebhook => stripe::webhook(req, ctx, p(0)).await,
 
         GetStats => stats::get(req, ctx).await,
+        TopAffiliates => stats::top(req, ctx).await,
 
         CreateWebhookEndpoint => webhooks::create(req, ctx).await,
         ListWebhookEndpoints => webhooks::list(req, ctx).await,

@@ -174,6 +174,7 @@ operations! {
     CancelPayout = "cancelPayout": Post "/v1/payouts/{id}/cancel", secret(Write, Payouts), "Payouts", "Cancel a payout: its commissions go to the next run";
 
     GetStats = "getStats": Get "/v1/stats", secret(Read, Stats), "Stats", "The funnel per affiliate, campaign, link or day: visitors, clicks, leads, conversions, revenue and commissions (cents)";
+    TopAffiliates = "topAffiliates": Get "/v1/stats/top_affiliates", secret(Read, Stats), "Stats", "The affiliates ranked by revenue, conversions or commissions over a range (money in one currency)";
 
     ConnectStripe = "connectStripe": Post "/v1/integrations/stripe", secret(Write, Integrations), "Stripe", "Store the Stripe webhook signing secret; answers the URL to register";
     StripeWebhook = "stripeWebhook": Post "/v1/stripe/webhook/{program_id}", Stripe, "Stripe", "Stripe events (signed with the connected secret)";

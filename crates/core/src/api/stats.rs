@@ -300,3 +300,153 @@ fn day_of(t: Timestamp) -> String {
 fn day_number(t: Timestamp) -> i64 {
     t.unix_ms().div_euclid(MS_PER_DAY)
 }
+
+crate::wire_enum! {
+    /// What `GET /v1/stats/top_affiliates` ranks by.
+    pub enum RankBy ("by (revenue, conversions or commissions)") {
+        /// Cents of sales net of refunds, in one currency.
+        Revenue = "revenue",
+        /// Referrals that became paying.
+        Conversions = "conversions",
+        /// Cents of commissions not voided, net of clawbacks, in one currency.
+        Commissions = "commissions",
+    }
+}
+
+/// Most affiliates a ranking answers.
+pub const MAX_TOP: usize = 100;
+
+/// `GET /v1/stats/top_affiliates` parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopQuery {
+    /// `by` (default `revenue`).
+    pub by: RankBy,
+    /// `currency`: the money ranked by, for `revenue` and `commissions`; needed only when the
+    /// range holds more than one currency.
+    pub currency: Option<Currency>,
+    /// `limit`: how many affiliates, 1 to [`MAX_TOP`] (default 10).
+    pub limit: usize,
+    /// The range, as for `GET /v1/stats` (whole UTC days).
+    pub range: StatsQuery,
+}
+
+impl TopQuery {
+    /// The parameters it accepts.
+    pub const PARAMS: &'static [&'static str] = &["by", "currency", "limit", "from", "to"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming the parameter: unknown or repeated, `by` not one of its
+    /// names, a bad currency, `limit` not 1–100, `from`/`to` not ISO 8601 or out of order.
+    pub fn parse<I, K, V>(pairs: I) -> Result<Self, ValidationError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let p = Params::new(pairs, Self::PARAMS)?;
+        let by =
+            p.parse("by", |v| RankBy::parse(v).ok(), "revenue, conversions or commissions")?.unwrap_or(RankBy::Revenue);
+        let currency =
+            p.parse("currency", |v| Currency::try_from(String::from(v)).ok(), "a three-letter ISO 4217 code")?;
+        let limit = p
+            .parse(
+                "limit",
+                |v| v.parse::<usize>().ok().filter(|n| (1..=MAX_TOP).contains(n)),
+                "an integer from 1 to 100",
+            )?
+            .unwrap_or(10);
+        let (from, to) = p.range()?;
+        Ok(Self { by, currency, limit, range: StatsQuery { group_by: GroupBy::Affiliate, from, to } })
+    }
+}
+
+/// One affiliate of a ranking.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RankedAffiliate {
+    /// 1 for the first.
+    pub rank: u32,
+    /// The affiliate (`aff_…`).
+    pub affiliate_id: Option<String>,
+    /// Its name, else its email; null for a deleted affiliate.
+    pub label: Option<String>,
+    /// The figure ranked by: a count, or cents of `currency`.
+    pub value: i64,
+    /// Its whole funnel in the range (money per currency in `money`).
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Its revenue and commissions per currency.
+    pub money: Vec<Money>,
+}
+
+/// The answer to `GET /v1/stats/top_affiliates`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopAffiliates {
+    /// What they are ranked by.
+    pub by: RankBy,
+    /// The currency of `value` when ranking by money, else null.
+    pub currency: Option<Currency>,
+    /// The first UTC day counted, or null.
+    pub from: Option<String>,
+    /// The last UTC day counted, or null.
+    pub to: Option<String>,
+    /// The affiliates, best first (ties by affiliate ID); none with a zero figure.
+    pub affiliates: Vec<RankedAffiliate>,
+}
+
+impl TopAffiliates {
+    /// Ranks the affiliates of `stats` (`group_by=affiliate` over `q.range`) by `q.by`. Money
+    /// is ranked in one currency: `q.currency`, else the range's only one.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError`] naming `currency` when ranking by money over a range with sales
+    /// in several currencies and none was chosen (dollars are never added to euros).
+    pub fn rank(q: &TopQuery, stats: Stats) -> Result<Self, ValidationError> {
+        let currency = match (q.by, &q.currency) {
+            (RankBy::Conversions, _) => None,
+            (_, Some(c)) => Some(c.clone()),
+            (_, None) => match stats.money.as_slice() {
+                [] => None,
+                [one] => Some(one.currency.clone()),
+                _ => {
+                    let codes: Vec<&str> = stats.money.iter().map(|m| m.currency.as_str()).collect();
+                    return Err(ValidationError::field(
+                        "currency",
+                        alloc::format!("the range has sales in {}: choose one to rank by", codes.join(", ")),
+                    ));
+                }
+            },
+        };
+        let value = |g: &StatsGroup| -> i64 {
+            let money =
+                |f: fn(&Money) -> i64| g.money.iter().find(|m| Some(&m.currency) == currency.as_ref()).map_or(0, f);
+            match q.by {
+                RankBy::Conversions => g.figures.conversions,
+                RankBy::Revenue => money(|m| m.revenue),
+                RankBy::Commissions => money(|m| m.commissions),
+            }
+        };
+        let mut ranked: Vec<(i64, StatsGroup)> =
+            stats.groups.into_iter().map(|g| (value(&g), g)).filter(|(v, _)| *v != 0).collect();
+        ranked.sort_by(|(a, ga), (b, gb)| b.cmp(a).then_with(|| ga.key.cmp(&gb.key)));
+        ranked.truncate(q.limit);
+        let affiliates = ranked
+            .into_iter()
+            .zip(1u32..)
+            .map(|((value, g), rank)| RankedAffiliate {
+                rank,
+                affiliate_id: g.key,
+                label: g.label,
+                value,
+                figures: g.figures,
+                money: g.money,
+            })
+            .collect();
+        Ok(Self { by: q.by, currency, from: stats.from, to: stats.to, affiliates })
+    }
+}

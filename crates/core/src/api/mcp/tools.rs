@@ -147,6 +147,10 @@ pub const TOOLS: &[ToolDef] = &[
          page and limit. Amounts in cents of their currency."),
     tool("viatrack_get_payout", O::GetPayout, "Get a payout", "payouts", NONE,
         "Get one payout by its ID (pay_…) with its commissions."),
+    tool("viatrack_top_affiliates", O::TopAffiliates, "Top affiliates", "affiliates", NONE,
+        "The affiliates that brought the most revenue, conversions or commissions (by) over from..to (UTC \
+         days), best first, with their whole funnel; money is ranked in one currency (currency, needed when \
+         the range has sales in several). limit: 1 to 100 (default 10)."),
     tool("viatrack_stats", O::GetStats, "Funnel stats", "groups", NONE,
         "The funnel grouped by affiliate, campaign, link or day (group_by, required) over from..to (UTC days): \
          visitors, clicks, leads, conversions, revenue and commissions (cents), with totals."),
