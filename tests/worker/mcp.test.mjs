@@ -358,3 +358,54 @@ test('conformance: the server scenarios that apply pass', { timeout: 120_000 }, 
     proxy.close();
   }
 });
+
+test('revision 2026-07-28: server/discover, stateless requests with _meta and routing headers, their errors', async () => {
+  const V = '2026-07-28';
+  const meta = { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'test', version: '1' } };
+  // `undefined` in `headers` leaves that header out.
+  const modern = (method, params = {}, headers = {}) => rpc({ jsonrpc: '2.0', id: 7, method, params: { ...params, _meta: meta } }, {
+    headers: Object.fromEntries(Object.entries({ 'MCP-Protocol-Version': V, 'Mcp-Method': method, ...(params.name ? { 'Mcp-Name': params.name } : {}), ...headers })
+      .filter(([, v]) => v !== undefined)),
+  });
+  const discover = await modern('server/discover');
+  assert.equal(discover.status, 200, JSON.stringify(discover.body));
+  assert.equal(discover.body.result.resultType, 'complete');
+  assert.deepEqual(discover.body.result.supportedVersions, [V]);
+  assert.ok(discover.body.result.capabilities.tools);
+  assert.equal(discover.body.result.serverInfo.name, 'viatrack');
+  // No initialize first: a stateless request stands alone.
+  const list = await modern('tools/list');
+  assert.equal(list.status, 200);
+  assert.equal(list.body.result.resultType, 'complete');
+  assert.ok(list.body.result.tools.some((t) => t.name === 'viatrack_get_referral'));
+  const call = await modern('tools/call', { name: 'viatrack_get_referral', arguments: { id: extra.referral.id, response_format: 'json' } });
+  assert.equal(call.status, 200, JSON.stringify(call.body));
+  assert.equal(call.body.result.resultType, 'complete');
+  assert.equal(call.body.result.structuredContent.id, extra.referral.id);
+  // The headers must repeat the body: -32020, HTTP 400, and nothing runs.
+  const before = (await apiA.get('/v1/referrals?limit=1')).body.pagination.total_count;
+  const create = { name: 'viatrack_create_referral', arguments: { affiliate_id: seeded.affiliate.id, email: 'modern@example.com' } };
+  for (const [why, headers] of [
+    ['another method', { 'Mcp-Method': 'tools/list' }],
+    ['no method header', { 'Mcp-Method': undefined }],
+    ['another tool', { 'Mcp-Name': 'viatrack_delete_referral' }],
+    ['no name header', { 'Mcp-Name': undefined }],
+    ['another version header', { 'MCP-Protocol-Version': '2025-11-25' }],
+  ]) {
+    const r = await modern('tools/call', create, headers);
+    assert.equal(r.status, 400, `${why}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, -32020, why);
+  }
+  assert.equal((await apiA.get('/v1/referrals?limit=1')).body.pagination.total_count, before, 'nothing was created');
+  // A revision not served, in _meta: -32022 with what is.
+  const future = await rpc({ jsonrpc: '2.0', id: 8, method: 'tools/list', params: { _meta: { ...meta, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } } },
+    { headers: { 'MCP-Protocol-Version': '2099-01-01', 'Mcp-Method': 'tools/list' } });
+  assert.equal(future.status, 400);
+  assert.equal(future.body.error.code, -32022);
+  assert.deepEqual(future.body.error.data, { requested: '2099-01-01', supported: [V] });
+  // The header alone says 2026-07-28 but the body has no _meta: a mismatch.
+  const bare = await rpc({ jsonrpc: '2.0', id: 9, method: 'tools/list' }, { headers: { 'MCP-Protocol-Version': V, 'Mcp-Method': 'tools/list' } });
+  assert.equal(bare.body.error.code, -32020);
+  // The stateless revision has no handshake.
+  assert.equal((await modern('initialize', { protocolVersion: V, capabilities: {}, clientInfo: { name: 't', version: '1' } })).body.error.code, -32601);
+});

@@ -9,8 +9,13 @@
 //!    (`check_origin`).
 //! 2. The key: `Authorization: Bearer sk_…`, the API's own secret keys, with its failed-auth
 //!    limit ([`crate::auth`]); a 401 carries `WWW-Authenticate: Bearer`.
-//! 3. The body: one JSON-RPC message ([`jsonrpc::parse`]; a batch is refused), and the
-//!    `MCP-Protocol-Version` header after `initialize` (400 for one not served).
+//! 3. The body: one JSON-RPC message ([`jsonrpc::parse`]; a batch is refused), and its
+//!    revision ([`jsonrpc::era`]): a request whose `_meta` names one speaks 2026-07-28, the
+//!    stateless revision (no `initialize`; `server/discover`; the `MCP-Protocol-Version`,
+//!    `Mcp-Method` and `Mcp-Name` headers must repeat the body, else 400 `-32020`; another
+//!    `_meta` revision is 400 `-32022`; results carry `resultType`); any other speaks
+//!    2025-11-25 and before, with the `MCP-Protocol-Version` header checked after
+//!    `initialize` (400 for one not served).
 //! 4. The method: `initialize`, `ping`, `tools/list` (the tools the key's scopes allow) or
 //!    `tools/call`; a notification or a response gets 202 and no body.
 //!
@@ -37,7 +42,7 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
-use viatrack_core::api::mcp::jsonrpc::{self, Incoming, Method, RpcError, RpcErrorCode};
+use viatrack_core::api::mcp::jsonrpc::{self, Era, Incoming, Method, RpcError, RpcErrorCode};
 use viatrack_core::api::mcp::tools::{self, RestCall, ToolSpec};
 use viatrack_core::api::operations::HttpMethod;
 use viatrack_core::api::{ErrorBody, ErrorCode, MAX_BODY_BYTES};
@@ -72,14 +77,25 @@ pub async fn serve(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         Ok(Incoming::Notification { method }) => (None, method, Map::new()),
         Ok(Incoming::Response) => (None, String::new(), Map::new()),
     };
-    if method != "initialize" {
-        let header = req.headers().get("MCP-Protocol-Version")?;
-        if let Err(e) = jsonrpc::check_version_header(header.as_deref()) {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (version, mcp_method, mcp_name) = (header("MCP-Protocol-Version"), header("Mcp-Method"), header("Mcp-Name"));
+    let routing = jsonrpc::RoutingHeaders {
+        version: version.as_deref(),
+        method: mcp_method.as_deref(),
+        name: mcp_name.as_deref(),
+    };
+    let era = match jsonrpc::era(&method, &params, routing) {
+        Ok(era) => era,
+        Err(e) => return http::json(400, &jsonrpc::error(id.as_ref(), &e)),
+    };
+    if era == Era::Legacy && method != "initialize" {
+        if let Err(e) = jsonrpc::check_version_header(version.as_deref()) {
             return http::json(400, &jsonrpc::error(id.as_ref(), &e));
         }
     }
     let Some(id) = id else { return Ok(Response::empty()?.with_status(202)) };
-    let answer = match answer(req, ctx, &who, &method, &params).await {
+    let answer = match answer(req, ctx, &who, &method, &params, era).await {
+        Ok(result) if era == Era::Stateless => jsonrpc::result(&id, jsonrpc::stateless(result)),
         Ok(result) => jsonrpc::result(&id, result),
         Err(e) => jsonrpc::error(Some(&id), &e),
     };
@@ -118,9 +134,15 @@ async fn answer(
     who: &Principal,
     method: &str,
     params: &Map<String, Value>,
+    era: Era,
 ) -> Result<Value, RpcError> {
     match Method::parse(method)? {
+        // The stateless revision has no handshake.
+        Method::Initialize if era == Era::Stateless => {
+            Err(RpcError::new(RpcErrorCode::MethodNotFound, "Method not found: 2026-07-28 has no initialize"))
+        }
         Method::Initialize => Ok(jsonrpc::initialize_result(jsonrpc::negotiate(params.get("protocolVersion"))?)),
+        Method::Discover => Ok(jsonrpc::discover_result()),
         Method::Ping => Ok(json!({})),
         Method::ToolsList => {
             let specs = specs(ctx).await?;

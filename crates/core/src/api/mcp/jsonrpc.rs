@@ -39,6 +39,11 @@ pub enum RpcErrorCode {
     InvalidParams,
     /// `-32603`: something failed on our side.
     InternalError,
+    /// `-32020` (revision 2026-07-28): the `MCP-Protocol-Version`, `Mcp-Method` or `Mcp-Name`
+    /// header is missing or does not match the body.
+    HeaderMismatch,
+    /// `-32022` (revision 2026-07-28): the request's `_meta` names a revision not served.
+    UnsupportedProtocolVersion,
 }
 
 impl RpcErrorCode {
@@ -50,6 +55,8 @@ impl RpcErrorCode {
             RpcErrorCode::MethodNotFound => -32601,
             RpcErrorCode::InvalidParams => -32602,
             RpcErrorCode::InternalError => -32603,
+            RpcErrorCode::HeaderMismatch => -32020,
+            RpcErrorCode::UnsupportedProtocolVersion => -32022,
         }
     }
 }
@@ -232,6 +239,108 @@ pub fn initialize_result(version: &str) -> Value {
     })
 }
 
+/// The stateless revision: no `initialize`; every request names its revision in
+/// `params._meta["io.modelcontextprotocol/protocolVersion"]` and repeats it, its method and
+/// (for `tools/call`) the tool's name in the `MCP-Protocol-Version`, `Mcp-Method` and
+/// `Mcp-Name` headers; results carry `resultType`.
+pub const STATELESS_PROTOCOL_VERSION: &str = "2026-07-28";
+
+/// The `_meta` key that names a stateless request's revision.
+pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+
+/// Which revision family a request speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Era {
+    /// 2025-11-25 and before: `initialize`, then requests.
+    Legacy,
+    /// 2026-07-28: every request stands alone.
+    Stateless,
+}
+
+/// The routing headers of a request, as sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RoutingHeaders<'a> {
+    /// `MCP-Protocol-Version`.
+    pub version: Option<&'a str>,
+    /// `Mcp-Method`.
+    pub method: Option<&'a str>,
+    /// `Mcp-Name`.
+    pub name: Option<&'a str>,
+}
+
+/// The era of a request with `method` and `params` and its routing `headers`: stateless when
+/// its `_meta` names a revision, or its `MCP-Protocol-Version` header names the stateless
+/// one; a stateless request's headers must then match its body.
+///
+/// # Errors
+///
+/// `-32022` (data `{requested, supported}`) for a `_meta` revision not served; `-32020`
+/// for a routing header that is missing or differs from the body (both answered with HTTP
+/// 400).
+pub fn era(method: &str, params: &Map<String, Value>, headers: RoutingHeaders<'_>) -> Result<Era, RpcError> {
+    let meta = params.get("_meta").and_then(Value::as_object).and_then(|m| m.get(META_PROTOCOL_VERSION));
+    let header_version = headers.version.map(str::trim);
+    let requested = match (meta, header_version) {
+        (Some(Value::String(v)), _) => v.as_str(),
+        (Some(other), _) => {
+            return Err(RpcError {
+                code: RpcErrorCode::UnsupportedProtocolVersion,
+                message: "Unsupported protocol version".into(),
+                data: Some(json!({"requested": other, "supported": [STATELESS_PROTOCOL_VERSION]})),
+            })
+        }
+        (None, Some(STATELESS_PROTOCOL_VERSION)) => {
+            return Err(mismatch("the request's _meta names no protocol version; the header says 2026-07-28"))
+        }
+        (None, _) => return Ok(Era::Legacy),
+    };
+    if requested != STATELESS_PROTOCOL_VERSION {
+        return Err(RpcError {
+            code: RpcErrorCode::UnsupportedProtocolVersion,
+            message: "Unsupported protocol version".into(),
+            data: Some(json!({"requested": requested, "supported": [STATELESS_PROTOCOL_VERSION]})),
+        });
+    }
+    if header_version != Some(requested) {
+        return Err(mismatch("the MCP-Protocol-Version header must repeat the request's protocol version"));
+    }
+    if headers.method.map(str::trim) != Some(method) {
+        return Err(mismatch("the Mcp-Method header must repeat the request's method"));
+    }
+    if method == "tools/call" {
+        let name = params.get("name").and_then(Value::as_str);
+        if name.is_none() || headers.name.map(str::trim) != name {
+            return Err(mismatch("the Mcp-Name header must repeat the tool's name"));
+        }
+    }
+    Ok(Era::Stateless)
+}
+
+fn mismatch(message: &str) -> RpcError {
+    RpcError::new(RpcErrorCode::HeaderMismatch, alloc::format!("Header mismatch: {message}"))
+}
+
+/// The `server/discover` result (revision 2026-07-28): the stateless revision served, the
+/// tools capability, who we are and how to use us.
+pub fn discover_result() -> Value {
+    let init = initialize_result(STATELESS_PROTOCOL_VERSION);
+    json!({
+        "resultType": "complete",
+        "supportedVersions": [STATELESS_PROTOCOL_VERSION],
+        "capabilities": {"tools": {}},
+        "serverInfo": init["serverInfo"],
+        "instructions": init["instructions"],
+    })
+}
+
+/// A stateless request's result: the method's, marked complete (`resultType`).
+pub fn stateless(mut result: Value) -> Value {
+    if let Value::Object(m) = &mut result {
+        m.insert("resultType".into(), Value::String("complete".into()));
+    }
+    result
+}
+
 /// The methods this server answers, besides notifications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -243,6 +352,8 @@ pub enum Method {
     ToolsList,
     /// `tools/call`.
     ToolsCall,
+    /// `server/discover` (revision 2026-07-28).
+    Discover,
 }
 
 impl Method {
@@ -257,6 +368,7 @@ impl Method {
             "ping" => Ok(Method::Ping),
             "tools/list" => Ok(Method::ToolsList),
             "tools/call" => Ok(Method::ToolsCall),
+            "server/discover" => Ok(Method::Discover),
             _ => Err(RpcError::new(RpcErrorCode::MethodNotFound, "Method not found")),
         }
     }
