@@ -235,3 +235,26 @@ test('a receiver answering 302 to http://127.0.0.1:… is not followed', async (
     redirector.close();
   }
 });
+
+test('coupon.created and coupon.archived: sent once each, verified by standardwebhooks; a restore sends nothing', async () => {
+  const made = await api.post('/v1/webhook_endpoints', { url: hookUrl, events: ['coupon.created', 'coupon.archived'] });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  secrets.coupons = made.body.data.secret;
+  const mine = () => received.filter((r) => r.verified.includes('coupons')).map((r) => JSON.parse(r.body));
+  const coupon = (await api.post('/v1/coupons', { code: 'hooked20', affiliate_id: s.affiliate.id })).body.data;
+  await api.patch(`/v1/coupons/${coupon.id}`, { code: 'HOOKED25' });
+  await api.patch(`/v1/coupons/${coupon.id}`, { archived: true });
+  await api.patch(`/v1/coupons/${coupon.id}`, { archived: true });
+  await api.patch(`/v1/coupons/${coupon.id}`, { archived: false });
+  const events = await until(() => mine().length >= 2 && mine(), 20_000, 'the coupon events');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(mine().map((e) => [e.type, e.data.id, e.data.code, e.data.archived]),
+    [['coupon.created', coupon.id, 'HOOKED20', false], ['coupon.archived', coupon.id, 'HOOKED25', true]]);
+  assert.ok(events.every((e) => e.data.affiliate_id === s.affiliate.id));
+  // Subscribing needs read:coupons, as every event needs read: of what it carries.
+  const narrow = client(w.url, await w.addSecretKey(p.programId, ['write:webhooks', 'read:referrals']));
+  const refused = await narrow.post('/v1/webhook_endpoints', { url: hookUrl, events: ['coupon.created'] });
+  assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  assert.match(refused.body.error.message, /read:coupons/);
+  assert.equal((await api.delete(`/v1/webhook_endpoints/${made.body.data.id}`)).status, 200);
+});

@@ -31,6 +31,8 @@ pub enum EventObject {
     Commission,
     /// A payout (`GET /v1/payouts/{id}`, with its commissions).
     Payout,
+    /// A coupon code (`GET /v1/coupons/{id}`).
+    Coupon,
 }
 
 impl EventType {
@@ -45,6 +47,7 @@ impl EventType {
                 EventObject::Commission
             }
             EventType::PayoutCreated | EventType::PayoutPaid | EventType::PayoutFailed => EventObject::Payout,
+            EventType::CouponCreated | EventType::CouponArchived => EventObject::Coupon,
         }
     }
 }
@@ -108,6 +111,22 @@ pub fn commission_moved(to: CommissionStatus) -> Option<EventType> {
 /// The events of a manual commission (`POST /v1/commissions`): `commission.created`.
 pub fn commission_made() -> Option<EventType> {
     Some(EventType::CommissionCreated)
+}
+
+/// The events of creating a coupon code.
+pub fn coupon_created() -> Vec<EventType> {
+    vec![EventType::CouponCreated]
+}
+
+/// The events of a coupon update that leaves it `archived` where it was `was_archived`:
+/// `coupon.archived` when it became archived; none otherwise (a restore or a rename is the
+/// merchant's own change, answered in the request).
+pub fn coupon_updated(was_archived: bool, archived: bool) -> Vec<EventType> {
+    if archived && !was_archived {
+        vec![EventType::CouponArchived]
+    } else {
+        Vec::new()
+    }
 }
 
 /// The events of a payout run making a payout.
@@ -180,6 +199,15 @@ mod tests {
     }
 
     #[test]
+    fn a_coupon_is_archived_once() {
+        assert_eq!(coupon_created(), vec![EventType::CouponCreated]);
+        assert_eq!(coupon_updated(false, true), vec![EventType::CouponArchived]);
+        for (was, is) in [(false, false), (true, true), (true, false)] {
+            assert!(coupon_updated(was, is).is_empty(), "{was} → {is}");
+        }
+    }
+
+    #[test]
     fn every_event_type_has_its_object() {
         for e in EventType::ALL {
             let object = e.object();
@@ -188,6 +216,7 @@ mod tests {
                 EventObject::Sale => "sale.",
                 EventObject::Commission => "commission.",
                 EventObject::Payout => "payout.",
+                EventObject::Coupon => "coupon.",
             };
             assert!(e.as_str().starts_with(prefix), "{e:?}");
         }

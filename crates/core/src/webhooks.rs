@@ -44,6 +44,10 @@ crate::wire_enum! {
         PayoutPaid = "payout.paid",
         /// A payout was marked failed (its commissions go to the next run).
         PayoutFailed = "payout.failed",
+        /// A coupon code was created.
+        CouponCreated = "coupon.created",
+        /// A coupon code was archived (it credits nobody from then on).
+        CouponArchived = "coupon.archived",
     }
 }
 
@@ -77,6 +81,7 @@ impl EventType {
                 Resource::Commissions
             }
             EventType::PayoutCreated | EventType::PayoutPaid | EventType::PayoutFailed => Resource::Payouts,
+            EventType::CouponCreated | EventType::CouponArchived => Resource::Coupons,
         }
     }
 }

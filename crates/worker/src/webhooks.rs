@@ -102,6 +102,10 @@ async fn current_data(db: &D1Database, e: &Undispatched, now: Timestamp) -> Resu
             let id = e.resource_id.parse().map_err(bad)?;
             PayoutRepo::new(db).get(&e.program_id, &id, now).await.map(|r| r.map(serde_json::to_value))
         }
+        EventObject::Coupon => {
+            let id = e.resource_id.parse().map_err(bad)?;
+            crate::repo::coupons::CouponRepo::new(db).get(&e.program_id, &id).await.map(|r| r.map(serde_json::to_value))
+        }
     }
     .map_err(|e| e.to_string())?;
     value.transpose().map_err(|e| e.to_string())

@@ -157,7 +157,9 @@ impl<'a> CommissionRepo<'a> {
         let planned = Planned::all(events, |object| match object {
             EventObject::Commission => touched.clone(),
             // (A refund never makes a payout event.)
-            EventObject::Sale | EventObject::Referral | EventObject::Payout => sale.as_str().to_string(),
+            EventObject::Sale | EventObject::Referral | EventObject::Payout | EventObject::Coupon => {
+                sale.as_str().to_string()
+            }
         });
         // Every statement after the first runs only if the first recorded this refund; the
         // events directly follow it (Guard::Changed). A reduction or a void was decided for a

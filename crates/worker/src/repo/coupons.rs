@@ -1,13 +1,16 @@
 //! `coupons`: codes tied to an affiliate and a campaign (migration 0013). Every statement is
 //! scoped by program.
 
-use super::{all, arg, corrupt, delete_unused, first, random_id_bytes, run, Count, Deleted, StoreResult};
+use super::outbox::{record_stmt, Committed, Guard, Planned, Snapshot};
+use super::{all, arg, batch, corrupt, delete_unused, first, random_id_bytes, stmt, Count, Deleted, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{Coupon, CreateCoupon, UpdateCoupon};
 use viatrack_core::coupon::{CouponCode, PromotionCodeId};
+use viatrack_core::outbox;
+use viatrack_core::webhooks::EventType;
 use viatrack_core::{AffiliateId, CampaignId, CouponId, ProgramId, Timestamp};
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 /// The coupons of programs, through one D1 binding.
 pub struct CouponRepo<'a> {
@@ -57,11 +60,13 @@ impl<'a> CouponRepo<'a> {
     }
 
     /// Creates a coupon of `affiliate` in `campaign` (both already checked to be the
-    /// program's).
+    /// program's), with `events` (core's `coupon.created`) in the same batch, guarded by the
+    /// insert. Returns it as the batch read it.
     ///
     /// # Errors
     ///
-    /// [`super::StoreError::Unique`] (`code`, `stripe_promotion_code`) or storage failure.
+    /// [`super::StoreError::Unique`] (`code`, `stripe_promotion_code`) or storage failure
+    /// (nothing written).
     pub async fn create(
         &self,
         program: &ProgramId,
@@ -69,9 +74,11 @@ impl<'a> CouponRepo<'a> {
         affiliate: &AffiliateId,
         campaign: &CampaignId,
         now: Timestamp,
-    ) -> StoreResult<Coupon> {
+        events: &[EventType],
+    ) -> StoreResult<Committed<Coupon>> {
         let id = CouponId::from_bytes(random_id_bytes());
-        run(
+        let planned = Planned::all(events, |_| id.as_str().to_string());
+        let mut statements = vec![stmt(
             self.db,
             "INSERT INTO coupons (id, program_id, code, affiliate_id, campaign_id, stripe_promotion_code, archived, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7)",
@@ -84,9 +91,32 @@ impl<'a> CouponRepo<'a> {
                 arg(&input.stripe_promotion_code.as_ref().map(PromotionCodeId::as_str)),
                 arg(&now),
             ],
+        )?];
+        statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
+        statements.push(self.get_stmt(program, &id)?);
+        self.committed(batch(self.db, statements).await?, planned)
+    }
+
+    /// The statement that reads one coupon (the last of a write's batch).
+    fn get_stmt(&self, program: &ProgramId, id: &CouponId) -> StoreResult<D1PreparedStatement> {
+        stmt(
+            self.db,
+            &format!("{SELECT} WHERE c.program_id = ?1 AND c.id = ?2"),
+            &[arg(program.as_str()), arg(id.as_str())],
         )
-        .await?;
-        self.get(program, &id).await?.ok_or_else(|| corrupt("coupon vanished after insert"))
+    }
+
+    /// The coupon a batch read last, with the events of `planned` carrying it.
+    fn committed(&self, results: Vec<worker::D1Result>, planned: Vec<Planned>) -> StoreResult<Committed<Coupon>> {
+        let coupon: Coupon = results
+            .last()
+            .map(|r| r.results::<Row>())
+            .transpose()?
+            .and_then(|rows| rows.into_iter().next())
+            .map(Coupon::from)
+            .ok_or_else(|| corrupt("a coupon's batch did not read it back"))?;
+        let events = Snapshot { coupon: Some(&coupon), ..Snapshot::default() }.events(planned)?;
+        Ok(Committed { value: coupon, events })
     }
 
     /// One coupon of the program.
@@ -152,7 +182,9 @@ impl<'a> CouponRepo<'a> {
         Ok((rows.into_iter().map(Coupon::from).collect(), total))
     }
 
-    /// Applies a partial update; `None` when the coupon is not in the program.
+    /// Applies a partial update, with the events core's `outbox::coupon_updated` gives for
+    /// it (`coupon.archived` when it becomes archived) in the same batch, guarded by the
+    /// update; `None` when the coupon is not in the program.
     ///
     /// # Errors
     ///
@@ -164,28 +196,33 @@ impl<'a> CouponRepo<'a> {
         input: &UpdateCoupon,
         campaign: Option<&CampaignId>,
         now: Timestamp,
-    ) -> StoreResult<Option<Coupon>> {
+    ) -> StoreResult<Option<Committed<Coupon>>> {
         let Some(current) = self.get(program, id).await? else { return Ok(None) };
         let promotion = match &input.stripe_promotion_code {
             Some(v) => v.clone(),
             None => current.stripe_promotion_code,
         };
-        run(
+        let archived = input.archived.unwrap_or(current.archived);
+        let planned = Planned::all(&outbox::coupon_updated(current.archived, archived), |_| id.as_str().to_string());
+        // Guarded by the archived flag it was read with: a racing archive records its event once.
+        let mut statements = vec![stmt(
             self.db,
             "UPDATE coupons SET code = ?3, campaign_id = ?4, stripe_promotion_code = ?5, archived = ?6, updated_at = ?7 \
-             WHERE program_id = ?1 AND id = ?2",
+             WHERE program_id = ?1 AND id = ?2 AND archived = ?8",
             &[
                 arg(program.as_str()),
                 arg(id.as_str()),
                 arg(input.code.as_ref().unwrap_or(&current.code).as_str()),
                 arg(campaign.unwrap_or(&current.campaign_id).as_str()),
                 arg(&promotion.as_ref().map(PromotionCodeId::as_str)),
-                arg(&i64::from(input.archived.unwrap_or(current.archived))),
+                arg(&i64::from(archived)),
                 arg(&now),
+                arg(&i64::from(current.archived)),
             ],
-        )
-        .await?;
-        self.get(program, id).await
+        )?];
+        statements.extend(record_stmt(self.db, program, &planned, Guard::Changed, now)?);
+        statements.push(self.get_stmt(program, id)?);
+        self.committed(batch(self.db, statements).await?, planned).map(Some)
     }
 
     /// Deletes the coupon unless a referral it credited names it (archive it instead).

@@ -73,6 +73,8 @@ pub struct Snapshot<'a> {
     pub commissions: &'a [Commission],
     /// The payout the write left, if any.
     pub payout: Option<&'a Payout>,
+    /// The coupon the write left, if any.
+    pub coupon: Option<&'a viatrack_core::api::resources::Coupon>,
 }
 
 impl Snapshot<'_> {
@@ -93,6 +95,7 @@ impl Snapshot<'_> {
                         self.commissions.iter().find(|c| c.id.as_str() == p.resource_id).map(serde_json::to_value)
                     }
                     EventObject::Payout => self.payout.map(serde_json::to_value),
+                    EventObject::Coupon => self.coupon.map(serde_json::to_value),
                 };
                 match data {
                     Some(data) => Ok(Event { planned: p, data: data? }),

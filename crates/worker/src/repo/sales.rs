@@ -190,7 +190,7 @@ impl<'a> SaleRepo<'a> {
             EventObject::Sale => id.as_str().to_string(),
             EventObject::Commission => commission.as_str().to_string(),
             // (A sale never makes a payout event.)
-            EventObject::Referral | EventObject::Payout => sale.referral_id.as_str().to_string(),
+            EventObject::Referral | EventObject::Payout | EventObject::Coupon => sale.referral_id.as_str().to_string(),
         });
         let commissions = CommissionRepo::new(self.db);
         let referrals = ReferralRepo::new(self.db);
@@ -240,8 +240,14 @@ impl<'a> SaleRepo<'a> {
         let earned = CommissionRepo::rows(commissions_read, now)?;
         let referral = ReferralRepo::row(referral_read)?
             .ok_or_else(|| super::corrupt("a sale's batch did not read its referral"))?;
-        let events = Snapshot { referral: Some(&referral), sale: Some(&recorded), commissions: &earned, payout: None }
-            .events(planned)?;
+        let events = Snapshot {
+            referral: Some(&referral),
+            sale: Some(&recorded),
+            commissions: &earned,
+            payout: None,
+            coupon: None,
+        }
+        .events(planned)?;
         Ok(Some(Committed { value: (recorded, referral), events }))
     }
 }

@@ -9,8 +9,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{self, query_pairs, read_json, Ctx};
 use crate::repo::affiliates::AffiliateRepo;
 use crate::repo::coupons::CouponRepo;
+use crate::webhooks;
 use viatrack_core::api::query::ResourceQuery;
 use viatrack_core::api::resources::{CreateCoupon, UpdateCoupon};
+use viatrack_core::outbox;
 use viatrack_core::CouponId;
 use worker::{Request, Response};
 
@@ -32,8 +34,11 @@ pub async fn create(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
         Some(c) => require_campaign(ctx, &who.program_id, c).await?,
         None => affiliate.campaign.id,
     };
-    let coupon = CouponRepo::new(&ctx.db).create(&who.program_id, &body, &affiliate.id, &campaign, ctx.now).await?;
-    http::data(201, coupon)
+    let written = CouponRepo::new(&ctx.db)
+        .create(&who.program_id, &body, &affiliate.id, &campaign, ctx.now, &outbox::coupon_created())
+        .await?;
+    webhooks::dispatch(ctx, &who.program_id, written.events).await;
+    http::data(201, written.value)
 }
 
 /// `GET /v1/coupons` (filters `affiliate_id`, `campaign_id`), newest first.
@@ -79,11 +84,12 @@ pub async fn update(req: &mut Request, ctx: &Ctx, raw_id: &str) -> ApiResult<Res
         Some(c) => Some(require_campaign(ctx, &who.program_id, c).await?),
         None => None,
     };
-    let coupon = CouponRepo::new(&ctx.db)
+    let written = CouponRepo::new(&ctx.db)
         .update(&who.program_id, &id, &body, campaign.as_ref(), ctx.now)
         .await?
         .ok_or_else(not_found)?;
-    http::data(200, coupon)
+    webhooks::dispatch(ctx, &who.program_id, written.events).await;
+    http::data(200, written.value)
 }
 
 /// `DELETE /v1/coupons/{id}`: only a coupon that credited no referral (archive the others).
