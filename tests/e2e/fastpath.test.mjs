@@ -31,7 +31,7 @@ forEachEngine((engine) => {
   const allClicks = async () => (await api.get('/v1/referrals?limit=100')).body.data;
   const clicksOfVisitor = async (visitorId) => (await allClicks()).filter((r) => r.visitor_id === visitorId);
   const jarWith = (page, name) =>
-    until(async () => { const c = await cookies(page); return c[name] && c; }, 5000, `the ${name} cookie`);
+    until(async () => { const c = await cookies(page); return c[name] && c; }, 15000, `the ${name} cookie`);
   /** Serves `html` at `path` on whatever host the page browses. */
   const serve = (page, path, html) =>
     page.route(path, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head>${html}</head><body><h1>test</h1></body></html>` }));
