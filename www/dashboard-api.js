@@ -111,8 +111,7 @@ function currencyFormat(currency) {
  * knows it.
  */
 export function money(cents, currency) {
-  const f = currencyFormat(currency);
-  return f.format(cents / 10 ** f.resolvedOptions().maximumFractionDigits);
+  return currencyFormat(currency).format(major(cents, currency));
 }
 
 /** Cents (the currency's minor unit) as a number of the currency's major unit: (6000, 'USD') → 60. */

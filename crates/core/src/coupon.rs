@@ -13,11 +13,12 @@
 //! parsed code is stored and shown in upper case, so `parse(c).as_str()` is
 //! `c.to_ascii_uppercase()`, and a program's codes are unique in that form.
 
+use crate::token::{TokenError, ViaToken};
 use alloc::string::String;
 use core::fmt;
 
-/// Longest accepted code, in bytes (= characters: codes are ASCII).
-pub const MAX_CODE_LEN: usize = 64;
+/// Longest accepted code, in bytes (= characters: codes are ASCII): a token's.
+pub const MAX_CODE_LEN: usize = crate::token::MAX_TOKEN_LEN;
 
 /// A coupon code, normalised to upper case.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,15 +46,12 @@ impl CouponCode {
     ///
     /// [`CodeError::Empty`], [`CodeError::TooLong`] or [`CodeError::InvalidChar`].
     pub fn parse(s: &str) -> Result<Self, CodeError> {
-        if s.is_empty() {
-            return Err(CodeError::Empty);
-        }
-        if s.len() > MAX_CODE_LEN {
-            return Err(CodeError::TooLong);
-        }
-        if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(CodeError::InvalidChar);
-        }
+        // The syntax is the affiliate token's ([`ViaToken::validate`]); only the case differs.
+        ViaToken::validate(s).map_err(|e| match e {
+            TokenError::Empty => CodeError::Empty,
+            TokenError::TooLong => CodeError::TooLong,
+            _ => CodeError::InvalidChar,
+        })?;
         Ok(Self(s.to_ascii_uppercase()))
     }
 

@@ -67,8 +67,9 @@ pub enum CouponKey<'a> {
     Promotion(&'a PromotionCodeId, Option<&'a CouponCode>),
 }
 
-/// When the payment's coupon `code` credits it (core's [`payment::credit`]: no referral that
-/// `lookups` finds, and a code of the program that is not archived), makes its referral for
+/// When the payment's coupon `code` credits it (core's [`payment::credit`]: the caller's
+/// look-ups found no referral (`referral_found`), and a code of the program that is not
+/// archived), makes its referral for
 /// the code's affiliate and campaign (status `lead`, no click, `attribution_method: code`,
 /// under core's [`payment::code_referral_id`], so a retry finds the one its first try made)
 /// and returns its ID, to record the sale on. When the invoice was recorded already, its
@@ -80,7 +81,7 @@ pub enum CouponKey<'a> {
 pub async fn credit_by_code(
     ctx: &Ctx,
     program: &ProgramId,
-    lookups: &[Lookup<'_>],
+    referral_found: bool,
     code: CouponKey<'_>,
     fields: CustomerFields,
     pay: &Payment<'_>,
@@ -89,7 +90,6 @@ pub async fn credit_by_code(
         // A retry: record_sale replays the first sale's answer.
         return Ok(Some(first.referral_id));
     }
-    let found = referral(ctx, program, lookups).await?.is_some();
     let coupons = CouponRepo::new(&ctx.db);
     let coupon = match code {
         CouponKey::Code(code) => coupons.by_code(program, code).await?,
@@ -100,7 +100,9 @@ pub async fn credit_by_code(
         Some(c) if c.archived => payment::Code::Unusable,
         Some(_) => payment::Code::Usable,
     };
-    let (payment::Credit::Coupon, Some(coupon)) = (payment::credit(found, state), coupon) else { return Ok(None) };
+    let (payment::Credit::Coupon, Some(coupon)) = (payment::credit(referral_found, state), coupon) else {
+        return Ok(None);
+    };
     let id = payment::code_referral_id(program, pay.invoice_id);
     let repo = ReferralRepo::new(&ctx.db);
     if repo.stored(program, &id).await?.is_some() {

@@ -1,7 +1,7 @@
 //! `stats`: the funnel counters migration 0007's triggers keep (see
 //! [`viatrack_core::api::stats`] for what each figure counts). Read only.
 
-use super::{all, StoreResult};
+use super::{batch, stmt, StoreResult};
 use serde::Deserialize;
 use viatrack_core::api::fields::Currency;
 use viatrack_core::api::stats::{Figures, Money, Stats, StatsGroup, StatsQuery};
@@ -52,8 +52,13 @@ impl<'a> StatsRepo<'a> {
     pub async fn get(&self, program: &ProgramId, q: &StatsQuery) -> StoreResult<Stats> {
         let (sql, args) = super::sql::stats_sql(program, q);
         let (money_sql, money_args) = super::sql::stats_money_sql(program, q);
-        let rows = all::<Row>(self.db, &sql, &args).await?;
-        let money = all::<MoneyRow>(self.db, &money_sql, &money_args).await?;
+        // One round trip: both statements in one batch.
+        let results =
+            batch(self.db, vec![stmt(self.db, &sql, &args)?, stmt(self.db, &money_sql, &money_args)?]).await?;
+        let (Some(counters), Some(money)) = (results.first(), results.get(1)) else {
+            return Err(super::corrupt("the stats batch answered fewer results than statements"));
+        };
+        let (rows, money) = (counters.results::<Row>()?, money.results::<MoneyRow>()?);
         let groups = rows
             .into_iter()
             .map(|r| StatsGroup {

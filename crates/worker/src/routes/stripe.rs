@@ -153,7 +153,7 @@ async fn on_sale(
                 metadata: None,
             };
             let key = sales::CouponKey::Promotion(&promo.0, code.as_ref());
-            match sales::credit_by_code(ctx, program, &lookups, key, fields, &payment).await {
+            match sales::credit_by_code(ctx, program, false, key, fields, &payment).await {
                 Ok(Some(id)) => stored = repo.stored(program, &id).await?,
                 Ok(None) => {}
                 Err(e) => return settled(e),

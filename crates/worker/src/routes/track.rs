@@ -291,7 +291,11 @@ pub async fn sale(req: &mut Request, ctx: &Ctx) -> ApiResult<Response> {
                 subscription_id: None,
                 metadata: None,
             };
-            sales::credit_by_code(ctx, program, &lookups, sales::CouponKey::Code(code), fields, &payment).await?
+            // The look-ups run once: their referral, if any, is what the sale is recorded on.
+            let found = sales::referral(ctx, program, &lookups).await?;
+            let key = sales::CouponKey::Code(code);
+            let coded = sales::credit_by_code(ctx, program, found.is_some(), key, fields, &payment).await?;
+            coded.or(found.map(|r| r.id))
         }
         _ => None,
     };
